@@ -1,0 +1,249 @@
+"""gRPC server bootstrap shared by every service.
+
+- :func:`create_server` builds a ``grpc.aio`` server with health + reflection, the one
+  :class:`ErrorInterceptor`, ``grpc.so_reuseport=0`` (a taken port is a startup error), binds
+  ``address`` and returns ``(server, bound_port)`` — tests pass port 0 and read the port back.
+- :func:`serve` starts it, exposes Prometheus ``/metrics`` and drains gracefully on SIGTERM/SIGINT.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import time
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import grpc
+import structlog
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+from prometheus_client import Counter, Histogram, start_http_server
+
+from eigen_common import context
+from eigen_common.errors import EigenError, InternalError, to_grpc_status
+from eigen_common.logs import get_logger
+
+log = get_logger("eigen.server")
+
+RPC_DURATION = Histogram(
+    "eigen_grpc_server_handling_seconds",
+    "gRPC handling time per method, in seconds",
+    ["service", "method", "code"],
+    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
+RPC_ERRORS = Counter("eigen_grpc_server_errors_total", "gRPC errors by code", ["service", "code"])
+
+
+def server_options(max_message_bytes: int) -> list[tuple[str, Any]]:
+    """Channel options every server uses."""
+    return [
+        ("grpc.so_reuseport", 0),
+        ("grpc.max_receive_message_length", max_message_bytes),
+        ("grpc.max_send_message_length", max_message_bytes),
+    ]
+
+
+class ErrorInterceptor(grpc.aio.ServerInterceptor):
+    """The one server interceptor: context in, typed errors out, metrics.
+
+    - reads ``traceparent`` (a new trace starts when absent/invalid) and ``x-eigen-*`` metadata
+      into :mod:`eigen_common.context` and binds ``trace_id`` for logs;
+    - turns :class:`EigenError` into a rich ``google.rpc.Status``; any other exception becomes
+      INTERNAL with a correlation id that is logged with the traceback (never sent);
+    - records ``eigen_grpc_server_handling_seconds``.
+    """
+
+    def __init__(self, service: str):
+        self._service = service
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler:
+        handler = await continuation(details)
+        if handler is None or details.method.startswith("/grpc."):
+            return handler
+        method = details.method.rsplit("/", 1)[-1]
+        md = details.invocation_metadata or ()
+        service = self._service
+
+        def enter() -> None:
+            tp = ""
+            for k, v in md:
+                if k == "traceparent":
+                    tp = v if isinstance(v, str) else v.decode()
+            tid = context.parse_traceparent(tp) or context.new_traceparent()[3:35]
+            context.trace_id_var.set(tid)
+            context.auth_var.set(context.AuthContext.from_metadata(md))
+            structlog.contextvars.bind_contextvars(trace_id=tid)
+
+        async def fail(exc: BaseException, ctx: grpc.aio.ServicerContext) -> None:
+            if isinstance(exc, EigenError):
+                err = exc
+            else:
+                err = InternalError.with_correlation()
+                log.error(
+                    "unhandled error",
+                    method=method,
+                    correlation_id=err.metadata["correlation_id"],
+                    exc_info=exc,
+                )
+            RPC_ERRORS.labels(service, err.code.name).inc()
+            await ctx.abort_with_status(to_grpc_status(err))
+
+        if handler.unary_unary is not None:
+            inner_uu = handler.unary_unary
+
+            async def unary_unary(request: Any, ctx: grpc.aio.ServicerContext) -> Any:
+                enter()
+                t0 = time.perf_counter()
+                code = "OK"
+                try:
+                    return await inner_uu(request, ctx)
+                except asyncio.CancelledError:
+                    code = "CANCELLED"
+                    raise
+                except grpc.aio.AbortError:
+                    code = "ABORTED"
+                    raise
+                except Exception as exc:
+                    code = getattr(exc, "code", grpc.StatusCode.INTERNAL).name
+                    await fail(exc, ctx)
+                finally:
+                    RPC_DURATION.labels(service, method, code).observe(time.perf_counter() - t0)
+
+            return grpc.unary_unary_rpc_method_handler(
+                unary_unary,
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        if handler.unary_stream is not None:
+            inner_us = handler.unary_stream
+
+            async def unary_stream(request: Any, ctx: grpc.aio.ServicerContext) -> Any:
+                enter()
+                try:
+                    async for item in inner_us(request, ctx):
+                        yield item
+                except (asyncio.CancelledError, grpc.aio.AbortError):
+                    raise
+                except Exception as exc:
+                    await fail(exc, ctx)
+
+            return grpc.unary_stream_rpc_method_handler(
+                unary_stream,
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        return handler
+
+
+@dataclass
+class ServiceBinding:
+    """One servicer and how to add it: ``add(servicer, server)`` and its full service name."""
+
+    servicer: Any
+    add: Callable[[Any, grpc.aio.Server], None]
+    name: str
+
+
+@dataclass
+class RunningServer:
+    """A started server: ``port`` is the bound port, ``health`` the health servicer."""
+
+    server: grpc.aio.Server
+    port: int
+    health: health.aio.HealthServicer
+    names: list[str] = field(default_factory=list)
+
+    async def stop(self, grace: float | None = 1.0) -> None:
+        """Mark NOT_SERVING, then stop, letting calls in flight finish within ``grace`` s."""
+        for n in [*self.names, ""]:
+            await self.health.set(n, health_pb2.HealthCheckResponse.NOT_SERVING)
+        await self.server.stop(grace)
+
+
+async def create_server(
+    service: str,
+    bindings: Sequence[ServiceBinding],
+    address: str,
+    *,
+    max_message_bytes: int = 16 * 1024 * 1024,
+    interceptors: Iterable[grpc.aio.ServerInterceptor] = (),
+) -> RunningServer:
+    """Build, bind and start a server with health and reflection.
+
+    Args:
+        service: service name for logs/metrics (``kernel``).
+        bindings: servicers to register.
+        address: ``host:port``; port 0 binds an ephemeral port.
+        max_message_bytes: receive/send limit (larger requests → RESOURCE_EXHAUSTED by gRPC).
+        interceptors: extra interceptors run before the error interceptor.
+
+    Returns:
+        The started server and its bound port.
+
+    Raises:
+        RuntimeError: the address cannot be bound (e.g. the port is taken).
+    """
+    server = grpc.aio.server(
+        interceptors=[*interceptors, ErrorInterceptor(service)],
+        options=server_options(max_message_bytes),
+    )
+    health_servicer = health.aio.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    names = []
+    for b in bindings:
+        b.add(b.servicer, server)
+        names.append(b.name)
+    reflection.enable_server_reflection(
+        [*names, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME],
+        server,
+    )
+    try:
+        port = server.add_insecure_port(address)
+    except RuntimeError as exc:
+        raise RuntimeError(f"cannot bind {address}: {exc}") from None
+    if port == 0:
+        raise RuntimeError(f"cannot bind {address}: address already in use")
+    await server.start()
+    for n in [*names, ""]:
+        await health_servicer.set(n, health_pb2.HealthCheckResponse.SERVING)
+    return RunningServer(server, port, health_servicer, names)
+
+
+async def serve(
+    service: str,
+    bindings: Sequence[ServiceBinding],
+    address: str,
+    *,
+    metrics_port: int = 0,
+    metrics_host: str = "127.0.0.1",
+    grace_seconds: float = 5.0,
+    max_message_bytes: int = 16 * 1024 * 1024,
+    on_started: Callable[[RunningServer], Awaitable[None]] | None = None,
+    on_stopping: Callable[[], Awaitable[None]] | None = None,
+) -> None:
+    """Run a server until SIGTERM/SIGINT, then drain gracefully.
+
+    Prints one JSON log line ``server started`` with the bound ``port``.
+    """
+    running = await create_server(service, bindings, address, max_message_bytes=max_message_bytes)
+    if metrics_port:
+        start_http_server(metrics_port, addr=metrics_host)
+    log.info("server started", address=address, port=running.port, metrics_port=metrics_port)
+    if on_started is not None:
+        await on_started(running)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    log.info("draining", grace_seconds=grace_seconds)
+    if on_stopping is not None:
+        await on_stopping()
+    await running.stop(grace_seconds)
+    log.info("server stopped")

@@ -1,0 +1,119 @@
+import datetime
+
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class DeviceStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    DEVICE_STATUS_UNSPECIFIED: _ClassVar[DeviceStatus]
+    DEVICE_STATUS_ONLINE: _ClassVar[DeviceStatus]
+    DEVICE_STATUS_OFFLINE: _ClassVar[DeviceStatus]
+    DEVICE_STATUS_CALIBRATING: _ClassVar[DeviceStatus]
+    DEVICE_STATUS_MAINTENANCE: _ClassVar[DeviceStatus]
+    DEVICE_STATUS_ERROR: _ClassVar[DeviceStatus]
+DEVICE_STATUS_UNSPECIFIED: DeviceStatus
+DEVICE_STATUS_ONLINE: DeviceStatus
+DEVICE_STATUS_OFFLINE: DeviceStatus
+DEVICE_STATUS_CALIBRATING: DeviceStatus
+DEVICE_STATUS_MAINTENANCE: DeviceStatus
+DEVICE_STATUS_ERROR: DeviceStatus
+
+class Device(_message.Message):
+    __slots__ = ("device_id", "name", "backend_type", "status", "queue_depth", "estimated_wait_sec", "capabilities", "targets", "driver", "max_qubits")
+    class CapabilitiesEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    DEVICE_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    BACKEND_TYPE_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    QUEUE_DEPTH_FIELD_NUMBER: _ClassVar[int]
+    ESTIMATED_WAIT_SEC_FIELD_NUMBER: _ClassVar[int]
+    CAPABILITIES_FIELD_NUMBER: _ClassVar[int]
+    TARGETS_FIELD_NUMBER: _ClassVar[int]
+    DRIVER_FIELD_NUMBER: _ClassVar[int]
+    MAX_QUBITS_FIELD_NUMBER: _ClassVar[int]
+    device_id: str
+    name: str
+    backend_type: str
+    status: DeviceStatus
+    queue_depth: int
+    estimated_wait_sec: int
+    capabilities: _containers.ScalarMap[str, str]
+    targets: _containers.RepeatedScalarFieldContainer[str]
+    driver: str
+    max_qubits: int
+    def __init__(self, device_id: _Optional[str] = ..., name: _Optional[str] = ..., backend_type: _Optional[str] = ..., status: _Optional[_Union[DeviceStatus, str]] = ..., queue_depth: _Optional[int] = ..., estimated_wait_sec: _Optional[int] = ..., capabilities: _Optional[_Mapping[str, str]] = ..., targets: _Optional[_Iterable[str]] = ..., driver: _Optional[str] = ..., max_qubits: _Optional[int] = ...) -> None: ...
+
+class ListDevicesRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListDevicesResponse(_message.Message):
+    __slots__ = ("devices",)
+    DEVICES_FIELD_NUMBER: _ClassVar[int]
+    devices: _containers.RepeatedCompositeFieldContainer[Device]
+    def __init__(self, devices: _Optional[_Iterable[_Union[Device, _Mapping]]] = ...) -> None: ...
+
+class GetDeviceDetailsRequest(_message.Message):
+    __slots__ = ("device_id",)
+    DEVICE_ID_FIELD_NUMBER: _ClassVar[int]
+    device_id: str
+    def __init__(self, device_id: _Optional[str] = ...) -> None: ...
+
+class GetDeviceDetailsResponse(_message.Message):
+    __slots__ = ("device",)
+    DEVICE_FIELD_NUMBER: _ClassVar[int]
+    device: Device
+    def __init__(self, device: _Optional[_Union[Device, _Mapping]] = ...) -> None: ...
+
+class GetDeviceStatusRequest(_message.Message):
+    __slots__ = ("device_id",)
+    DEVICE_ID_FIELD_NUMBER: _ClassVar[int]
+    device_id: str
+    def __init__(self, device_id: _Optional[str] = ...) -> None: ...
+
+class GetDeviceStatusResponse(_message.Message):
+    __slots__ = ("device_id", "status", "queue_depth", "estimated_wait_sec", "message")
+    DEVICE_ID_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    QUEUE_DEPTH_FIELD_NUMBER: _ClassVar[int]
+    ESTIMATED_WAIT_SEC_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    device_id: str
+    status: DeviceStatus
+    queue_depth: int
+    estimated_wait_sec: int
+    message: str
+    def __init__(self, device_id: _Optional[str] = ..., status: _Optional[_Union[DeviceStatus, str]] = ..., queue_depth: _Optional[int] = ..., estimated_wait_sec: _Optional[int] = ..., message: _Optional[str] = ...) -> None: ...
+
+class ReserveDeviceRequest(_message.Message):
+    __slots__ = ("device_id", "ttl_seconds", "purpose")
+    DEVICE_ID_FIELD_NUMBER: _ClassVar[int]
+    TTL_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    PURPOSE_FIELD_NUMBER: _ClassVar[int]
+    device_id: str
+    ttl_seconds: int
+    purpose: str
+    def __init__(self, device_id: _Optional[str] = ..., ttl_seconds: _Optional[int] = ..., purpose: _Optional[str] = ...) -> None: ...
+
+class ReserveDeviceResponse(_message.Message):
+    __slots__ = ("reservation_id", "expires_at", "device_id")
+    RESERVATION_ID_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    DEVICE_ID_FIELD_NUMBER: _ClassVar[int]
+    reservation_id: str
+    expires_at: _timestamp_pb2.Timestamp
+    device_id: str
+    def __init__(self, reservation_id: _Optional[str] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., device_id: _Optional[str] = ...) -> None: ...
