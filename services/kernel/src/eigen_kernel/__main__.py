@@ -1,0 +1,36 @@
+"""``python -m eigen_kernel``: run the kernel until SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+
+from eigen_common.logs import configure_logging
+from eigen_common.server import RunningServer, serve
+from eigen_kernel.app import build
+from eigen_kernel.settings import KernelSettings
+
+
+async def main(settings: KernelSettings) -> None:
+    """Build the kernel, recover unfinished jobs once serving, drain on SIGTERM."""
+    kernel = build(settings)
+
+    async def started(_: RunningServer) -> None:
+        kernel.jobs.recover()
+
+    await serve(
+        "kernel",
+        [kernel.binding],
+        f"{settings.host}:{settings.port}",
+        metrics_port=settings.metrics_port,
+        metrics_host=settings.host,
+        grace_seconds=settings.grace_seconds,
+        max_message_bytes=settings.max_message_bytes,
+        on_started=started,
+        on_stopping=kernel.close,
+    )
+
+
+if __name__ == "__main__":
+    _settings = KernelSettings()
+    configure_logging("kernel", _settings.log_level, _settings.log_json)
+    asyncio.run(main(_settings))

@@ -1,0 +1,128 @@
+"""gRPC adapters for the kernel's ports: compiler and driver-manager clients.
+
+Every call carries a deadline and the current trace/auth metadata; failures come back as typed
+:mod:`eigen_common.errors` (UNAVAILABLE → ``ServiceUnavailableError``, retried by the pipeline).
+"""
+
+from __future__ import annotations
+
+import grpc
+
+from eigen.api.v1 import common_pb2
+from eigen.compiler.v1 import compiler_pb2, compiler_pb2_grpc
+from eigen.driver.v1 import driver_pb2, driver_pb2_grpc
+from eigen_common.channel import create_channel
+from eigen_common.context import outgoing_metadata
+from eigen_common.errors import from_rpc_error
+from eigen_kernel.domain import CompiledProgram, Device, ExecutionOutcome, Submission
+
+_STATUS = {v: k.removeprefix("DEVICE_STATUS_") for k, v in driver_pb2.DeviceStatus.items()}
+
+
+class GrpcCompiler:
+    """:class:`eigen_kernel.ports.CompilerPort` over ``eigen.compiler.v1.CompilationService``."""
+
+    def __init__(self, address: str, max_message_bytes: int):
+        self._channel = create_channel(address, max_message_bytes)
+        self._stub = compiler_pb2_grpc.CompilationServiceStub(self._channel)
+
+    async def close(self) -> None:
+        """Close the channel."""
+        await self._channel.close()
+
+    async def compile(self, job_id: str, submission: Submission, timeout: float) -> CompiledProgram:
+        """Compile a submission's program (see the port)."""
+        req = compiler_pb2.CompileCircuitRequest(
+            target=submission.target,
+            options=submission.compiler_options,
+            job_id=job_id,
+            inputs=submission.inputs,
+        )
+        if submission.language == "eigen-lang":
+            req.eigen_lang.CopyFrom(
+                common_pb2.EigenLangSource(source=submission.source, entrypoint=submission.entrypoint)
+            )
+        else:
+            req.qasm.CopyFrom(
+                common_pb2.QasmSource(source=submission.source, version=submission.qasm_version)
+            )
+        try:
+            resp = await self._stub.CompileCircuit(
+                req, timeout=timeout, metadata=outgoing_metadata(job_id)
+            )
+        except grpc.RpcError as exc:
+            raise from_rpc_error(exc) from None
+        md = resp.metadata
+        metrics = dict(md.metrics)
+        metrics.update(
+            logical_qubits=str(md.logical_qubits), depth=str(md.depth), gate_count=str(md.gate_count)
+        )
+        return CompiledProgram(resp.payload.data, md.aqo_sha256, metrics, resp.hybrid_plan_json)
+
+
+class GrpcDriverManager:
+    """:class:`eigen_kernel.ports.DriverPort` over ``eigen.driver.v1.DriverManagerService``."""
+
+    def __init__(self, address: str, max_message_bytes: int):
+        self._channel = create_channel(address, max_message_bytes)
+        self._stub = driver_pb2_grpc.DriverManagerServiceStub(self._channel)
+
+    async def close(self) -> None:
+        """Close the channel."""
+        await self._channel.close()
+
+    async def list_devices(self, timeout: float) -> list[Device]:
+        """All devices (see the port)."""
+        try:
+            resp = await self._stub.ListDevices(
+                driver_pb2.ListDevicesRequest(), timeout=timeout, metadata=outgoing_metadata()
+            )
+        except grpc.RpcError as exc:
+            raise from_rpc_error(exc) from None
+        return [
+            Device(
+                device_id=d.device_id,
+                name=d.name,
+                backend_type=d.backend_type,
+                status=_STATUS.get(d.status, "UNSPECIFIED"),
+                capabilities=dict(d.capabilities),
+                driver=d.driver,
+                targets=tuple(d.targets),
+                max_qubits=d.max_qubits,
+                queue_depth=d.queue_depth,
+                estimated_wait_sec=d.estimated_wait_sec,
+            )
+            for d in resp.devices
+        ]
+
+    async def execute(
+        self,
+        job_id: str,
+        device_id: str,
+        aqo_json: bytes,
+        shots: int,
+        seed: int | None,
+        options: dict[str, str],
+        parameter_values: dict[str, float],
+        timeout: float,
+    ) -> ExecutionOutcome:
+        """Run a circuit (see the port)."""
+        req = driver_pb2.ExecuteCircuitRequest(
+            job_id=job_id,
+            device_id=device_id,
+            payload=compiler_pb2.CircuitPayload(
+                format=compiler_pb2.CircuitPayload.FORMAT_AQO_JSON, data=aqo_json
+            ),
+            shots=shots,
+            options=options,
+            parameter_values=parameter_values,
+        )
+        if seed is not None:
+            req.seed = seed
+        try:
+            resp = await self._stub.ExecuteCircuit(
+                req, timeout=timeout, metadata=outgoing_metadata(job_id)
+            )
+        except grpc.RpcError as exc:
+            raise from_rpc_error(exc) from None
+        return ExecutionOutcome(dict(resp.counts), resp.execution_time_sec, dict(resp.metadata))

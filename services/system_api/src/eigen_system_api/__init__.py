@@ -1,0 +1,1 @@
+"""Eigen OS package."""
