@@ -1,0 +1,50 @@
+# Eigen OS — the two commands a newcomer needs:
+#   make run    install, start the local stack, run the Bell (Eigen-Lang) and QASMBench examples
+#   make test   install and run the whole test suite
+SHELL := /bin/bash
+UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
+EIGEN := $(UV) run --frozen eigen
+
+.PHONY: install run down test test-fast lint proto proto-check compose-check bench ci
+
+install:
+	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet "uv==0.13.8"
+	$(UV) sync --frozen --all-groups
+
+run: install
+	$(EIGEN) up
+	$(EIGEN) submit --job examples/bell/job.yaml --wait
+	$(EIGEN) submit --job examples/qasm/job.yaml --wait
+	@echo "Stack still running: try '$(EIGEN) list', '$(EIGEN) devices'; stop it with 'make down'."
+
+down:
+	$(EIGEN) down
+
+test: install
+	$(UV) run --frozen pytest -q
+
+test-fast: install
+	$(UV) run --frozen pytest -q -m "not slow"
+
+lint: install proto-check compose-check
+	$(UV) run --frozen ruff check .
+	$(UV) run --frozen ruff format --check .
+
+proto:
+	$(UV) run --frozen python scripts/gen_proto.py
+
+proto-check: install
+	$(UV) run --frozen buf lint
+	$(UV) run --frozen buf format --diff --exit-code
+	$(UV) run --frozen buf breaking --against proto/baseline/image.binpb
+	$(UV) run --frozen python scripts/gen_proto.py
+	git diff --exit-code -- libs/eigen_proto || (echo "generated code is stale: run 'make proto' and commit" && exit 1)
+	@test -z "$$(git status --porcelain -- libs/eigen_proto)" || (echo "untracked generated files" && git status --porcelain -- libs/eigen_proto && exit 1)
+
+compose-check: install
+	cd deploy && $(UV) run --frozen docker-compose -f docker-compose.yml config -q
+
+bench: install
+	$(UV) run --frozen --group bench python bench/run_all.py
+
+ci: lint test

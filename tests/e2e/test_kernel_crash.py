@@ -1,0 +1,54 @@
+"""A kernel killed with SIGKILL while jobs are queued and running loses none of them."""
+
+from __future__ import annotations
+
+import secrets
+
+import grpc
+import pytest
+
+from eigen.api.v1 import device_pb2_grpc, job_pb2, job_pb2_grpc
+from tests.conftest import SHARED, Api, ProcessStack
+from tests.e2e.helpers import TERMINAL, qasm_request, stream, submit
+
+QFT = (SHARED / "qasmbench" / "medium" / "qft_n18" / "qft_n18.qasm").read_text()
+BELL = (SHARED / "qasmbench" / "small" / "bell_n4" / "bell_n4.qasm").read_text()
+
+
+@pytest.fixture
+def stack(tmp_path):
+    s = ProcessStack(tmp_path, secrets.token_urlsafe(16))
+    s.start()
+    yield s
+    s.stop()
+
+
+def test_sigkill_loses_no_accepted_job(stack):
+    ch = grpc.insecure_channel(stack.endpoint)
+    api = Api(
+        ch,
+        job_pb2_grpc.JobServiceStub(ch),
+        device_pb2_grpc.DeviceServiceStub(ch),
+        [("authorization", f"Bearer {stack.token}")],
+    )
+    ids = []
+    for i in range(6):
+        ids.append(submit(api, qasm_request(QFT, name=f"heavy{i}", shots=50000, seed=i)))
+    for i in range(20):
+        ids.append(submit(api, qasm_request(BELL, name=f"light{i}", seed=i)))
+    # wait until at least one job is executing, so the kill hits running and queued jobs
+    for u in api.jobs.StreamJobUpdates(
+        job_pb2.StreamJobUpdatesRequest(job_id=ids[0]), metadata=api.metadata, timeout=60
+    ):
+        if u.update.state == job_pb2.JOB_STATUS_RUNNING:
+            break
+    stack.kill_kernel()
+    stack.restart_kernel()
+    for job_id in ids:
+        ups = [u for u in stream(api, job_id, timeout=300) if not u.heartbeat]
+        seqs = [u.event_seq for u in ups]
+        assert seqs == list(range(1, len(seqs) + 1)), (job_id, seqs)
+        terminal = [u for u in ups if u.state in TERMINAL]
+        assert len(terminal) == 1 and ups[-1].terminal, (job_id, [u.stage for u in ups])
+        assert terminal[0].state == job_pb2.JOB_STATUS_DONE, (job_id, terminal[0].message)
+    ch.close()
