@@ -21,7 +21,6 @@ from pathlib import Path
 
 import grpc
 import pytest
-
 from eigen.api.v1 import device_pb2_grpc, job_pb2_grpc
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -106,7 +105,9 @@ class ProcessStack:
             "EIGEN_KERNEL_METRICS_PORT": "0",
             "EIGEN_KERNEL_HOME": str(self.home / "kernel"),
             "EIGEN_KERNEL_COMPILER_ADDRESS": f"127.0.0.1:{self.services['compiler'].port}",
-            "EIGEN_KERNEL_DRIVER_MANAGER_ADDRESS": f"127.0.0.1:{self.services['driver-manager'].port}",
+            "EIGEN_KERNEL_DRIVER_MANAGER_ADDRESS": (
+                f"127.0.0.1:{self.services['driver-manager'].port}"
+            ),
             "EIGEN_KERNEL_HEARTBEAT_SECONDS": "1",
         }
 

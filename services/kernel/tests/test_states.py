@@ -1,3 +1,5 @@
+import itertools
+
 from eigen.api.v1 import job_pb2
 from eigen_kernel import convert
 from eigen_kernel.states import TERMINAL, TaskState, can_transition
@@ -50,7 +52,7 @@ def test_pipeline_path_is_allowed_and_shortcuts_are_not():
         TaskState.EXECUTING,
         TaskState.COMPLETED,
     ]
-    for a, b in zip(path, path[1:], strict=False):
+    for a, b in itertools.pairwise(path):
         assert can_transition(a, b)
     assert not can_transition(TaskState.PENDING, TaskState.EXECUTING)
     assert not can_transition(TaskState.QUEUED, TaskState.COMPLETED)

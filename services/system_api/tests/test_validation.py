@@ -2,7 +2,6 @@ import hashlib
 import json
 
 import pytest
-
 from eigen.api.v1 import common_pb2, job_pb2
 from eigen_common import errors
 from eigen_system_api.auth import ApiKeyAuthenticator
@@ -39,7 +38,10 @@ def test_empty_program_and_bad_qasm_version():
     r.qasm.version = "4"
     with pytest.raises(errors.ValidationError) as exc:
         validate_submit(r, 1 << 20, 1000)
-    assert {v.field for v in exc.value.violations} == {"program.qasm.source", "program.qasm.version"}
+    assert {v.field for v in exc.value.violations} == {
+        "program.qasm.source",
+        "program.qasm.version",
+    }
 
 
 def test_oversized_program_is_resource_exhausted():
@@ -53,8 +55,18 @@ def test_oversized_program_is_resource_exhausted():
 def test_api_keys_roles(tmp_path):
     f = tmp_path / "keys.json"
     keys = [
-        {"sha256": hashlib.sha256(b"admin-tok").hexdigest(), "subject": "a", "roles": ["admin"], "tenant": "t1"},
-        {"sha256": hashlib.sha256(b"ro-tok").hexdigest(), "subject": "r", "roles": ["readonly"], "tenant": "t1"},
+        {
+            "sha256": hashlib.sha256(b"admin-tok").hexdigest(),
+            "subject": "a",
+            "roles": ["admin"],
+            "tenant": "t1",
+        },
+        {
+            "sha256": hashlib.sha256(b"ro-tok").hexdigest(),
+            "subject": "r",
+            "roles": ["readonly"],
+            "tenant": "t1",
+        },
     ]
     f.write_text(json.dumps({"keys": keys}))
     auth = ApiKeyAuthenticator.from_file(f)

@@ -1,4 +1,4 @@
-"""AQO v0.1 — the JSON circuit IR between compiler and driver-manager (SPEC §5, RFC 0005 via seed 003).
+"""AQO v0.1: the JSON circuit IR between compiler and driver-manager (SPEC §5; RFC 0005).
 
 An AQO document is a JSON object::
 
@@ -24,7 +24,7 @@ import hashlib
 import json
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 
 AQO_VERSION = "0.1"
 
@@ -166,7 +166,7 @@ def canonical_json(obj: Any) -> bytes:
     ).encode("utf-8")
 
 
-def _is_int(v: Any) -> bool:
+def _is_int(v: Any) -> TypeGuard[int]:
     return isinstance(v, int) and not isinstance(v, bool)
 
 
@@ -234,7 +234,9 @@ def parse(
         errs.append(("operations", "must be a list"))
         raw_ops = []
     elif len(raw_ops) > max_operations:
-        raise AqoError([("operations", f"{len(raw_ops)} operations exceed the limit {max_operations}")])
+        raise AqoError(
+            [("operations", f"{len(raw_ops)} operations exceed the limit {max_operations}")]
+        )
     ops: list[Operation] = []
     used: set[str] = set()
     for i, raw in enumerate(raw_ops):
@@ -246,7 +248,7 @@ def parse(
             continue
         name = raw.get("op")
         spec = GATES.get(name) if isinstance(name, str) else None
-        if spec is None:
+        if spec is None or not isinstance(name, str):
             errs.append((f"{path}.op", f"unknown operation {name!r}"))
             continue
         q = _int_list(raw.get("q"), f"{path}.q", nq, errs, "qubit")
@@ -275,7 +277,9 @@ def parse(
                 elif isinstance(p, int | float) and not isinstance(p, bool) and math.isfinite(p):
                     params.append(p)
                 else:
-                    errs.append((f"{path}.params[{j}]", "must be a finite number or a parameter name"))
+                    errs.append(
+                        (f"{path}.params[{j}]", "must be a finite number or a parameter name")
+                    )
         cond = None
         if "cond" in raw:
             rc = raw["cond"]
@@ -288,7 +292,7 @@ def parse(
                     errs.append((f"{path}.cond.c", "must name at least one clbit"))
                 if not _is_int(val) or not 0 <= val < 2 ** max(len(cbits), 1):
                     errs.append((f"{path}.cond.value", "must be an integer that fits the clbits"))
-                else:
+                elif _is_int(val):
                     cond = (cbits, val)
         extra = set(raw) - {"op", "q", "c", "params", "cond"}
         if extra:

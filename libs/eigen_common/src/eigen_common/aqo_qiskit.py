@@ -25,21 +25,68 @@ from eigen_common.aqo import GATES, AqoError, Circuit, Operation, Param
 
 #: Qiskit instruction name → AQO op (the AQO basis).
 _TO_AQO: dict[str, str] = {
-    "h": "H", "x": "X", "y": "Y", "z": "Z", "s": "S", "sdg": "SDG", "t": "T", "tdg": "TDG",
-    "sx": "SX", "rx": "RX", "ry": "RY", "rz": "RZ", "p": "P", "u": "U", "cx": "CX", "cy": "CY",
-    "cz": "CZ", "ch": "CH", "swap": "SWAP", "crx": "CRX", "cry": "CRY", "crz": "CRZ", "cp": "CP",
-    "rxx": "RXX", "ryy": "RYY", "rzz": "RZZ", "ccx": "CCX", "cswap": "CSWAP",
-    "measure": "MEASURE", "reset": "RESET", "barrier": "BARRIER",
+    "h": "H",
+    "x": "X",
+    "y": "Y",
+    "z": "Z",
+    "s": "S",
+    "sdg": "SDG",
+    "t": "T",
+    "tdg": "TDG",
+    "sx": "SX",
+    "rx": "RX",
+    "ry": "RY",
+    "rz": "RZ",
+    "p": "P",
+    "u": "U",
+    "cx": "CX",
+    "cy": "CY",
+    "cz": "CZ",
+    "ch": "CH",
+    "swap": "SWAP",
+    "crx": "CRX",
+    "cry": "CRY",
+    "crz": "CRZ",
+    "cp": "CP",
+    "rxx": "RXX",
+    "ryy": "RYY",
+    "rzz": "RZZ",
+    "ccx": "CCX",
+    "cswap": "CSWAP",
+    "measure": "MEASURE",
+    "reset": "RESET",
+    "barrier": "BARRIER",
 }
 
 #: AQO op → Qiskit gate class (parametrised by angles where the gate takes them).
 _FROM_AQO: dict[str, Any] = {
-    "H": lib.HGate, "X": lib.XGate, "Y": lib.YGate, "Z": lib.ZGate, "S": lib.SGate,
-    "SDG": lib.SdgGate, "T": lib.TGate, "TDG": lib.TdgGate, "SX": lib.SXGate, "RX": lib.RXGate,
-    "RY": lib.RYGate, "RZ": lib.RZGate, "P": lib.PhaseGate, "U": lib.UGate, "CX": lib.CXGate,
-    "CY": lib.CYGate, "CZ": lib.CZGate, "CH": lib.CHGate, "SWAP": lib.SwapGate,
-    "CRX": lib.CRXGate, "CRY": lib.CRYGate, "CRZ": lib.CRZGate, "CP": lib.CPhaseGate,
-    "RXX": lib.RXXGate, "RYY": lib.RYYGate, "RZZ": lib.RZZGate, "CCX": lib.CCXGate,
+    "H": lib.HGate,
+    "X": lib.XGate,
+    "Y": lib.YGate,
+    "Z": lib.ZGate,
+    "S": lib.SGate,
+    "SDG": lib.SdgGate,
+    "T": lib.TGate,
+    "TDG": lib.TdgGate,
+    "SX": lib.SXGate,
+    "RX": lib.RXGate,
+    "RY": lib.RYGate,
+    "RZ": lib.RZGate,
+    "P": lib.PhaseGate,
+    "U": lib.UGate,
+    "CX": lib.CXGate,
+    "CY": lib.CYGate,
+    "CZ": lib.CZGate,
+    "CH": lib.CHGate,
+    "SWAP": lib.SwapGate,
+    "CRX": lib.CRXGate,
+    "CRY": lib.CRYGate,
+    "CRZ": lib.CRZGate,
+    "CP": lib.CPhaseGate,
+    "RXX": lib.RXXGate,
+    "RYY": lib.RYYGate,
+    "RZZ": lib.RZZGate,
+    "CCX": lib.CCXGate,
     "CSWAP": lib.CSwapGate,
 }
 
@@ -52,7 +99,7 @@ assert set(_TO_AQO.values()) == set(GATES), "AQO gate table and Qiskit mapping d
 def _param_out(value: Any, path: str) -> Param:
     if isinstance(value, ParameterExpression):
         if value.parameters and isinstance(value, Parameter):
-            return value.name
+            return str(value.name)
         if not value.parameters:
             return float(value)
         raise AqoError([(path, f"parameter expression {value} is not a plain parameter name")])
@@ -84,7 +131,6 @@ def from_qiskit(circuit: QuantumCircuit, metadata: dict[str, Any] | None = None)
         op = inst.operation
         qs = tuple(qmap[circuit_like.find_bit(b).index] for b in inst.qubits)
         cs = tuple(cmap[circuit_like.find_bit(b).index] for b in inst.clbits)
-        name = op.name
         if isinstance(op, IfElseOp):
             if cond is not None:
                 raise AqoError([(path, "nested classical conditions are not supported")])
@@ -101,7 +147,9 @@ def from_qiskit(circuit: QuantumCircuit, metadata: dict[str, Any] | None = None)
             return
         _emit_plain(op, qs, cs, cond, path)
 
-    def _emit_plain(op: Any, qs: tuple[int, ...], cs: tuple[int, ...], cond: Any, path: str) -> None:
+    def _emit_plain(
+        op: Any, qs: tuple[int, ...], cs: tuple[int, ...], cond: Any, path: str
+    ) -> None:
         aqo_name = _TO_AQO.get(op.name)
         if aqo_name is None:
             raise AqoError([(path, f"instruction {op.name!r} is not in the AQO basis")])
@@ -128,7 +176,11 @@ def to_qiskit(aqo: Circuit, values: dict[str, float] | None = None) -> QuantumCi
     counts of the result keep one unbroken bitstring of width ``aqo.clbits``.
     """
     qreg = QuantumRegister(aqo.qubits, "q")
-    qc = QuantumCircuit(qreg, ClassicalRegister(aqo.clbits, "c")) if aqo.clbits else QuantumCircuit(qreg)
+    qc = (
+        QuantumCircuit(qreg, ClassicalRegister(aqo.clbits, "c"))
+        if aqo.clbits
+        else QuantumCircuit(qreg)
+    )
     symbols = {n: Parameter(n) for n in aqo.parameters}
     bound = values or {}
 

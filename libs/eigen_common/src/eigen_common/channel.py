@@ -38,7 +38,7 @@ def channel_options(max_message_bytes: int = 16 * 1024 * 1024) -> list[tuple[str
 
 
 def create_channel(target: str, max_message_bytes: int = 16 * 1024 * 1024) -> grpc.aio.Channel:
-    """Return an insecure ``grpc.aio`` channel to ``target`` (``host:port``) on loopback/internal net.
+    """Return an insecure ``grpc.aio`` channel to ``target`` (``host:port``) on a private network.
 
     Every call made on it must pass ``timeout=`` (seconds): there is no default deadline.
     """

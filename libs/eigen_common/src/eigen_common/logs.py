@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import MutableMapping
 from typing import Any
 
 import structlog
@@ -11,7 +12,7 @@ import structlog
 from eigen_common.context import trace_id_var
 
 
-def _add_trace(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
+def _add_trace(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     event.setdefault("trace_id", trace_id_var.get())
     event.setdefault("job_id", "")
     return event

@@ -45,7 +45,7 @@ def server_options(max_message_bytes: int) -> list[tuple[str, Any]]:
     ]
 
 
-class ErrorInterceptor(grpc.aio.ServerInterceptor):
+class ErrorInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
     """The one server interceptor: context in, typed errors out, metrics.
 
     - reads ``traceparent`` (a new trace starts when absent/invalid) and ``x-eigen-*`` metadata
@@ -60,9 +60,10 @@ class ErrorInterceptor(grpc.aio.ServerInterceptor):
 
     async def intercept_service(
         self,
-        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[Any]],
         details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler:
+    ) -> Any:
+        """Wrap the method handler (unary-unary and unary-stream) with context and error mapping."""
         handler = await continuation(details)
         if handler is None or details.method.startswith("/grpc."):
             return handler
@@ -80,7 +81,7 @@ class ErrorInterceptor(grpc.aio.ServerInterceptor):
             context.auth_var.set(context.AuthContext.from_metadata(md))
             structlog.contextvars.bind_contextvars(trace_id=tid)
 
-        async def fail(exc: BaseException, ctx: grpc.aio.ServicerContext) -> None:
+        async def fail(exc: BaseException, ctx: Any) -> None:
             if isinstance(exc, EigenError):
                 err = exc
             else:
@@ -97,7 +98,7 @@ class ErrorInterceptor(grpc.aio.ServerInterceptor):
         if handler.unary_unary is not None:
             inner_uu = handler.unary_unary
 
-            async def unary_unary(request: Any, ctx: grpc.aio.ServicerContext) -> Any:
+            async def unary_unary(request: Any, ctx: Any) -> Any:
                 enter()
                 t0 = time.perf_counter()
                 code = "OK"
@@ -123,7 +124,7 @@ class ErrorInterceptor(grpc.aio.ServerInterceptor):
         if handler.unary_stream is not None:
             inner_us = handler.unary_stream
 
-            async def unary_stream(request: Any, ctx: grpc.aio.ServicerContext) -> Any:
+            async def unary_stream(request: Any, ctx: Any) -> Any:
                 enter()
                 try:
                     async for item in inner_us(request, ctx):
@@ -156,7 +157,7 @@ class RunningServer:
 
     server: grpc.aio.Server
     port: int
-    health: health.aio.HealthServicer
+    health: Any  # grpc_health.v1.health.aio.HealthServicer (untyped)
     names: list[str] = field(default_factory=list)
 
     async def stop(self, grace: float | None = 1.0) -> None:
@@ -172,7 +173,7 @@ async def create_server(
     address: str,
     *,
     max_message_bytes: int = 16 * 1024 * 1024,
-    interceptors: Iterable[grpc.aio.ServerInterceptor] = (),
+    interceptors: Iterable[grpc.aio.ServerInterceptor] = (),  # type: ignore[type-arg]
 ) -> RunningServer:
     """Build, bind and start a server with health and reflection.
 
@@ -193,14 +194,18 @@ async def create_server(
         interceptors=[*interceptors, ErrorInterceptor(service)],
         options=server_options(max_message_bytes),
     )
-    health_servicer = health.aio.HealthServicer()
+    health_servicer = health.aio.HealthServicer()  # type: ignore[attr-defined]
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     names = []
     for b in bindings:
         b.add(b.servicer, server)
         names.append(b.name)
     reflection.enable_server_reflection(
-        [*names, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME],
+        [
+            *names,
+            health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
+            reflection.SERVICE_NAME,
+        ],
         server,
     )
     try:

@@ -7,7 +7,7 @@ from pydantic_settings import BaseSettings
 
 
 class ServiceSettings(BaseSettings):
-    """Common service settings. Subclasses set ``model_config = SettingsConfigDict(env_prefix=...)``.
+    """Common service settings; subclasses set ``model_config`` with their ``env_prefix``.
 
     ``port`` 0 binds an ephemeral port (tests); ``metrics_port`` 0 disables ``/metrics``.
     """

@@ -6,6 +6,7 @@ import asyncio
 
 from eigen_common.logs import configure_logging
 from eigen_common.server import RunningServer, serve
+
 from eigen_kernel.app import build
 from eigen_kernel.settings import KernelSettings
 

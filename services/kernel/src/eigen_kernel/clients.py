@@ -7,13 +7,13 @@ Every call carries a deadline and the current trace/auth metadata; failures come
 from __future__ import annotations
 
 import grpc
-
 from eigen.api.v1 import common_pb2
 from eigen.compiler.v1 import compiler_pb2, compiler_pb2_grpc
 from eigen.driver.v1 import driver_pb2, driver_pb2_grpc
 from eigen_common.channel import create_channel
 from eigen_common.context import outgoing_metadata
 from eigen_common.errors import from_rpc_error
+
 from eigen_kernel.domain import CompiledProgram, Device, ExecutionOutcome, Submission
 
 _STATUS = {v: k.removeprefix("DEVICE_STATUS_") for k, v in driver_pb2.DeviceStatus.items()}
@@ -28,7 +28,7 @@ class GrpcCompiler:
 
     async def close(self) -> None:
         """Close the channel."""
-        await self._channel.close()
+        await self._channel.close(None)
 
     async def compile(self, job_id: str, submission: Submission, timeout: float) -> CompiledProgram:
         """Compile a submission's program (see the port)."""
@@ -40,7 +40,9 @@ class GrpcCompiler:
         )
         if submission.language == "eigen-lang":
             req.eigen_lang.CopyFrom(
-                common_pb2.EigenLangSource(source=submission.source, entrypoint=submission.entrypoint)
+                common_pb2.EigenLangSource(
+                    source=submission.source, entrypoint=submission.entrypoint
+                )
             )
         else:
             req.qasm.CopyFrom(
@@ -55,7 +57,9 @@ class GrpcCompiler:
         md = resp.metadata
         metrics = dict(md.metrics)
         metrics.update(
-            logical_qubits=str(md.logical_qubits), depth=str(md.depth), gate_count=str(md.gate_count)
+            logical_qubits=str(md.logical_qubits),
+            depth=str(md.depth),
+            gate_count=str(md.gate_count),
         )
         return CompiledProgram(resp.payload.data, md.aqo_sha256, metrics, resp.hybrid_plan_json)
 
@@ -69,7 +73,7 @@ class GrpcDriverManager:
 
     async def close(self) -> None:
         """Close the channel."""
-        await self._channel.close()
+        await self._channel.close(None)
 
     async def list_devices(self, timeout: float) -> list[Device]:
         """All devices (see the port)."""

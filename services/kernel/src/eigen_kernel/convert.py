@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from google.protobuf import struct_pb2, timestamp_pb2
+from typing import cast
 
 from eigen.api.v1 import device_pb2, job_pb2
 from eigen_common import errors
+from google.protobuf import struct_pb2, timestamp_pb2
+
 from eigen_kernel.domain import Device, Event, Job, Submission
 from eigen_kernel.scheduler import Heartbeat, JobResults
 from eigen_kernel.states import CLIENT_STATUS, TERMINAL, ClientStatus, TaskState
@@ -16,9 +18,9 @@ for _t, _c in CLIENT_STATUS.items():
     _PROTO_TO_TASK.setdefault(_STATUS_TO_PROTO[_c], []).append(_t)
 
 
-def status_of(state: TaskState) -> int:
+def status_of(state: TaskState) -> job_pb2.JobStatus:
     """``eigen.api.v1.JobStatus`` value of a task state (seed mapping)."""
-    return _STATUS_TO_PROTO[CLIENT_STATUS[state]]
+    return cast(job_pb2.JobStatus, _STATUS_TO_PROTO[CLIENT_STATUS[state]])
 
 
 def task_states(statuses: list[int]) -> list[TaskState]:
@@ -44,7 +46,12 @@ def submission_from_proto(req: job_pb2.SubmitJobRequest) -> Submission:
     """
     which = req.WhichOneof("program")
     if which == "eigen_lang":
-        language, source, entry, ver = "eigen-lang", req.eigen_lang.source, req.eigen_lang.entrypoint, ""
+        language, source, entry, ver = (
+            "eigen-lang",
+            req.eigen_lang.source,
+            req.eigen_lang.entrypoint,
+            "",
+        )
     elif which == "qasm":
         language, source, entry, ver = "qasm", req.qasm.source, "", req.qasm.version
     elif which == "aqo_ref":
@@ -152,15 +159,19 @@ def results_to_proto(r: JobResults) -> job_pb2.GetJobResultsResponse:
     return resp
 
 
+def _device_status(name: str) -> device_pb2.DeviceStatus:
+    key = f"DEVICE_STATUS_{name}"
+    known = dict(device_pb2.DeviceStatus.items())
+    return cast(device_pb2.DeviceStatus, known.get(key, device_pb2.DEVICE_STATUS_UNSPECIFIED))
+
+
 def device_to_proto(d: Device) -> device_pb2.Device:
     """Public ``Device`` message."""
     return device_pb2.Device(
         device_id=d.device_id,
         name=d.name,
         backend_type=d.backend_type,
-        status=device_pb2.DeviceStatus.Value(f"DEVICE_STATUS_{d.status}")
-        if f"DEVICE_STATUS_{d.status}" in device_pb2.DeviceStatus.keys()
-        else device_pb2.DEVICE_STATUS_UNSPECIFIED,
+        status=_device_status(d.status),
         queue_depth=d.queue_depth,
         estimated_wait_sec=d.estimated_wait_sec,
         capabilities=d.capabilities,
@@ -168,5 +179,3 @@ def device_to_proto(d: Device) -> device_pb2.Device:
         driver=d.driver,
         max_qubits=d.max_qubits,
     )
-
-

@@ -1,4 +1,6 @@
-"""QFS level 3 (Circuit & Metadata FS) on the local filesystem — SPEC §7 layout, per job::
+"""QFS level 3 (Circuit & Metadata FS) on the local filesystem (SPEC §7).
+
+Layout per job::
 
     jobs/<job_id>/input/job.yaml        the submission as accepted
     jobs/<job_id>/input/program.<ext>   the program source (.eigen.py / .qasm / .ref)
@@ -59,7 +61,9 @@ class Qfs:
             Path(tmp).unlink(missing_ok=True)
             raise
 
-    def write_input(self, job_id: str, submission: dict[str, Any], language: str, source: str) -> None:
+    def write_input(
+        self, job_id: str, submission: dict[str, Any], language: str, source: str
+    ) -> None:
         """Store ``input/job.yaml`` (submission without the source) and ``input/program.*``."""
         d = self.job_dir(job_id) / "input"
         spec = {k: v for k, v in submission.items() if k != "source"}

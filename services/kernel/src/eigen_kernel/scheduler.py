@@ -20,11 +20,11 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from eigen_common import errors
+from eigen_common.logs import get_logger
 from opentelemetry import trace
 from prometheus_client import Counter, Gauge, Histogram
 
-from eigen_common import errors
-from eigen_common.logs import get_logger
 from eigen_kernel.domain import CompiledProgram, Device, Event, Job, Submission
 from eigen_kernel.ports import CompilerPort, DriverPort
 from eigen_kernel.qfs import Qfs
@@ -318,7 +318,7 @@ class JobManager:
             raise errors.JobNotFoundError(f"job {job_id!r} not found", metadata={"job_id": job_id})
         return job
 
-    def list(
+    def list_jobs(
         self, tenant: str, states: list[TaskState], page_size: int, page_token: str
     ) -> tuple[list[Job], str]:
         """A page of the tenant's jobs, newest first."""
@@ -425,8 +425,16 @@ class JobManager:
             wait = int(depth * q.avg_exec_seconds / max(q.slots, 1)) if q else 0
             out.append(
                 Device(
-                    d.device_id, d.name, d.backend_type, d.status, d.capabilities, d.driver,
-                    d.targets, d.max_qubits, depth, wait,
+                    d.device_id,
+                    d.name,
+                    d.backend_type,
+                    d.status,
+                    d.capabilities,
+                    d.driver,
+                    d.targets,
+                    d.max_qubits,
+                    depth,
+                    wait,
                 )
             )
         return out
@@ -464,7 +472,9 @@ class JobManager:
                     await self._pipeline(job)
             except TimeoutError:
                 limit = job.submission.timeout_seconds
-                self._fail(job_id, TaskState.TIMEOUT, "TIMEOUT", f"job exceeded its timeout ({limit} s)")
+                self._fail(
+                    job_id, TaskState.TIMEOUT, "TIMEOUT", f"job exceeded its timeout ({limit} s)"
+                )
             except errors.CompilationFailedError as exc:
                 diags = [d.__dict__ for d in exc.diagnostics]
                 self._fail(job_id, TaskState.FAILED, "COMPILATION_FAILED", exc.message, diags)
@@ -504,7 +514,11 @@ class JobManager:
         )
         with contextlib.suppress(_Stop):
             self._transition(
-                job, state, f"{code}: {summary}"[:2000], error_code=code, error_summary=summary[:2000]
+                job,
+                state,
+                f"{code}: {summary}"[:2000],
+                error_code=code,
+                error_summary=summary[:2000],
             )
         log.info("job failed", job_id=job_id, error_code=code, state=state.value)
 
@@ -536,7 +550,12 @@ class JobManager:
                     raise
                 sleep = min(delay, self.config.retry_cap_seconds) * (0.5 + random.random() / 2)
                 log.warning(
-                    "retrying", what=what, job_id=job_id, attempt=attempt, error=str(exc), sleep=sleep
+                    "retrying",
+                    what=what,
+                    job_id=job_id,
+                    attempt=attempt,
+                    error=str(exc),
+                    sleep=sleep,
                 )
                 await asyncio.sleep(sleep)
                 delay *= 2
@@ -548,7 +567,11 @@ class JobManager:
             t0 = time.perf_counter()
             if job.state == TaskState.PENDING:
                 job = self._transition(job, TaskState.VALIDATING, "validating", progress=0.05)
-            msg = "recompiling after kernel restart" if job.state == TaskState.COMPILING else "compiling"
+            msg = (
+                "recompiling after kernel restart"
+                if job.state == TaskState.COMPILING
+                else "compiling"
+            )
             job = self._transition(job, TaskState.COMPILING, msg, progress=0.1)
             with tracer.start_as_current_span("compile"):
                 compiled = await self._retry(
@@ -575,7 +598,9 @@ class JobManager:
         else:
             compiled = self._load_compiled(job.job_id)
             if job.state in (TaskState.ALLOCATING, TaskState.EXECUTING):
-                job = self._transition(job, TaskState.QUEUED, "requeued after kernel restart", progress=0.3)
+                job = self._transition(
+                    job, TaskState.QUEUED, "requeued after kernel restart", progress=0.3
+                )
         await self._await_dependencies(job)
         device = await self.catalog.resolve(sub.target)
         queue = self._queues.get(device.device_id)
@@ -588,7 +613,10 @@ class JobManager:
         try:
             STAGE_SECONDS.labels("queue").observe(time.perf_counter() - t_q)
             job = self._transition(
-                job, TaskState.ALLOCATING, f"allocating {device.device_id}", device_id=device.device_id
+                job,
+                TaskState.ALLOCATING,
+                f"allocating {device.device_id}",
+                device_id=device.device_id,
             )
             job = self._transition(
                 job, TaskState.EXECUTING, f"executing on {device.device_id}", progress=0.5
@@ -602,7 +630,13 @@ class JobManager:
                     "execute",
                     job.job_id,
                     lambda: self.driver.execute(
-                        job.job_id, device.device_id, compiled.aqo_json, shots, seed, {}, {},
+                        job.job_id,
+                        device.device_id,
+                        compiled.aqo_json,
+                        shots,
+                        seed,
+                        {},
+                        {},
                         self.config.execute_timeout,
                     ),
                 )
@@ -619,7 +653,9 @@ class JobManager:
             }
             if seed is not None:
                 meta["seed"] = str(seed)
-            self.qfs.write_json(job.job_id, "results.json", {"counts": outcome.counts, "metadata": meta})
+            self.qfs.write_json(
+                job.job_id, "results.json", {"counts": outcome.counts, "metadata": meta}
+            )
             self._transition(job, TaskState.COMPLETED, "done", progress=1.0)
         finally:
             queue.release()
@@ -644,7 +680,11 @@ class JobManager:
                 pending = []
                 for dep in deps:
                     d = self.store.get_job(dep)
-                    if d is None or d.state in (TaskState.FAILED, TaskState.CANCELLED, TaskState.TIMEOUT):
+                    if d is None or d.state in (
+                        TaskState.FAILED,
+                        TaskState.CANCELLED,
+                        TaskState.TIMEOUT,
+                    ):
                         state = "missing" if d is None else d.state.value
                         raise errors.FailedPreconditionError(
                             f"dependency {dep} ended {state}", reason="DEPENDENCY_FAILED"

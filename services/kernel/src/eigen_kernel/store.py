@@ -1,5 +1,7 @@
-"""Durable job + event store on SQLite (WAL) — SPEC §7: every state change and its event are
-persisted in one transaction before they are announced.
+"""Durable job + event store on SQLite (WAL).
+
+SPEC §7: every state change and its event are persisted in one transaction before they are
+announced.
 
 All access happens on the event-loop thread (one connection, short transactions), so there is
 no locking beyond SQLite's own. ``synchronous=NORMAL`` in WAL mode: a committed transaction

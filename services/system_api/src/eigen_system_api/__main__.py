@@ -6,6 +6,7 @@ import asyncio
 
 from eigen_common.logs import configure_logging
 from eigen_common.server import serve
+
 from eigen_system_api.app import build
 from eigen_system_api.settings import SystemApiSettings
 

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any, TypeVar
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from typing import Any, TypeVar, cast
 
 import grpc
-
 from eigen.api.v1 import (
     compilation_pb2,
     compilation_pb2_grpc,
@@ -26,6 +25,7 @@ from eigen.kernel.v1 import kernel_pb2, kernel_pb2_grpc
 from eigen_common import errors
 from eigen_common.context import auth_var, outgoing_metadata
 from eigen_common.logs import get_logger
+
 from eigen_system_api.auth import ApiKeyAuthenticator
 from eigen_system_api.settings import SystemApiSettings
 from eigen_system_api.validation import validate_job_id, validate_submit
@@ -41,9 +41,10 @@ class Edge:
         self.auth = auth
         self.settings = settings
 
-    def authorize(self, context: grpc.aio.ServicerContext, permission: str) -> None:
+    def authorize(self, context: grpc.aio.ServicerContext[Any, Any], permission: str) -> None:
         """Authenticate the caller and bind the auth context for outgoing calls."""
-        auth_var.set(self.auth.authenticate(context.invocation_metadata(), permission))
+        md = cast(Sequence[tuple[str, str | bytes]], context.invocation_metadata() or ())
+        auth_var.set(self.auth.authenticate(md, permission))
 
     async def forward(self, call: Callable[..., Awaitable[R]], request: Any, job_id: str = "") -> R:
         """Call an internal unary RPC with deadline + metadata; re-raise failures typed."""
@@ -63,7 +64,7 @@ class JobServicer(job_pb2_grpc.JobServiceServicer):
         self._kernel = kernel
 
     async def SubmitJob(
-        self, request: job_pb2.SubmitJobRequest, context: grpc.aio.ServicerContext
+        self, request: job_pb2.SubmitJobRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> job_pb2.SubmitJobResponse:
         """Validate and enqueue a job."""
         self._edge.authorize(context, "jobs:submit")
@@ -80,7 +81,7 @@ class JobServicer(job_pb2_grpc.JobServiceServicer):
         )
 
     async def GetJobStatus(
-        self, request: job_pb2.GetJobStatusRequest, context: grpc.aio.ServicerContext
+        self, request: job_pb2.GetJobStatusRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> job_pb2.GetJobStatusResponse:
         """The job's status."""
         self._edge.authorize(context, "jobs:read")
@@ -93,7 +94,7 @@ class JobServicer(job_pb2_grpc.JobServiceServicer):
         return job_pb2.GetJobStatusResponse(job=resp.job)
 
     async def CancelJob(
-        self, request: job_pb2.CancelJobRequest, context: grpc.aio.ServicerContext
+        self, request: job_pb2.CancelJobRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> job_pb2.CancelJobResponse:
         """Cancel a job."""
         self._edge.authorize(context, "jobs:cancel")
@@ -108,7 +109,7 @@ class JobServicer(job_pb2_grpc.JobServiceServicer):
         return job_pb2.CancelJobResponse(job_id=resp.job_id, state=resp.state)
 
     async def GetJobResults(
-        self, request: job_pb2.GetJobResultsRequest, context: grpc.aio.ServicerContext
+        self, request: job_pb2.GetJobResultsRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> job_pb2.GetJobResultsResponse:
         """Results of a terminal job."""
         self._edge.authorize(context, "jobs:read")
@@ -118,10 +119,10 @@ class JobServicer(job_pb2_grpc.JobServiceServicer):
             kernel_pb2.GetJobResultsRequest(job_id=request.job_id),
             request.job_id,
         )
-        return resp.results
+        return cast(job_pb2.GetJobResultsResponse, resp.results)
 
     async def ListJobs(
-        self, request: job_pb2.ListJobsRequest, context: grpc.aio.ServicerContext
+        self, request: job_pb2.ListJobsRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> job_pb2.ListJobsResponse:
         """A page of the caller's jobs."""
         self._edge.authorize(context, "jobs:read")
@@ -145,9 +146,9 @@ class JobServicer(job_pb2_grpc.JobServiceServicer):
         return job_pb2.ListJobsResponse(jobs=resp.jobs, next_page_token=resp.next_page_token)
 
     async def StreamJobUpdates(
-        self, request: job_pb2.StreamJobUpdatesRequest, context: grpc.aio.ServicerContext
+        self, request: job_pb2.StreamJobUpdatesRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> AsyncIterator[job_pb2.StreamJobUpdatesResponse]:
-        """Relay the kernel's live event stream; if the kernel restarts, resume from the last seq."""
+        """Relay the kernel's live events; if the kernel restarts, resume from the last seq."""
         self._edge.authorize(context, "jobs:read")
         validate_job_id(request.job_id)
         last = request.last_event_seq
@@ -173,7 +174,9 @@ class JobServicer(job_pb2_grpc.JobServiceServicer):
                 give_up = give_up or now + self._edge.settings.stream_resume_seconds
                 if now >= give_up:
                     raise err from None
-                log.info("kernel stream broke; resuming", job_id=request.job_id, last_event_seq=last)
+                log.info(
+                    "kernel stream broke; resuming", job_id=request.job_id, last_event_seq=last
+                )
                 await asyncio.sleep(0.2)
             finally:
                 stream.cancel()
@@ -188,10 +191,12 @@ class DeviceServicer(device_pb2_grpc.DeviceServiceServicer):
 
     def _check_id(self, device_id: str) -> None:
         if not device_id or len(device_id) > 128:
-            raise errors.ValidationError([errors.FieldViolation("device_id", "must be 1..128 chars")])
+            raise errors.ValidationError(
+                [errors.FieldViolation("device_id", "must be 1..128 chars")]
+            )
 
     async def ListDevices(
-        self, request: device_pb2.ListDevicesRequest, context: grpc.aio.ServicerContext
+        self, request: device_pb2.ListDevicesRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> device_pb2.ListDevicesResponse:
         """All devices."""
         self._edge.authorize(context, "devices:read")
@@ -199,7 +204,9 @@ class DeviceServicer(device_pb2_grpc.DeviceServiceServicer):
         return device_pb2.ListDevicesResponse(devices=resp.devices)
 
     async def GetDeviceDetails(
-        self, request: device_pb2.GetDeviceDetailsRequest, context: grpc.aio.ServicerContext
+        self,
+        request: device_pb2.GetDeviceDetailsRequest,
+        context: grpc.aio.ServicerContext[Any, Any],
     ) -> device_pb2.GetDeviceDetailsResponse:
         """One device."""
         self._edge.authorize(context, "devices:read")
@@ -211,7 +218,9 @@ class DeviceServicer(device_pb2_grpc.DeviceServiceServicer):
         return device_pb2.GetDeviceDetailsResponse(device=resp.device)
 
     async def GetDeviceStatus(
-        self, request: device_pb2.GetDeviceStatusRequest, context: grpc.aio.ServicerContext
+        self,
+        request: device_pb2.GetDeviceStatusRequest,
+        context: grpc.aio.ServicerContext[Any, Any],
     ) -> device_pb2.GetDeviceStatusResponse:
         """One device's status."""
         self._edge.authorize(context, "devices:read")
@@ -220,23 +229,27 @@ class DeviceServicer(device_pb2_grpc.DeviceServiceServicer):
             self._kernel.GetDeviceStatus,
             kernel_pb2.GetDeviceStatusRequest(device_id=request.device_id),
         )
-        return resp.status
+        return cast(device_pb2.GetDeviceStatusResponse, resp.status)
 
     async def ReserveDevice(
-        self, request: device_pb2.ReserveDeviceRequest, context: grpc.aio.ServicerContext
+        self, request: device_pb2.ReserveDeviceRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> device_pb2.ReserveDeviceResponse:
         """Reserve a slot (the kernel decides whether reservations are offered)."""
         self._edge.authorize(context, "devices:reserve")
         self._check_id(request.device_id)
         if not 1 <= request.ttl_seconds <= 86400:
-            raise errors.ValidationError([errors.FieldViolation("ttl_seconds", "must be in 1..86400")])
+            raise errors.ValidationError(
+                [errors.FieldViolation("ttl_seconds", "must be in 1..86400")]
+            )
         resp = await self._edge.forward(
             self._kernel.ReserveDevice,
             kernel_pb2.ReserveDeviceRequest(
-                device_id=request.device_id, ttl_seconds=request.ttl_seconds, purpose=request.purpose
+                device_id=request.device_id,
+                ttl_seconds=request.ttl_seconds,
+                purpose=request.purpose,
             ),
         )
-        return resp.reservation
+        return cast(device_pb2.ReserveDeviceResponse, resp.reservation)
 
 
 def _source_size(req: Any) -> int:
@@ -260,7 +273,9 @@ class CompilationServicer(compilation_pb2_grpc.CompilationServiceServicer):
             raise errors.PayloadTooLargeError(f"program is {size} bytes; the limit is {limit}")
 
     async def CompileCircuit(
-        self, request: compilation_pb2.CompileCircuitRequest, context: grpc.aio.ServicerContext
+        self,
+        request: compilation_pb2.CompileCircuitRequest,
+        context: grpc.aio.ServicerContext[Any, Any],
     ) -> compilation_pb2.CompileCircuitResponse:
         """Compile a program to AQO."""
         self._edge.authorize(context, "jobs:submit")
@@ -274,11 +289,15 @@ class CompilationServicer(compilation_pb2_grpc.CompilationServiceServicer):
             internal.qasm.CopyFrom(request.qasm)
         resp = await self._edge.forward(self._compiler.CompileCircuit, internal)
         return compilation_pb2.CompileCircuitResponse(
-            aqo_json=resp.payload.data, metadata=resp.metadata, hybrid_plan_json=resp.hybrid_plan_json
+            aqo_json=resp.payload.data,
+            metadata=resp.metadata,
+            hybrid_plan_json=resp.hybrid_plan_json,
         )
 
     async def OptimizeCircuit(
-        self, request: compilation_pb2.OptimizeCircuitRequest, context: grpc.aio.ServicerContext
+        self,
+        request: compilation_pb2.OptimizeCircuitRequest,
+        context: grpc.aio.ServicerContext[Any, Any],
     ) -> compilation_pb2.OptimizeCircuitResponse:
         """Re-optimise AQO."""
         self._edge.authorize(context, "jobs:submit")
@@ -299,12 +318,16 @@ class CompilationServicer(compilation_pb2_grpc.CompilationServiceServicer):
         )
 
     async def ValidateCircuit(
-        self, request: compilation_pb2.ValidateCircuitRequest, context: grpc.aio.ServicerContext
+        self,
+        request: compilation_pb2.ValidateCircuitRequest,
+        context: grpc.aio.ServicerContext[Any, Any],
     ) -> compilation_pb2.ValidateCircuitResponse:
         """Validate a program; findings are data."""
         self._edge.authorize(context, "jobs:read")
         self._check(request)
-        internal = compiler_pb2.ValidateCircuitRequest(target=request.target, options=request.options)
+        internal = compiler_pb2.ValidateCircuitRequest(
+            target=request.target, options=request.options
+        )
         if request.HasField("eigen_lang"):
             internal.eigen_lang.CopyFrom(request.eigen_lang)
         else:

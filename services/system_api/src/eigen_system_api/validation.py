@@ -29,9 +29,13 @@ def _check_map(
         v.append(errors.FieldViolation(field, f"at most {MAX_MAP_ENTRIES} entries"))
     for k, val in m.items():
         if not k or len(k) > MAX_KEY:
-            v.append(errors.FieldViolation(f"{field}[{k[:32]!r}]", f"key must be 1..{MAX_KEY} chars"))
+            v.append(
+                errors.FieldViolation(f"{field}[{k[:32]!r}]", f"key must be 1..{MAX_KEY} chars")
+            )
         if len(val) > max_value:
-            v.append(errors.FieldViolation(f"{field}[{k[:32]!r}]", f"value longer than {max_value}"))
+            v.append(
+                errors.FieldViolation(f"{field}[{k[:32]!r}]", f"value longer than {max_value}")
+            )
 
 
 def validate_submit(req: job_pb2.SubmitJobRequest, max_program_bytes: int, max_shots: int) -> None:
@@ -72,7 +76,9 @@ def validate_submit(req: job_pb2.SubmitJobRequest, max_program_bytes: int, max_s
             v.append(errors.FieldViolation("program.qasm.version", 'must be "2" or "3"'))
     elif which == "aqo_ref":
         uri = req.aqo_ref.uri
-        if not re.match(r"^(qfs://jobs/[A-Za-z0-9_-]{1,64}/compiled\.aqo\.json|sha256:[0-9a-f]{64})$", uri):
+        if not re.match(
+            r"^(qfs://jobs/[A-Za-z0-9_-]{1,64}/compiled\.aqo\.json|sha256:[0-9a-f]{64})$", uri
+        ):
             v.append(
                 errors.FieldViolation(
                     "program.aqo_ref.uri",

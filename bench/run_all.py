@@ -1,0 +1,227 @@
+"""Benchmarks of issue 2, each printed as a ratio against a reference measured in the same run.
+
+1. Bell (1024 shots) submit → results through the four processes, warm, median, vs
+   (a) Qiskit Runtime's local ``SamplerV2`` on ``AerSimulator`` in-process and
+   (b) the best in-process path: cached pass manager + ``AerSimulator.run``.
+2. QFT-20 job end to end vs a direct Aer run of the same circuit.
+3. Throughput: 16 concurrent clients, N Bell jobs (default 2000), all DONE → jobs/s.
+4. Idle RSS of each service.
+
+Usage: ``uv run --group bench python bench/run_all.py [--jobs 2000] [--reps 50]``.
+Writes ``bench/results/latest.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import secrets
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import grpc
+import psutil
+from qiskit import QuantumCircuit, transpile
+from qiskit.circuit.library import QFT
+from qiskit.transpiler import generate_preset_pass_manager
+from qiskit_aer import AerSimulator
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from eigen.api.v1 import common_pb2, job_pb2, job_pb2_grpc  # noqa: E402
+
+from tests.conftest import ProcessStack  # noqa: E402
+
+BELL_QASM = (
+    'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\ncreg c[2];\n'
+    "h q[0];\ncx q[0],q[1];\nmeasure q -> c;\n"
+)
+
+
+def bell() -> QuantumCircuit:
+    qc = QuantumCircuit(2, 2)
+    qc.h(0)
+    qc.cx(0, 1)
+    qc.measure([0, 1], [0, 1])
+    return qc
+
+
+def qft20() -> QuantumCircuit:
+    qc = QFT(20).decompose()
+    qc.measure_all()
+    return qc
+
+
+def median_ms(fn, reps: int) -> float:
+    for _ in range(3):
+        fn()
+    samples = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - t0)
+    return statistics.median(samples) * 1e3
+
+
+def ref_sampler(reps: int) -> float:
+    try:
+        from qiskit_ibm_runtime import SamplerV2
+
+        sampler = SamplerV2(mode=AerSimulator())
+        label = "qiskit_ibm_runtime.SamplerV2(mode=AerSimulator())"
+    except ImportError:
+        from qiskit_aer.primitives import SamplerV2
+
+        sampler = SamplerV2()
+        label = "qiskit_aer.primitives.SamplerV2"
+    sim = AerSimulator()
+    pm = generate_preset_pass_manager(optimization_level=1, backend=sim)
+
+    def run() -> None:
+        sampler.run([pm.run(bell())], shots=1024).result()[0].data.c.get_counts()
+
+    ms = median_ms(run, reps)
+    print(f"  reference {label}: {ms:.2f} ms")
+    return ms
+
+
+def ref_best(reps: int) -> float:
+    sim = AerSimulator()
+    pm = generate_preset_pass_manager(optimization_level=1, backend=sim)
+    return median_ms(lambda: sim.run(pm.run(bell()), shots=1024).result().get_counts(), reps)
+
+
+class Client:
+    def __init__(self, endpoint: str, token: str):
+        self.ch = grpc.insecure_channel(endpoint)
+        self.stub = job_pb2_grpc.JobServiceStub(self.ch)
+        self.md = [("authorization", f"Bearer {token}")]
+
+    def run(self, source: str, shots: int) -> job_pb2.GetJobResultsResponse:
+        req = job_pb2.SubmitJobRequest(
+            name="bench",
+            target="sim:local",
+            qasm=common_pb2.QasmSource(source=source),
+            shots=shots,
+            seed=1,
+        )
+        jid = self.stub.SubmitJob(req, metadata=self.md, timeout=60).job_id
+        for _ in self.stub.StreamJobUpdates(
+            job_pb2.StreamJobUpdatesRequest(job_id=jid), metadata=self.md, timeout=600
+        ):
+            pass
+        res = self.stub.GetJobResults(
+            job_pb2.GetJobResultsRequest(job_id=jid), metadata=self.md, timeout=60
+        )
+        assert res.state == job_pb2.JOB_STATUS_DONE, res.error_summary
+        return res
+
+
+async def throughput(endpoint: str, token: str, jobs: int, clients: int) -> tuple[float, int]:
+    ch = grpc.aio.insecure_channel(endpoint)
+    stub = job_pb2_grpc.JobServiceStub(ch)
+    md = [("authorization", f"Bearer {token}")]
+    done = 0
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for i in range(jobs):
+        queue.put_nowait(i)
+
+    async def worker() -> None:
+        nonlocal done
+        while not queue.empty():
+            queue.get_nowait()
+            req = job_pb2.SubmitJobRequest(
+                name="tp", target="sim:local", qasm=common_pb2.QasmSource(source=BELL_QASM), seed=1
+            )
+            jid = (await stub.SubmitJob(req, metadata=md, timeout=120)).job_id
+            async for _ in stub.StreamJobUpdates(
+                job_pb2.StreamJobUpdatesRequest(job_id=jid), metadata=md, timeout=600
+            ):
+                pass
+            res = await stub.GetJobResults(
+                job_pb2.GetJobResultsRequest(job_id=jid), metadata=md, timeout=60
+            )
+            done += res.state == job_pb2.JOB_STATUS_DONE
+
+    t0 = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(clients)))
+    elapsed = time.perf_counter() - t0
+    await ch.close()
+    return jobs / elapsed, done
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--jobs", type=int, default=2000)
+    ap.add_argument("--clients", type=int, default=16)
+    ap.add_argument("--reps", type=int, default=50)
+    args = ap.parse_args()
+    out: dict[str, object] = {}
+    home = Path(ROOT / "bench" / "results" / f"home-{secrets.token_hex(4)}")
+    home.mkdir(parents=True)
+    stack = ProcessStack(home, secrets.token_urlsafe(16))
+    stack.start()
+    try:
+        time.sleep(2)
+        out["idle_rss_mib"] = {
+            n: round(psutil.Process(s.proc.pid).memory_info().rss / 2**20, 1)
+            for n, s in stack.services.items()
+        }
+        print("idle RSS (MiB):", out["idle_rss_mib"])
+
+        print("1. Bell 1024 shots, warm median")
+        c = Client(stack.endpoint, stack.token)
+        e2e = median_ms(lambda: c.run(BELL_QASM, 1024), args.reps)
+        sampler = ref_sampler(args.reps)
+        best = ref_best(args.reps)
+        out["bell"] = {
+            "e2e_ms": e2e,
+            "sampler_v2_ms": sampler,
+            "in_process_best_ms": best,
+            "ratio_vs_sampler": e2e / sampler,
+            "ratio_vs_best": e2e / best,
+        }
+        print(f"  e2e {e2e:.2f} ms | SamplerV2 {sampler:.2f} ms | best in-process {best:.2f} ms")
+        print(
+            f"  ratio e2e/SamplerV2 = {e2e / sampler:.2f} (goal ≤ 1.0); e2e/best = {e2e / best:.2f}"
+        )
+
+        print("2. QFT-20 (1024 shots)")
+        qc = qft20()
+        from qiskit import qasm2
+
+        src = qasm2.dumps(transpile(qc, basis_gates=["u", "cx", "p", "h", "swap"]))
+        e2e_qft = median_ms(lambda: c.run(src, 1024), max(5, args.reps // 10))
+        sim = AerSimulator()
+        tq = transpile(qc, sim)
+        direct = median_ms(
+            lambda: sim.run(tq, shots=1024, seed_simulator=1).result(), max(5, args.reps // 10)
+        )
+        out["qft20"] = {"e2e_ms": e2e_qft, "direct_aer_ms": direct, "ratio": e2e_qft / direct}
+        print(
+            f"  e2e {e2e_qft:.1f} ms | direct Aer {direct:.1f} ms | "
+            f"ratio {e2e_qft / direct:.2f} (goal ≤ 1.1)"
+        )
+
+        print(f"3. Throughput: {args.clients} clients, {args.jobs} Bell jobs")
+        rate, done = asyncio.run(throughput(stack.endpoint, stack.token, args.jobs, args.clients))
+        out["throughput"] = {
+            "jobs": args.jobs,
+            "clients": args.clients,
+            "done": done,
+            "jobs_per_s": rate,
+        }
+        print(f"  {rate:.1f} jobs/s, {done}/{args.jobs} DONE (goal ≥ 250 jobs/s)")
+    finally:
+        stack.stop()
+    res = ROOT / "bench" / "results" / "latest.json"
+    res.write_text(json.dumps(out, indent=2))
+    print("wrote", res)
+
+
+if __name__ == "__main__":
+    main()
