@@ -14,6 +14,8 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from opentelemetry import trace
+
 _TRACEPARENT_RE = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$")
 
 
@@ -65,8 +67,11 @@ def parse_traceparent(value: str) -> str | None:
 def outgoing_metadata(job_id: str = "") -> list[tuple[str, str]]:
     """Metadata for an internal call: a child traceparent and the current auth context."""
     md: list[tuple[str, str]] = []
-    tid = trace_id_var.get()
-    md.append(("traceparent", new_traceparent(tid or None)))
+    span = trace.get_current_span().get_span_context()
+    if span.is_valid:
+        md.append(("traceparent", f"00-{span.trace_id:032x}-{span.span_id:016x}-01"))
+    else:
+        md.append(("traceparent", new_traceparent(trace_id_var.get() or None)))
     auth = auth_var.get()
     if auth is not None:
         md.extend(auth.to_metadata())

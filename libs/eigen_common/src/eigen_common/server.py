@@ -24,16 +24,35 @@ from prometheus_client import Counter, Histogram, start_http_server
 from eigen_common import context
 from eigen_common.errors import EigenError, InternalError, to_grpc_status
 from eigen_common.logs import get_logger
+from eigen_common.tracing import attach_traceparent
 
 log = get_logger("eigen.server")
 
-RPC_DURATION = Histogram(
-    "eigen_grpc_server_handling_seconds",
-    "gRPC handling time per method, in seconds",
-    ["service", "method", "code"],
-    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
-)
-RPC_ERRORS = Counter("eigen_grpc_server_errors_total", "gRPC errors by code", ["service", "code"])
+#: Metric name prefix per service: system-api keeps the seed's ``eigen_api_...`` names (SPEC §10).
+_PREFIX = {"system-api": "api", "kernel": "kernel", "compiler": "compiler"}
+_METRICS: dict[str, tuple[Histogram, Counter]] = {}
+_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
+
+
+def request_metrics(service: str) -> tuple[Histogram, Counter]:
+    """``eigen_<prefix>_request_duration_seconds`` and ``eigen_<prefix>_request_errors_total``.
+
+    Created once per process and service (labels: method, code; never job or trace ids).
+    """
+    prefix = _PREFIX.get(service, service.replace("-", "_"))
+    if prefix not in _METRICS:
+        _METRICS[prefix] = (
+            Histogram(
+                f"eigen_{prefix}_request_duration_seconds",
+                f"{service} gRPC request handling time, in seconds",
+                ["method", "code"],
+                buckets=_BUCKETS,
+            ),
+            Counter(
+                f"eigen_{prefix}_request_errors_total", f"{service} gRPC errors", ["method", "code"]
+            ),
+        )
+    return _METRICS[prefix]
 
 
 def server_options(max_message_bytes: int) -> list[tuple[str, Any]]:
@@ -57,6 +76,7 @@ class ErrorInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
 
     def __init__(self, service: str):
         self._service = service
+        self._duration, self._errors = request_metrics(service)
 
     async def intercept_service(
         self,
@@ -69,15 +89,19 @@ class ErrorInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
             return handler
         method = details.method.rsplit("/", 1)[-1]
         md = details.invocation_metadata or ()
-        service = self._service
+        duration, errors_total = self._duration, self._errors
 
         def enter() -> None:
             tp = ""
             for k, v in md:
                 if k == "traceparent":
                     tp = v if isinstance(v, str) else v.decode()
-            tid = context.parse_traceparent(tp) or context.new_traceparent()[3:35]
+            tid = context.parse_traceparent(tp)
+            if tid is None:
+                tp = context.new_traceparent()
+                tid = tp[3:35]
             context.trace_id_var.set(tid)
+            attach_traceparent(tp)
             context.auth_var.set(context.AuthContext.from_metadata(md))
             structlog.contextvars.bind_contextvars(trace_id=tid)
 
@@ -92,7 +116,7 @@ class ErrorInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
                     correlation_id=err.metadata["correlation_id"],
                     exc_info=exc,
                 )
-            RPC_ERRORS.labels(service, err.code.name).inc()
+            errors_total.labels(method, err.code.name).inc()
             await ctx.abort_with_status(to_grpc_status(err))
 
         if handler.unary_unary is not None:
@@ -114,7 +138,7 @@ class ErrorInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
                     code = getattr(exc, "code", grpc.StatusCode.INTERNAL).name
                     await fail(exc, ctx)
                 finally:
-                    RPC_DURATION.labels(service, method, code).observe(time.perf_counter() - t0)
+                    duration.labels(method, code).observe(time.perf_counter() - t0)
 
             return grpc.unary_unary_rpc_method_handler(
                 unary_unary,

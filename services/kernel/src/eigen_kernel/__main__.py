@@ -6,6 +6,7 @@ import asyncio
 
 from eigen_common.logs import configure_logging
 from eigen_common.server import RunningServer, serve
+from eigen_common.tracing import configure_tracing
 
 from eigen_kernel.app import build
 from eigen_kernel.settings import KernelSettings
@@ -34,4 +35,5 @@ async def main(settings: KernelSettings) -> None:
 if __name__ == "__main__":
     _settings = KernelSettings()
     configure_logging("kernel", _settings.log_level, _settings.log_json)
+    configure_tracing("kernel", _settings.otel_exporter)
     asyncio.run(main(_settings))

@@ -6,6 +6,7 @@ import asyncio
 
 from eigen_common.logs import configure_logging
 from eigen_common.server import serve
+from eigen_common.tracing import configure_tracing
 
 from eigen_system_api.app import build
 from eigen_system_api.settings import SystemApiSettings
@@ -29,4 +30,5 @@ async def main(settings: SystemApiSettings) -> None:
 if __name__ == "__main__":
     _settings = SystemApiSettings()
     configure_logging("system-api", _settings.log_level, _settings.log_json)
+    configure_tracing("system-api", _settings.otel_exporter)
     asyncio.run(main(_settings))
