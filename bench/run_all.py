@@ -33,7 +33,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from eigen.api.v1 import common_pb2, job_pb2, job_pb2_grpc  # noqa: E402
-
 from tests.conftest import ProcessStack  # noqa: E402
 
 BELL_QASM = (

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import grpc
 import pytest
+
 from eigen.api.v1 import device_pb2_grpc, job_pb2_grpc
 
 ROOT = Path(__file__).resolve().parents[1]

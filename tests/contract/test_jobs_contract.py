@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import grpc
-from eigen.api.v1 import common_pb2, device_pb2, job_pb2
-from eigen_common import errors
 from grpc_status import rpc_status
 
+from eigen.api.v1 import common_pb2, device_pb2, job_pb2
+from eigen_common import errors
 from tests.conftest import ROOT, SHARED
 from tests.e2e.helpers import TERMINAL, call_error, qasm_request, stream, submit, wait
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import grpc
+
 from eigen.api.v1 import common_pb2, job_pb2
 from eigen_common import errors
 

@@ -6,8 +6,8 @@ import secrets
 
 import grpc
 import pytest
-from eigen.api.v1 import device_pb2_grpc, job_pb2, job_pb2_grpc
 
+from eigen.api.v1 import device_pb2_grpc, job_pb2, job_pb2_grpc
 from tests.conftest import SHARED, Api, ProcessStack
 from tests.e2e.helpers import TERMINAL, qasm_request, stream, submit
 

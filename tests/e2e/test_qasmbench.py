@@ -10,11 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from eigen.api.v1 import job_pb2
 from qiskit import qasm2, transpile
 from qiskit.quantum_info import hellinger_fidelity
 from qiskit_aer import AerSimulator
 
+from eigen.api.v1 import job_pb2
 from tests.conftest import SHARED
 from tests.e2e.helpers import qasm_request, submit, wait
 

@@ -1,6 +1,7 @@
 import sqlite3
 
 import pytest
+
 from eigen_kernel.domain import Submission
 from eigen_kernel.states import TaskState
 from eigen_kernel.store import JobStore, TransitionRejected

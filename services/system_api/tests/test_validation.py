@@ -2,6 +2,7 @@ import hashlib
 import json
 
 import pytest
+
 from eigen.api.v1 import common_pb2, job_pb2
 from eigen_common import errors
 from eigen_system_api.auth import ApiKeyAuthenticator

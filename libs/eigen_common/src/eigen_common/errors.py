@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import grpc
-from eigen.api.v1 import common_pb2
 from google.protobuf import any_pb2, duration_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
+
+from eigen.api.v1 import common_pb2
 
 DOMAIN = "eigen.os"
 

@@ -7,7 +7,6 @@ import asyncio
 from eigen_common.logs import configure_logging
 from eigen_common.server import RunningServer, serve
 from eigen_common.tracing import configure_tracing
-
 from eigen_kernel.app import build
 from eigen_kernel.settings import KernelSettings
 

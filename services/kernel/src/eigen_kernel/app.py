@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 from eigen.kernel.v1 import kernel_pb2_grpc
 from eigen_common.server import ServiceBinding
-
 from eigen_kernel.clients import GrpcCompiler, GrpcDriverManager
 from eigen_kernel.qfs import Qfs
 from eigen_kernel.scheduler import JobManager, KernelConfig

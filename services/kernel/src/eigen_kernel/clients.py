@@ -7,13 +7,13 @@ Every call carries a deadline and the current trace/auth metadata; failures come
 from __future__ import annotations
 
 import grpc
+
 from eigen.api.v1 import common_pb2
 from eigen.compiler.v1 import compiler_pb2, compiler_pb2_grpc
 from eigen.driver.v1 import driver_pb2, driver_pb2_grpc
 from eigen_common.channel import create_channel
 from eigen_common.context import outgoing_metadata
 from eigen_common.errors import from_rpc_error
-
 from eigen_kernel.domain import CompiledProgram, Device, ExecutionOutcome, Submission
 
 _STATUS = {v: k.removeprefix("DEVICE_STATUS_") for k, v in driver_pb2.DeviceStatus.items()}

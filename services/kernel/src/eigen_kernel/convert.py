@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import cast
 
-from eigen.api.v1 import device_pb2, job_pb2
-from eigen_common import errors
 from google.protobuf import struct_pb2, timestamp_pb2
 
+from eigen.api.v1 import device_pb2, job_pb2
+from eigen_common import errors
 from eigen_kernel.domain import Device, Event, Job, Submission
 from eigen_kernel.scheduler import Heartbeat, JobResults
 from eigen_kernel.states import CLIENT_STATUS, TERMINAL, ClientStatus, TaskState

@@ -20,11 +20,11 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from eigen_common import errors
-from eigen_common.logs import get_logger
 from opentelemetry import trace
 from prometheus_client import Counter, Gauge, Histogram
 
+from eigen_common import errors
+from eigen_common.logs import get_logger
 from eigen_kernel.domain import CompiledProgram, Device, Event, Job, Submission
 from eigen_kernel.ports import CompilerPort, DriverPort
 from eigen_kernel.qfs import Qfs

@@ -6,11 +6,11 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import grpc
+
 from eigen.api.v1 import device_pb2
 from eigen.kernel.v1 import kernel_pb2, kernel_pb2_grpc
 from eigen_common import errors
 from eigen_common.context import AuthContext, auth_var
-
 from eigen_kernel import convert
 from eigen_kernel.scheduler import JobManager
 

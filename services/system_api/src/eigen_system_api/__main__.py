@@ -7,7 +7,6 @@ import asyncio
 from eigen_common.logs import configure_logging
 from eigen_common.server import serve
 from eigen_common.tracing import configure_tracing
-
 from eigen_system_api.app import build
 from eigen_system_api.settings import SystemApiSettings
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import grpc
+
 from eigen.api.v1 import compilation_pb2_grpc, device_pb2_grpc, job_pb2_grpc
 from eigen.compiler.v1 import compiler_pb2_grpc
 from eigen.kernel.v1 import kernel_pb2_grpc
 from eigen_common.channel import create_channel
 from eigen_common.server import ServiceBinding
-
 from eigen_system_api.auth import ApiKeyAuthenticator
 from eigen_system_api.servicer import CompilationServicer, DeviceServicer, Edge, JobServicer
 from eigen_system_api.settings import SystemApiSettings

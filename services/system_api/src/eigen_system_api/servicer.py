@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any, TypeVar, cast
 
 import grpc
+
 from eigen.api.v1 import (
     compilation_pb2,
     compilation_pb2_grpc,
@@ -25,7 +26,6 @@ from eigen.kernel.v1 import kernel_pb2, kernel_pb2_grpc
 from eigen_common import errors
 from eigen_common.context import auth_var, outgoing_metadata
 from eigen_common.logs import get_logger
-
 from eigen_system_api.auth import ApiKeyAuthenticator
 from eigen_system_api.settings import SystemApiSettings
 from eigen_system_api.validation import validate_job_id, validate_submit
