@@ -1,0 +1,34 @@
+"""Per-invocation CLI state shared by all commands."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import click
+
+from eigen_os.client import EigenClient
+
+
+@dataclass
+class AppContext:
+    """Per-invocation state: connection settings and a lazily created client."""
+
+    endpoint: str | None
+    token: str | None
+    timeout: float
+    _client: EigenClient | None = field(default=None, repr=False)
+
+    def client(self) -> EigenClient:
+        """The SDK client (created on first use; endpoint/token resolved as the SDK does)."""
+        if self._client is None:
+            self._client = EigenClient(self.endpoint, self.token, timeout=self.timeout)
+        return self._client
+
+    def close(self) -> None:
+        """Close the client if one was created."""
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+
+pass_app = click.make_pass_decorator(AppContext)

@@ -1,0 +1,295 @@
+"""Job commands: submit, status, watch, results, cancel, list."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    Progress,
+    SpinnerColumn,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.text import Text
+
+from eigen.api.v1 import job_pb2
+from eigen_os.cli import render
+from eigen_os.cli.context import AppContext, pass_app
+from eigen_os.cli.errors import exit_code_for_state
+from eigen_os.cli.output import (
+    emit_json,
+    emit_json_line,
+    json_option,
+    message_to_dict,
+    stderr_console,
+    stdout_console,
+)
+from eigen_os.client import EigenClient, parse_state, state_name
+from eigen_os.jobspec import Overrides, load_jobspec
+
+_WAIT_TIMEOUT = click.option(
+    "--wait-timeout",
+    type=click.FloatRange(min=0.1),
+    default=None,
+    metavar="SECONDS",
+    help="Give up waiting after this long (exit 4; the job keeps running). Default: no limit.",
+)
+
+
+def follow_job(
+    client: EigenClient,
+    job_id: str,
+    console: Console,
+    *,
+    as_json: bool,
+    timeout: float | None,
+) -> job_pb2.Job:
+    """Show the job's events until the terminal one; return the final ``Job``.
+
+    JSON mode prints one ``JobUpdate`` object per line. On a terminal a live progress bar shows
+    state, stage and progress with the event messages above it; otherwise one line per event.
+    """
+    if as_json:
+        for u in client.stream_updates(job_id, timeout=timeout):
+            emit_json_line(message_to_dict(u))
+        return client.status(job_id)
+    if not console.is_terminal:
+        for u in client.stream_updates(job_id, timeout=timeout):
+            console.print(render.event_line(u))
+        return client.status(job_id)
+    columns = (
+        SpinnerColumn(),
+        TextColumn("{task.description}", style="bold", markup=False),
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=False) as progress:
+        task = progress.add_task(job_id, total=1.0)
+        for u in client.stream_updates(job_id, timeout=timeout, include_heartbeats=True):
+            if u.heartbeat:
+                progress.refresh()
+                continue
+            progress.console.print(render.event_line(u))
+            progress.update(task, completed=u.progress, description=render.progress_description(u))
+            if u.terminal:
+                progress.update(
+                    task, completed=1.0 if u.state == job_pb2.JOB_STATUS_DONE else u.progress
+                )
+    return client.status(job_id)
+
+
+def _final_summary(console: Console, job: job_pb2.Job) -> None:
+    line = Text.assemble(
+        "job ", (job.job_id, "bold"), " finished: ", render.styled_state(job.state)
+    )
+    if job.error_code:
+        line.append(f" ({job.error_code})", style="red")
+    if job.message:
+        line.append(f" — {job.message}")
+    console.print(line)
+
+
+@click.command()
+@click.option(
+    "--job",
+    "job_path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The job.yaml to submit.",
+)
+@click.option("--wait", is_flag=True, help="Wait for the job to finish and show its results.")
+@click.option("--watch", is_flag=True, help="Show live progress until the job finishes.")
+@click.option("--name", default=None, help="Override metadata.name.")
+@click.option("--target", default=None, help="Override spec.target.")
+@click.option("--shots", type=click.IntRange(min=1), default=None, help="Override spec.shots.")
+@click.option("--seed", type=click.IntRange(min=0), default=None, help="Override spec.seed.")
+@click.option(
+    "--priority", type=click.IntRange(0, 100), default=None, help="Override spec.priority (0-100)."
+)
+@click.option(
+    "--idempotency-key", default="", help="Resubmitting with the same key returns the same job."
+)
+@click.option("--reservation", default="", help="Reservation id from `eigen reserve`.")
+@_WAIT_TIMEOUT
+@json_option
+@pass_app
+def submit(
+    app: AppContext,
+    job_path: Path,
+    wait: bool,
+    watch: bool,
+    name: str | None,
+    target: str | None,
+    shots: int | None,
+    seed: int | None,
+    priority: int | None,
+    idempotency_key: str,
+    reservation: str,
+    wait_timeout: float | None,
+    as_json: bool,
+) -> None:
+    """Submit the job described by a job.yaml (CLI flags override the file)."""
+    if wait and watch:
+        raise click.UsageError("--wait and --watch are mutually exclusive")
+    parsed = load_jobspec(
+        job_path,
+        overrides=Overrides(name=name, target=target, shots=shots, seed=seed, priority=priority),
+    )
+    err = stderr_console()
+    for w in parsed.warnings:
+        err.print(Text.assemble(("warning:", "yellow"), " ", w))
+    client = app.client()
+    resp = client.submit_job(
+        parsed.spec, idempotency_key=idempotency_key, reservation_id=reservation
+    )
+    console = stdout_console()
+    if not (wait or watch):
+        if as_json:
+            emit_json(message_to_dict(resp))
+        else:
+            note = " (deduplicated: an earlier job with this key)" if resp.deduplicated else ""
+            console.print(
+                Text.assemble(
+                    "job submitted: ", (resp.job_id, "bold"), f" [{state_name(resp.state)}]{note}"
+                )
+            )
+        return
+    if watch:
+        if not as_json:
+            console.print(Text.assemble("job submitted: ", (resp.job_id, "bold")))
+        final = follow_job(client, resp.job_id, console, as_json=as_json, timeout=wait_timeout)
+    else:
+        if not as_json:
+            err.print(f"job submitted: {resp.job_id}; waiting…", highlight=False)
+        final = client.wait(resp.job_id, timeout=wait_timeout)
+    results = client.results(resp.job_id)
+    if as_json:
+        emit_json(
+            {
+                "job_id": final.job_id,
+                "state": job_pb2.JobStatus.Name(final.state),
+                "job": message_to_dict(final),
+                "results": message_to_dict(results),
+            }
+        )
+    else:
+        _final_summary(console, final)
+        render.render_results(console, results)
+    code = exit_code_for_state(final.state)
+    if code:
+        raise click.exceptions.Exit(code)
+
+
+@click.command()
+@click.argument("job_id")
+@json_option
+@pass_app
+def status(app: AppContext, job_id: str, as_json: bool) -> None:
+    """Show a job's current status."""
+    job = app.client().status(job_id)
+    if as_json:
+        emit_json(message_to_dict(job))
+    else:
+        render.render_job(stdout_console(), job)
+
+
+@click.command()
+@click.argument("job_id")
+@_WAIT_TIMEOUT
+@json_option
+@pass_app
+def watch(app: AppContext, job_id: str, wait_timeout: float | None, as_json: bool) -> None:
+    """Follow a job live until it finishes (exit 4 if it ends ERROR/CANCELLED/TIMEOUT).
+
+    Stopping the watch (Ctrl-C) never cancels the job.
+    """
+    console = stdout_console()
+    try:
+        final = follow_job(app.client(), job_id, console, as_json=as_json, timeout=wait_timeout)
+    except KeyboardInterrupt:
+        stderr_console().print(f"stopped watching; job {job_id} keeps running")
+        raise click.exceptions.Exit(130) from None
+    if not as_json:
+        _final_summary(console, final)
+    code = exit_code_for_state(final.state)
+    if code:
+        raise click.exceptions.Exit(code)
+
+
+@click.command()
+@click.argument("job_id")
+@click.option(
+    "--histogram/--table",
+    default=True,
+    help="Show counts with a bar histogram (default) or as a plain table.",
+)
+@click.option(
+    "--top",
+    type=click.IntRange(min=0),
+    default=32,
+    show_default=True,
+    help="Show at most this many outcomes (0 = all).",
+)
+@json_option
+@pass_app
+def results(app: AppContext, job_id: str, histogram: bool, top: int, as_json: bool) -> None:
+    """Show a finished job's results (counts, or error code and diagnostics)."""
+    res = app.client().results(job_id)
+    if as_json:
+        emit_json(message_to_dict(res))
+    else:
+        render.render_results(stdout_console(), res, histogram=histogram, top=top)
+
+
+@click.command()
+@click.argument("job_id")
+@click.option("--reason", default="", help="Reason recorded with the cancellation.")
+@json_option
+@pass_app
+def cancel(app: AppContext, job_id: str, reason: str, as_json: bool) -> None:
+    """Cancel a job that has not finished."""
+    resp = app.client().cancel(job_id, reason)
+    if as_json:
+        emit_json(message_to_dict(resp))
+    else:
+        stdout_console().print(
+            Text.assemble("job ", (resp.job_id, "bold"), " ", render.styled_state(resp.state))
+        )
+
+
+def _parse_states(values: tuple[str, ...]) -> list[int]:
+    out: list[int] = []
+    for v in values:
+        for part in v.split(","):
+            if part.strip():
+                out.append(parse_state(part))
+    return out
+
+
+@click.command(name="list")
+@click.option(
+    "--state",
+    "states",
+    multiple=True,
+    metavar="STATE",
+    help="Only jobs in this state (done, error, running, queued, compiling, cancelled, timeout); "
+    "repeat or comma-separate.",
+)
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
+@json_option
+@pass_app
+def list_jobs(app: AppContext, states: tuple[str, ...], limit: int, as_json: bool) -> None:
+    """List your jobs, newest first."""
+    jobs = list(app.client().list_jobs(_parse_states(states), limit=limit))
+    if as_json:
+        emit_json({"jobs": [message_to_dict(j) for j in jobs]})
+    else:
+        render.render_jobs(stdout_console(), jobs)
+
+
+COMMANDS = [submit, status, watch, results, cancel, list_jobs]

@@ -1,0 +1,313 @@
+"""Human-readable rendering of API messages with rich (tables, histogram, circuit drawing)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from google.protobuf.json_format import MessageToDict
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from eigen.api.v1 import common_pb2, compilation_pb2, device_pb2, job_pb2
+from eigen_common import aqo
+from eigen_os.cli.output import format_time
+from eigen_os.client import state_name
+
+_STATE_STYLE = {
+    "DONE": "bold green",
+    "ERROR": "bold red",
+    "CANCELLED": "yellow",
+    "TIMEOUT": "red",
+    "RUNNING": "cyan",
+    "QUEUED": "blue",
+    "COMPILING": "magenta",
+}
+_BAR_WIDTH = 40
+_EIGHTHS = " ▏▎▍▌▋▊▉█"
+
+
+def styled_state(state: int, width: int = 0) -> Text:
+    """The job state name with its colour (left-justified to ``width``)."""
+    name = state_name(state)
+    return Text(name.ljust(width), style=_STATE_STYLE.get(name, ""))
+
+
+def device_status_name(status: int) -> str:
+    """``DEVICE_STATUS_ONLINE`` → ``ONLINE``."""
+    try:
+        return device_pb2.DeviceStatus.Name(status).removeprefix("DEVICE_STATUS_")
+    except ValueError:
+        return f"UNKNOWN({status})"
+
+
+def _kv_table(rows: Iterable[tuple[str, Any]], title: str | None = None) -> Table:
+    table = Table.grid(padding=(0, 2))
+    table.title = title
+    table.title_justify = "left"
+    table.title_style = "bold underline"
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(overflow="fold")
+    for k, v in rows:
+        table.add_row(k, v if isinstance(v, Text) else Text(str(v)))
+    return table
+
+
+def render_job(console: Console, job: job_pb2.Job) -> None:
+    """Key/value view of a ``Job``."""
+    rows: list[tuple[str, Any]] = [
+        ("job_id", job.job_id),
+        ("name", job.name),
+        ("state", styled_state(job.state)),
+        ("stage", job.stage or "-"),
+        ("progress", f"{job.progress:.0%}"),
+        ("message", job.message or "-"),
+        ("target", job.target),
+        ("device", job.device_id or "-"),
+        ("priority", job.priority),
+        ("shots", job.shots),
+        ("created", format_time(job.created_at)),
+        ("updated", format_time(job.updated_at)),
+        ("events", job.last_event_seq),
+    ]
+    if job.error_code:
+        rows.append(("error_code", Text(job.error_code, style="red")))
+    if job.dependencies:
+        rows.append(("dependencies", ", ".join(job.dependencies)))
+    for k, v in sorted(job.metadata.items()):
+        rows.append((f"metadata.{k}", v))
+    console.print(_kv_table(rows))
+
+
+def _bar(fraction: float, width: int = _BAR_WIDTH) -> str:
+    """A horizontal bar of ``fraction`` (0..1) × ``width`` cells, in eighths of a cell."""
+    eighths = round(max(0.0, min(1.0, fraction)) * width * 8)
+    full, part = divmod(eighths, 8)
+    return "█" * full + (_EIGHTHS[part] if part else "")
+
+
+def sorted_counts(counts: Mapping[str, int]) -> list[tuple[str, int]]:
+    """Counts sorted by count (descending), then bitstring (ascending)."""
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def render_counts(
+    console: Console, counts: Mapping[str, int], *, histogram: bool = True, top: int = 32
+) -> None:
+    """Counts table sorted by count; with ``histogram`` a bar per outcome scaled to the largest.
+
+    ``top`` limits the rows (0 = all); the remainder is summarised in one line.
+    """
+    items = sorted_counts(counts)
+    total = sum(counts.values())
+    shown = items if top <= 0 else items[:top]
+    table = Table(show_edge=False, box=None, pad_edge=False)
+    table.add_column("outcome", style="bold")
+    table.add_column("count", justify="right")
+    table.add_column("prob.", justify="right")
+    if histogram:
+        table.add_column("", style="cyan", no_wrap=True)
+    peak = items[0][1] if items else 0
+    for bits, n in shown:
+        row = [bits, str(n), f"{n / total:.4f}" if total else "-"]
+        if histogram:
+            row.append(_bar(n / peak if peak else 0.0))
+        table.add_row(*row)
+    console.print(table)
+    rest = items[len(shown) :]
+    if rest:
+        console.print(
+            f"… {len(rest)} more outcome(s) with {sum(n for _, n in rest)} shots (use --top 0)"
+        )
+    console.print(f"{len(items)} distinct outcome(s), {total} shots")
+
+
+def render_diagnostics(console: Console, diagnostics: Iterable[common_pb2.Diagnostic]) -> None:
+    """One line per diagnostic: ``line:col [rule] message`` and the hint."""
+    for d in diagnostics:
+        pos = f"{d.line}:{d.column}" if d.line else "-"
+        warn = d.severity == common_pb2.SEVERITY_WARNING
+        line = Text.assemble(
+            (f"  {pos} ", "bold"),
+            (f"[{d.rule}] ", "yellow" if warn else "red"),
+            d.message,
+        )
+        console.print(line)
+        if d.hint:
+            console.print(Text(f"      hint: {d.hint}", style="dim"))
+
+
+def render_results(
+    console: Console, res: job_pb2.GetJobResultsResponse, *, histogram: bool = True, top: int = 32
+) -> None:
+    """Results of a terminal job: counts (+ histogram), hybrid outcome, metadata, or the error."""
+    head = Text.assemble(("job ", ""), (res.job_id, "bold"), "  ", styled_state(res.state))
+    if res.HasField("completed_at"):
+        head.append(f"  completed {format_time(res.completed_at)}")
+    console.print(head)
+    if res.error_code or res.error_summary:
+        console.print(Text(f"error: {res.error_code or 'ERROR'}", style="bold red"))
+        if res.error_summary:
+            console.print(f"  {res.error_summary}")
+        if res.diagnostics:
+            console.print("diagnostics:")
+            render_diagnostics(console, res.diagnostics)
+        if res.error_details_ref:
+            console.print(Text(f"details: {res.error_details_ref}", style="dim"))
+    if res.counts:
+        render_counts(console, res.counts, histogram=histogram, top=top)
+    if res.HasField("optimization"):
+        o = res.optimization
+        rows: list[tuple[str, Any]] = [
+            ("optimal_value", f"{o.optimal_value:.10g}"),
+            ("iterations", o.iterations),
+            ("success", o.success),
+        ]
+        rows += [(f"θ {k}", f"{v:.10g}") for k, v in sorted(o.optimal_parameters.items())]
+        console.print(_kv_table(rows, title="optimisation"))
+    if res.expectation_values:
+        console.print(
+            _kv_table(
+                [(k, f"{v:.10g}") for k, v in sorted(res.expectation_values.items())],
+                title="expectation values",
+            )
+        )
+    if res.HasField("outputs") and res.outputs.fields:
+        console.print("outputs:")
+        console.out(json.dumps(MessageToDict(res.outputs), indent=2), highlight=False)
+    if res.metadata:
+        console.print(_kv_table(sorted(res.metadata.items()), title="metadata"))
+
+
+def render_jobs(console: Console, jobs: Iterable[job_pb2.Job]) -> int:
+    """Table of jobs; returns how many rows were printed."""
+    table = Table(box=None, pad_edge=False)
+    for col in ("JOB ID", "NAME", "STATE", "STAGE", "TARGET", "SHOTS", "CREATED"):
+        table.add_column(col, no_wrap=col in ("JOB ID", "CREATED"), overflow="fold")
+    n = 0
+    for j in jobs:
+        table.add_row(
+            j.job_id,
+            j.name,
+            styled_state(j.state),
+            j.stage or "-",
+            j.target,
+            str(j.shots),
+            format_time(j.created_at),
+        )
+        n += 1
+    if n:
+        console.print(table)
+    else:
+        console.print("no jobs")
+    return n
+
+
+def render_devices(console: Console, devices: Iterable[device_pb2.Device]) -> None:
+    """Table of devices."""
+    table = Table(box=None, pad_edge=False)
+    for col in ("DEVICE", "STATUS", "TARGETS", "QUBITS", "QUEUE", "WAIT", "DRIVER", "NAME"):
+        table.add_column(col, no_wrap=col == "DEVICE", overflow="fold")
+    for d in devices:
+        status = device_status_name(d.status)
+        table.add_row(
+            d.device_id,
+            Text(status, style="green" if status == "ONLINE" else "yellow"),
+            ", ".join(d.targets) or "-",
+            str(d.max_qubits),
+            str(d.queue_depth),
+            f"{d.estimated_wait_sec}s",
+            d.driver,
+            d.name,
+        )
+    console.print(table)
+
+
+def render_device(
+    console: Console,
+    d: device_pb2.Device,
+    status: device_pb2.GetDeviceStatusResponse | None = None,
+) -> None:
+    """Details of one device (and its live status message, if given)."""
+    rows: list[tuple[str, Any]] = [
+        ("device_id", d.device_id),
+        ("name", d.name),
+        ("backend_type", d.backend_type),
+        ("driver", d.driver),
+        ("status", device_status_name(status.status if status else d.status)),
+        ("targets", ", ".join(d.targets) or "-"),
+        ("max_qubits", d.max_qubits),
+        ("queue_depth", status.queue_depth if status else d.queue_depth),
+        ("estimated_wait", f"{status.estimated_wait_sec if status else d.estimated_wait_sec}s"),
+    ]
+    if status is not None and status.message:
+        rows.append(("message", status.message))
+    rows += [(f"capabilities.{k}", v) for k, v in sorted(d.capabilities.items())]
+    console.print(_kv_table(rows))
+
+
+def event_line(u: job_pb2.JobUpdate) -> Text:
+    """One line for a job event: ``#seq STATE stage progress message``."""
+    t = Text.assemble(
+        (f"#{u.event_seq:<3} ", "dim"),
+        (format_time(u.timestamp)[-8:] + " ", "dim"),
+        styled_state(u.state, 9),
+        f" {u.stage or '-':<11} {u.progress:>4.0%}  ",
+        u.message,
+    )
+    if u.iteration:
+        value = f", value {u.current_value:.8g}" if u.HasField("current_value") else ""
+        t.append(f"  (iteration {u.iteration}{value})", style="dim")
+    return t
+
+
+def progress_description(u: job_pb2.JobUpdate) -> str:
+    """Short description for a live progress bar."""
+    stage = f" {u.stage}" if u.stage else ""
+    it = f" it {u.iteration}" if u.iteration else ""
+    return f"{state_name(u.state)}{stage}{it}"
+
+
+def _ops_listing(circuit: aqo.Circuit) -> str:
+    lines = [f"{circuit.qubits} qubit(s), {circuit.clbits} clbit(s)"]
+    for o in circuit.operations:
+        args = ", ".join(f"q[{q}]" for q in o.q)
+        params = f"({', '.join(str(p) for p in o.params)})" if o.params else ""
+        meas = f" -> {', '.join(f'c[{c}]' for c in o.c)}" if o.c else ""
+        cond = f" if c{list(o.cond[0])}=={o.cond[1]}" if o.cond else ""
+        lines.append(f"  {o.op.lower()}{params} {args}{meas}{cond}")
+    return "\n".join(lines)
+
+
+def draw_circuit(aqo_json: bytes, width: int = 100) -> str:
+    """Text drawing of an AQO circuit (Qiskit's ``draw("text")``; a gate list without Qiskit).
+
+    Raises:
+        eigen_common.aqo.AqoError: ``aqo_json`` is not valid AQO.
+    """
+    circuit = aqo.parse(aqo_json)
+    try:
+        from eigen_common.aqo_qiskit import to_qiskit
+    except ImportError:  # pragma: no cover - Qiskit is part of the workspace
+        return _ops_listing(circuit)
+    qc = to_qiskit(circuit)
+    return str(qc.draw("text", fold=max(40, width)))
+
+
+def render_compilation(
+    console: Console, meta: compilation_pb2.CompilationMetadata, *, title: str = "compiled"
+) -> None:
+    """Compilation metrics: qubits, depth, gate count, further metrics, warnings, sha256."""
+    rows: list[tuple[str, Any]] = [
+        ("logical_qubits", meta.logical_qubits),
+        ("depth", meta.depth),
+        ("gate_count", meta.gate_count),
+    ]
+    rows += [(k, v) for k, v in sorted(meta.metrics.items())]
+    if meta.aqo_sha256:
+        rows.append(("aqo_sha256", meta.aqo_sha256))
+    console.print(_kv_table(rows, title=title))
+    for w in meta.warnings:
+        console.print(Text(f"warning: {w}", style="yellow"))

@@ -1,0 +1,1134 @@
+"""Python SDK over the public Eigen OS API (``eigen.api.v1``); the ``eigen`` CLI is built on it.
+
+Two clients with the same methods: :class:`EigenClient` (blocking, ``grpc`` channel) and
+:class:`AsyncEigenClient` (``grpc.aio``; methods are coroutines, streams are async iterators)::
+
+    from eigen_os import EigenClient, load_jobspec
+
+    with EigenClient() as client:                       # endpoint/token: see resolve_config()
+        job_id = client.submit(load_jobspec("examples/bell/job.yaml").spec)
+        job = client.wait(job_id, timeout=120)          # follows the event stream, no polling
+        print(client.results(job_id).counts)
+
+Conventions:
+
+- Every call has a deadline: ``timeout`` (seconds) per call, defaulting to the client's
+  ``timeout``. Streams use ``stream_timeout`` per connection and reconnect when it passes.
+- Every gRPC failure is raised as the typed :mod:`eigen_common.errors` error rebuilt by
+  :func:`~eigen_common.errors.from_rpc_error` (``JobNotFoundError``, ``ValidationError``, ...).
+  A server that cannot be reached raises :class:`ConnectionFailedError` (UNAVAILABLE).
+- Authentication: ``authorization: Bearer <token>`` metadata on every call when a token is known.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import tomllib
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+import grpc
+from grpc_status import rpc_status
+
+from eigen.api.v1 import (
+    common_pb2,
+    compilation_pb2,
+    compilation_pb2_grpc,
+    device_pb2,
+    device_pb2_grpc,
+    job_pb2,
+    job_pb2_grpc,
+)
+from eigen_common.errors import (
+    DeadlineExceededError,
+    EigenError,
+    InvalidArgumentError,
+    ServiceUnavailableError,
+    UnavailableError,
+    from_rpc_error,
+)
+from eigen_os import paths
+from eigen_os.jobspec import JobSpec, ParsedJob
+
+DEFAULT_ENDPOINT = "127.0.0.1:50051"
+#: Default per-call deadline, in seconds.
+DEFAULT_TIMEOUT = 30.0
+#: Default deadline for compile/validate calls, in seconds (transpiling can take a while).
+DEFAULT_COMPILE_TIMEOUT = 120.0
+#: Default deadline of one StreamJobUpdates connection, in seconds; the stream resumes after it.
+DEFAULT_STREAM_TIMEOUT = 300.0
+#: Consecutive failed (re)connections after which a stream gives up.
+DEFAULT_MAX_RECONNECTS = 8
+
+TERMINAL_STATES: frozenset[int] = frozenset(
+    {
+        job_pb2.JOB_STATUS_DONE,
+        job_pb2.JOB_STATUS_ERROR,
+        job_pb2.JOB_STATUS_CANCELLED,
+        job_pb2.JOB_STATUS_TIMEOUT,
+    }
+)
+
+
+class ConnectionFailedError(ServiceUnavailableError):
+    """The Eigen API endpoint cannot be reached (connection refused, DNS, TLS, ...)."""
+
+    reason = "CONNECTION_FAILED"
+
+
+class ConfigError(InvalidArgumentError):
+    """The client configuration (config.toml, token file) is unreadable or malformed."""
+
+    reason = "INVALID_CLIENT_CONFIG"
+
+
+class WaitTimeoutError(DeadlineExceededError):
+    """:meth:`EigenClient.wait` gave up before the job reached a terminal state.
+
+    The job itself continues; ``job_id`` and ``last_update`` (``JobUpdate`` or ``None``) tell
+    where it was.
+    """
+
+    reason = "WAIT_TIMEOUT"
+
+    def __init__(self, job_id: str, timeout: float, last_update: job_pb2.JobUpdate | None):
+        state = state_name(last_update.state) if last_update is not None else "unknown"
+        super().__init__(
+            f"job {job_id} did not finish within {timeout:g}s (last state {state}); "
+            "it keeps running"
+        )
+        self.job_id = job_id
+        self.last_update = last_update
+
+
+# --- configuration ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClientConfig:
+    """Where to connect and how to authenticate.
+
+    Attributes:
+        endpoint: ``host:port`` (a ``https://`` or ``grpcs://`` prefix selects TLS).
+        token: bearer token, or ``None`` to send no credentials.
+        endpoint_source: where the endpoint came from (for messages).
+        token_source: where the token came from (for messages; the token itself is never shown).
+    """
+
+    endpoint: str
+    token: str | None
+    endpoint_source: str = "default"
+    token_source: str = "none"
+
+    @property
+    def target(self) -> str:
+        """The ``host:port`` to dial (scheme removed)."""
+        for prefix in ("https://", "grpcs://", "http://", "grpc://"):
+            if self.endpoint.startswith(prefix):
+                return self.endpoint[len(prefix) :].rstrip("/")
+        return self.endpoint
+
+    @property
+    def tls(self) -> bool:
+        """True when the endpoint asks for TLS (``https://`` / ``grpcs://``)."""
+        return self.endpoint.startswith(("https://", "grpcs://"))
+
+
+def _read_config_file(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError:
+        return {}
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc}") from None
+    for key in ("endpoint", "token"):
+        if key in data and not isinstance(data[key], str):
+            raise ConfigError(f"config file {path}: `{key}` must be a string")
+    return data
+
+
+def _read_token_file(path: Path) -> str | None:
+    try:
+        token = path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read token file {path}: {exc}") from None
+    return token or None
+
+
+def _stack_endpoint(home: Path) -> str | None:
+    """Endpoint recorded by ``eigen up`` in ``$EIGEN_HOME/stack.json`` (custom ports)."""
+    try:
+        data = json.loads((home / paths.STACK_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    ep = data.get("endpoint") if isinstance(data, dict) else None
+    return ep if isinstance(ep, str) and ep else None
+
+
+def resolve_config(
+    endpoint: str | None = None,
+    token: str | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
+) -> ClientConfig:
+    """Resolve endpoint and token: arguments > env > config file > local stack > defaults.
+
+    - ``endpoint``: argument, ``$EIGEN_ENDPOINT``, ``endpoint`` in the config file
+      (:func:`eigen_os.paths.config_file`), the endpoint ``eigen up`` recorded in
+      ``$EIGEN_HOME/stack.json``, else ``127.0.0.1:50051``.
+    - ``token``: argument, ``$EIGEN_TOKEN``, ``token`` in the config file, the local stack's
+      ``$EIGEN_HOME/token``, else none.
+
+    Raises:
+        ConfigError: the config or token file exists but cannot be read or parsed.
+    """
+    e = paths.environ() if env is None else env
+    cfg_path = paths.config_file(e)
+    file_cfg: dict[str, Any] | None = None
+
+    def file_value(key: str) -> str | None:
+        nonlocal file_cfg
+        if file_cfg is None:
+            file_cfg = _read_config_file(cfg_path)
+        v = file_cfg.get(key)
+        return v if isinstance(v, str) and v else None
+
+    home = paths.eigen_home(e)
+    if endpoint:
+        ep, ep_src = endpoint, "--endpoint"
+    elif e.get("EIGEN_ENDPOINT"):
+        ep, ep_src = e["EIGEN_ENDPOINT"], "EIGEN_ENDPOINT"
+    elif (v := file_value("endpoint")) is not None:
+        ep, ep_src = v, str(cfg_path)
+    elif (v := _stack_endpoint(home)) is not None:
+        ep, ep_src = v, str(home / paths.STACK_FILE)
+    else:
+        ep, ep_src = DEFAULT_ENDPOINT, "default"
+
+    tok: str | None
+    if token:
+        tok, tok_src = token, "--token"
+    elif e.get("EIGEN_TOKEN"):
+        tok, tok_src = e["EIGEN_TOKEN"], "EIGEN_TOKEN"
+    elif (v := file_value("token")) is not None:
+        tok, tok_src = v, str(cfg_path)
+    elif (v := _read_token_file(home / paths.TOKEN_FILE)) is not None:
+        tok, tok_src = v, str(home / paths.TOKEN_FILE)
+    else:
+        tok, tok_src = None, "none"
+    return ClientConfig(ep, tok, ep_src, tok_src)
+
+
+# --- helpers shared by both clients ----------------------------------------------------------
+
+
+def state_name(state: int) -> str:
+    """``JOB_STATUS_DONE`` → ``DONE`` (unknown numbers → ``UNKNOWN(n)``)."""
+    try:
+        return job_pb2.JobStatus.Name(state).removeprefix("JOB_STATUS_")
+    except ValueError:
+        return f"UNKNOWN({state})"
+
+
+def parse_state(value: str | int) -> int:
+    """``"done"``, ``"DONE"``, ``"JOB_STATUS_DONE"`` or ``4`` → ``JOB_STATUS_DONE``.
+
+    Raises:
+        InvalidArgumentError: not a job state.
+    """
+    if isinstance(value, int):
+        if value in job_pb2.JobStatus.values() and value != 0:
+            return value
+        raise InvalidArgumentError(f"unknown job state {value}")
+    name = value.strip().upper().replace("-", "_")
+    if not name.startswith("JOB_STATUS_"):
+        name = "JOB_STATUS_" + name
+    if name == "JOB_STATUS_UNSPECIFIED" or name not in job_pb2.JobStatus.keys():  # noqa: SIM118
+        choices = ", ".join(state_name(v) for v in job_pb2.JobStatus.values() if v)
+        raise InvalidArgumentError(f"unknown job state {value!r} (one of {choices})")
+    return int(job_pb2.JobStatus.Value(name))
+
+
+def _has_rich_status(exc: grpc.RpcError) -> bool:
+    try:
+        return rpc_status.from_call(exc) is not None  # type: ignore[arg-type]
+    except (ValueError, AttributeError):
+        return False
+
+
+def _translate(exc: grpc.RpcError, endpoint: str) -> EigenError:
+    """Typed error for a failed call; connection failures name the endpoint."""
+    err = from_rpc_error(exc)
+    if isinstance(err, UnavailableError) and not _has_rich_status(exc):
+        details = exc.details() if hasattr(exc, "details") else ""
+        return ConnectionFailedError(f"cannot reach the Eigen API at {endpoint}: {details}")
+    return err
+
+
+def _submit_request(
+    job: job_pb2.SubmitJobRequest | JobSpec | ParsedJob, idempotency_key: str, reservation_id: str
+) -> job_pb2.SubmitJobRequest:
+    if isinstance(job, ParsedJob):
+        job = job.spec
+    if isinstance(job, JobSpec):
+        return job.to_submit_request(idempotency_key=idempotency_key, reservation_id=reservation_id)
+    req = job_pb2.SubmitJobRequest()
+    req.CopyFrom(job)
+    if idempotency_key:
+        req.idempotency_key = idempotency_key
+    if reservation_id:
+        req.reservation_id = reservation_id
+    return req
+
+
+def compile_request(
+    source: str,
+    language: str = "eigen-lang",
+    *,
+    target: str = "",
+    options: Mapping[str, str] | None = None,
+    inputs: Mapping[str, float] | None = None,
+    entrypoint: str = "",
+) -> compilation_pb2.CompileCircuitRequest:
+    """Build a ``CompileCircuitRequest`` for ``source`` (``eigen-lang``, ``qasm2``, ``qasm3``)."""
+    req = compilation_pb2.CompileCircuitRequest(
+        target=target, options=dict(options or {}), inputs=dict(inputs or {})
+    )
+    if language == "eigen-lang":
+        req.eigen_lang.CopyFrom(common_pb2.EigenLangSource(source=source, entrypoint=entrypoint))
+    elif language in ("qasm2", "qasm3"):
+        req.qasm.CopyFrom(common_pb2.QasmSource(source=source, version=language[-1]))
+    else:
+        raise InvalidArgumentError(f"unknown language {language!r} (eigen-lang, qasm2, qasm3)")
+    return req
+
+
+def _compile_request(
+    program: compilation_pb2.CompileCircuitRequest | JobSpec | ParsedJob,
+) -> compilation_pb2.CompileCircuitRequest:
+    if isinstance(program, ParsedJob):
+        program = program.spec
+    if isinstance(program, JobSpec):
+        return program.to_compile_request()
+    return program
+
+
+def _validate_request(
+    program: compilation_pb2.ValidateCircuitRequest
+    | compilation_pb2.CompileCircuitRequest
+    | JobSpec
+    | ParsedJob,
+) -> compilation_pb2.ValidateCircuitRequest:
+    if isinstance(program, ParsedJob):
+        program = program.spec
+    if isinstance(program, JobSpec):
+        return program.to_validate_request()
+    if isinstance(program, compilation_pb2.CompileCircuitRequest):
+        req = compilation_pb2.ValidateCircuitRequest(target=program.target, options=program.options)
+        if program.HasField("eigen_lang"):
+            req.eigen_lang.CopyFrom(program.eigen_lang)
+        else:
+            req.qasm.CopyFrom(program.qasm)
+        return req
+    return program
+
+
+def _list_request(
+    states: Iterable[str | int] | None, page_size: int, page_token: str
+) -> job_pb2.ListJobsRequest:
+    return job_pb2.ListJobsRequest(
+        states=[parse_state(s) for s in states or ()],  # type: ignore[misc]
+        page_size=page_size,
+        page_token=page_token,
+    )
+
+
+def _channel_options() -> list[tuple[str, Any]]:
+    return [
+        ("grpc.max_receive_message_length", 64 * 1024 * 1024),
+        ("grpc.max_send_message_length", 16 * 1024 * 1024),
+        ("grpc.primary_user_agent", "eigen-cli/0.1"),
+    ]
+
+
+def _backoff(failures: int) -> float:
+    return float(min(0.1 * 2 ** (failures - 1), 5.0))
+
+
+class _StreamCursor:
+    """Resume bookkeeping shared by the sync and async streams.
+
+    Tracks the last delivered ``event_seq`` (duplicates after a resume are dropped), consecutive
+    connection failures and the overall deadline.
+    """
+
+    def __init__(
+        self,
+        job_id: str,
+        last_event_seq: int,
+        timeout: float | None,
+        stream_timeout: float,
+        max_reconnects: int,
+    ) -> None:
+        self.job_id = job_id
+        self.last_seq = last_event_seq
+        self.timeout = timeout
+        self.deadline = None if timeout is None else time.monotonic() + timeout
+        self.stream_timeout = stream_timeout
+        self.max_reconnects = max_reconnects
+        self.failures = 0
+        self.last_update: job_pb2.JobUpdate | None = None
+
+    def request(self) -> job_pb2.StreamJobUpdatesRequest:
+        return job_pb2.StreamJobUpdatesRequest(job_id=self.job_id, last_event_seq=self.last_seq)
+
+    def call_timeout(self) -> float:
+        if self.deadline is None:
+            return self.stream_timeout
+        return max(0.001, min(self.stream_timeout, self.deadline - time.monotonic()))
+
+    def expired(self) -> bool:
+        return self.deadline is not None and time.monotonic() >= self.deadline
+
+    def accept(self, update: job_pb2.JobUpdate, include_heartbeats: bool) -> bool:
+        """Record ``update``; return True when it should be delivered."""
+        self.failures = 0
+        if update.heartbeat:
+            return include_heartbeats
+        if update.event_seq and update.event_seq <= self.last_seq:
+            return False
+        if update.event_seq:
+            self.last_seq = update.event_seq
+        self.last_update = update
+        return True
+
+    def timed_out_error(self) -> DeadlineExceededError:
+        return WaitTimeoutError(self.job_id, self.timeout or 0.0, self.last_update)
+
+    def on_failure(self, exc: grpc.RpcError | None, endpoint: str) -> float:
+        """Decide after a broken/ended stream: return the delay before resuming, or raise.
+
+        Resumes on UNAVAILABLE (bounded by ``max_reconnects`` in a row), on a stream that ended
+        without a terminal event, and on the per-connection deadline; anything else is raised.
+        """
+        if self.expired():
+            raise self.timed_out_error()
+        code = exc.code() if exc is not None else None
+        if code == grpc.StatusCode.DEADLINE_EXCEEDED:
+            return 0.0  # per-connection deadline: reconnect at once
+        if exc is not None and code != grpc.StatusCode.UNAVAILABLE:
+            raise _translate(exc, endpoint) from None
+        self.failures += 1
+        if self.failures > self.max_reconnects:
+            if exc is not None:
+                raise _translate(exc, endpoint) from None
+            raise ServiceUnavailableError(
+                f"the update stream for job {self.job_id} keeps closing without a terminal event"
+            )
+        delay = _backoff(self.failures)
+        if self.deadline is not None:
+            delay = min(delay, max(0.0, self.deadline - time.monotonic()))
+        return delay
+
+
+class _ClientBase:
+    def __init__(
+        self,
+        endpoint: str | None,
+        token: str | None,
+        *,
+        timeout: float,
+        compile_timeout: float,
+        stream_timeout: float,
+        max_reconnects: int,
+        config: ClientConfig | None,
+    ) -> None:
+        self.config = config or resolve_config(endpoint, token)
+        self.timeout = timeout
+        self.compile_timeout = compile_timeout
+        self.stream_timeout = stream_timeout
+        self.max_reconnects = max_reconnects
+        self._metadata: tuple[tuple[str, str], ...] = (
+            (("authorization", f"Bearer {self.config.token}"),) if self.config.token else ()
+        )
+
+    @property
+    def endpoint(self) -> str:
+        """The endpoint this client talks to."""
+        return self.config.endpoint
+
+    def _t(self, timeout: float | None) -> float:
+        return self.timeout if timeout is None else timeout
+
+
+# --- blocking client -------------------------------------------------------------------------
+
+
+class EigenClient(_ClientBase):
+    """Blocking client of the public API (JobService, DeviceService, CompilationService).
+
+    Args:
+        endpoint: ``host:port``; ``None`` = :func:`resolve_config`.
+        token: bearer token; ``None`` = :func:`resolve_config`.
+        timeout: default per-call deadline in seconds.
+        compile_timeout: default deadline of compile/validate calls in seconds.
+        stream_timeout: deadline of one update-stream connection in seconds (it then resumes).
+        max_reconnects: consecutive failed stream reconnections before giving up.
+        config: a ready :class:`ClientConfig` (overrides ``endpoint``/``token``).
+
+    Raises:
+        ConfigError: the config/token file is malformed.
+
+    Use as a context manager or call :meth:`close`.
+    """
+
+    def __init__(
+        self,
+        endpoint: str | None = None,
+        token: str | None = None,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        compile_timeout: float = DEFAULT_COMPILE_TIMEOUT,
+        stream_timeout: float = DEFAULT_STREAM_TIMEOUT,
+        max_reconnects: int = DEFAULT_MAX_RECONNECTS,
+        config: ClientConfig | None = None,
+    ) -> None:
+        super().__init__(
+            endpoint,
+            token,
+            timeout=timeout,
+            compile_timeout=compile_timeout,
+            stream_timeout=stream_timeout,
+            max_reconnects=max_reconnects,
+            config=config,
+        )
+        if self.config.tls:
+            self._channel = grpc.secure_channel(
+                self.config.target, grpc.ssl_channel_credentials(), options=_channel_options()
+            )
+        else:
+            self._channel = grpc.insecure_channel(self.config.target, options=_channel_options())
+        self._jobs = job_pb2_grpc.JobServiceStub(self._channel)
+        self._devices = device_pb2_grpc.DeviceServiceStub(self._channel)
+        self._compiler = compilation_pb2_grpc.CompilationServiceStub(self._channel)
+
+    def close(self) -> None:
+        """Close the channel."""
+        self._channel.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _call(self, method: Any, request: Any, timeout: float) -> Any:
+        try:
+            return method(request, timeout=timeout, metadata=self._metadata)
+        except grpc.RpcError as exc:
+            raise _translate(exc, self.endpoint) from None
+
+    # jobs
+
+    def submit_job(
+        self,
+        job: job_pb2.SubmitJobRequest | JobSpec | ParsedJob,
+        *,
+        idempotency_key: str = "",
+        reservation_id: str = "",
+        timeout: float | None = None,
+    ) -> job_pb2.SubmitJobResponse:
+        """Submit a job and return the full ``SubmitJobResponse`` (job_id, state, created_at).
+
+        Raises:
+            ValidationError: request-level problems (all field violations at once).
+            TargetNotFoundError: unknown target (the message lists the available ones).
+            EigenError: any other failure, typed.
+        """
+        req = _submit_request(job, idempotency_key, reservation_id)
+        resp: job_pb2.SubmitJobResponse = self._call(self._jobs.SubmitJob, req, self._t(timeout))
+        return resp
+
+    def submit(
+        self,
+        job: job_pb2.SubmitJobRequest | JobSpec | ParsedJob,
+        *,
+        idempotency_key: str = "",
+        reservation_id: str = "",
+        timeout: float | None = None,
+    ) -> str:
+        """Submit a job (a request, a :class:`JobSpec` or a :class:`ParsedJob`); return its id.
+
+        Raises:
+            EigenError: typed, as :meth:`submit_job`.
+        """
+        return self.submit_job(
+            job, idempotency_key=idempotency_key, reservation_id=reservation_id, timeout=timeout
+        ).job_id
+
+    def status(self, job_id: str, *, timeout: float | None = None) -> job_pb2.Job:
+        """Return the job's current ``Job`` message.
+
+        Raises:
+            JobNotFoundError: no such job (or not visible to the caller).
+        """
+        req = job_pb2.GetJobStatusRequest(job_id=job_id)
+        resp: job_pb2.GetJobStatusResponse = self._call(
+            self._jobs.GetJobStatus, req, self._t(timeout)
+        )
+        return resp.job
+
+    def cancel(
+        self, job_id: str, reason: str = "", *, timeout: float | None = None
+    ) -> job_pb2.CancelJobResponse:
+        """Cancel a non-terminal job; returns ``CancelJobResponse`` (job_id, state).
+
+        Raises:
+            JobNotFoundError: no such job.
+            JobAlreadyTerminalError: the job already finished.
+        """
+        req = job_pb2.CancelJobRequest(job_id=job_id, reason=reason)
+        resp: job_pb2.CancelJobResponse = self._call(self._jobs.CancelJob, req, self._t(timeout))
+        return resp
+
+    def results(
+        self, job_id: str, *, timeout: float | None = None
+    ) -> job_pb2.GetJobResultsResponse:
+        """Return the results of a terminal job (counts, metadata, or the error fields).
+
+        Raises:
+            ResultsNotReadyError: the job has not finished yet.
+            JobNotFoundError: no such job.
+        """
+        req = job_pb2.GetJobResultsRequest(job_id=job_id)
+        resp: job_pb2.GetJobResultsResponse = self._call(
+            self._jobs.GetJobResults, req, self._t(timeout)
+        )
+        return resp
+
+    def list_jobs_page(
+        self,
+        states: Iterable[str | int] | None = None,
+        *,
+        page_size: int = 50,
+        page_token: str = "",
+        timeout: float | None = None,
+    ) -> job_pb2.ListJobsResponse:
+        """Return one page of the caller's jobs, newest first (``page_size`` 1..1000)."""
+        req = _list_request(states, page_size, page_token)
+        resp: job_pb2.ListJobsResponse = self._call(self._jobs.ListJobs, req, self._t(timeout))
+        return resp
+
+    def list_jobs(
+        self,
+        states: Iterable[str | int] | None = None,
+        *,
+        limit: int | None = None,
+        page_size: int = 100,
+        timeout: float | None = None,
+    ) -> Iterator[job_pb2.Job]:
+        """Iterate over the caller's jobs, newest first, fetching pages as needed.
+
+        Args:
+            states: only jobs in these states (names like ``"done"`` or ``JobStatus`` values).
+            limit: stop after this many jobs; ``None`` = all.
+            page_size: jobs per request.
+            timeout: deadline per page request, in seconds.
+
+        Raises:
+            InvalidArgumentError: an unknown state name.
+        """
+        state_list = [parse_state(s) for s in states or ()]
+        token = ""
+        seen = 0
+        while True:
+            size = page_size if limit is None else max(1, min(page_size, limit - seen))
+            page = self.list_jobs_page(
+                state_list, page_size=size, page_token=token, timeout=timeout
+            )
+            for job in page.jobs:
+                yield job
+                seen += 1
+                if limit is not None and seen >= limit:
+                    return
+            token = page.next_page_token
+            if not token or not page.jobs:
+                return
+
+    def stream_updates(
+        self,
+        job_id: str,
+        last_event_seq: int = 0,
+        *,
+        timeout: float | None = None,
+        include_heartbeats: bool = False,
+    ) -> Iterator[job_pb2.JobUpdate]:
+        """Iterate over the job's events (``JobUpdate``) in order, ending after the terminal one.
+
+        If the stream breaks with UNAVAILABLE (server restart, network blip) it is resumed from
+        the last ``event_seq`` seen, with exponential backoff, so each event is delivered once.
+
+        Args:
+            job_id: the job.
+            last_event_seq: only events after this one; 0 = from the start.
+            timeout: overall limit in seconds; ``None`` = until the terminal event.
+            include_heartbeats: also yield heartbeat messages (``heartbeat=True``).
+
+        Raises:
+            WaitTimeoutError: ``timeout`` passed before the terminal event.
+            JobNotFoundError: no such job.
+            ConnectionFailedError: the server stayed unreachable for ``max_reconnects`` attempts.
+        """
+        cur = _StreamCursor(
+            job_id, last_event_seq, timeout, self.stream_timeout, self.max_reconnects
+        )
+        while True:
+            call = self._jobs.StreamJobUpdates(
+                cur.request(), timeout=cur.call_timeout(), metadata=self._metadata
+            )
+            error: grpc.RpcError | None = None
+            try:
+                for msg in call:
+                    if cur.accept(msg.update, include_heartbeats):
+                        yield msg.update
+                        if msg.update.terminal:
+                            return
+            except grpc.RpcError as exc:
+                error = exc
+            finally:
+                call.cancel()
+            if error is None and self.status(job_id).state in TERMINAL_STATES:
+                return  # closed cleanly after the terminal event we had already seen
+            delay = cur.on_failure(error, self.endpoint)
+            if delay:
+                time.sleep(delay)
+
+    def wait(self, job_id: str, timeout: float | None = None) -> job_pb2.Job:
+        """Block until the job is terminal (following the event stream) and return the ``Job``.
+
+        Raises:
+            WaitTimeoutError: ``timeout`` seconds passed first (the job keeps running).
+            JobNotFoundError: no such job.
+        """
+        for _ in self.stream_updates(job_id, timeout=timeout):
+            pass
+        return self.status(job_id)
+
+    # devices
+
+    def devices(self, *, timeout: float | None = None) -> list[device_pb2.Device]:
+        """Return all devices with status, targets and capabilities."""
+        resp: device_pb2.ListDevicesResponse = self._call(
+            self._devices.ListDevices, device_pb2.ListDevicesRequest(), self._t(timeout)
+        )
+        return list(resp.devices)
+
+    def device(self, device_id: str, *, timeout: float | None = None) -> device_pb2.Device:
+        """Return one device (by id or target name) with its capabilities.
+
+        Raises:
+            DeviceNotFoundError: unknown device.
+        """
+        req = device_pb2.GetDeviceDetailsRequest(device_id=device_id)
+        resp: device_pb2.GetDeviceDetailsResponse = self._call(
+            self._devices.GetDeviceDetails, req, self._t(timeout)
+        )
+        return resp.device
+
+    def device_status(
+        self, device_id: str, *, timeout: float | None = None
+    ) -> device_pb2.GetDeviceStatusResponse:
+        """Return one device's live status, queue depth and estimated wait."""
+        req = device_pb2.GetDeviceStatusRequest(device_id=device_id)
+        resp: device_pb2.GetDeviceStatusResponse = self._call(
+            self._devices.GetDeviceStatus, req, self._t(timeout)
+        )
+        return resp
+
+    def reserve(
+        self, device_id: str, ttl_seconds: int, purpose: str = "", *, timeout: float | None = None
+    ) -> device_pb2.ReserveDeviceResponse:
+        """Reserve a slot on a device for ``ttl_seconds`` (1..86400).
+
+        Returns:
+            ``ReserveDeviceResponse`` (reservation_id for ``SubmitJob``, expires_at, device_id).
+
+        Raises:
+            DeviceNotFoundError: unknown device.
+            NoSlotsError: no slot left.
+        """
+        req = device_pb2.ReserveDeviceRequest(
+            device_id=device_id, ttl_seconds=ttl_seconds, purpose=purpose
+        )
+        resp: device_pb2.ReserveDeviceResponse = self._call(
+            self._devices.ReserveDevice, req, self._t(timeout)
+        )
+        return resp
+
+    # compilation
+
+    def compile(
+        self,
+        program: compilation_pb2.CompileCircuitRequest | JobSpec | ParsedJob,
+        *,
+        timeout: float | None = None,
+    ) -> compilation_pb2.CompileCircuitResponse:
+        """Compile a program to AQO via the API's CompilationService.
+
+        Raises:
+            CompilationFailedError: the program does not compile (``diagnostics`` give line:col).
+        """
+        t = self.compile_timeout if timeout is None else timeout
+        resp: compilation_pb2.CompileCircuitResponse = self._call(
+            self._compiler.CompileCircuit, _compile_request(program), t
+        )
+        return resp
+
+    def validate(
+        self,
+        program: compilation_pb2.ValidateCircuitRequest
+        | compilation_pb2.CompileCircuitRequest
+        | JobSpec
+        | ParsedJob,
+        *,
+        timeout: float | None = None,
+    ) -> compilation_pb2.ValidateCircuitResponse:
+        """Validate a program; findings come back as data (``valid``, ``diagnostics``)."""
+        t = self.compile_timeout if timeout is None else timeout
+        resp: compilation_pb2.ValidateCircuitResponse = self._call(
+            self._compiler.ValidateCircuit, _validate_request(program), t
+        )
+        return resp
+
+    def optimize(
+        self,
+        aqo_json: bytes,
+        *,
+        target: str = "",
+        optimization_level: int = 1,
+        timeout: float | None = None,
+    ) -> compilation_pb2.OptimizeCircuitResponse:
+        """Re-optimise canonical AQO JSON at ``optimization_level`` (0..3)."""
+        t = self.compile_timeout if timeout is None else timeout
+        req = compilation_pb2.OptimizeCircuitRequest(
+            aqo_json=aqo_json, target=target, optimization_level=optimization_level
+        )
+        resp: compilation_pb2.OptimizeCircuitResponse = self._call(
+            self._compiler.OptimizeCircuit, req, t
+        )
+        return resp
+
+
+# --- asyncio client --------------------------------------------------------------------------
+
+
+class AsyncEigenClient(_ClientBase):
+    """``grpc.aio`` client with the same methods as :class:`EigenClient` (coroutines).
+
+    :meth:`stream_updates` and :meth:`list_jobs` are async iterators. Create it inside a running
+    event loop; use ``async with`` or ``await client.close()``.
+    """
+
+    def __init__(
+        self,
+        endpoint: str | None = None,
+        token: str | None = None,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        compile_timeout: float = DEFAULT_COMPILE_TIMEOUT,
+        stream_timeout: float = DEFAULT_STREAM_TIMEOUT,
+        max_reconnects: int = DEFAULT_MAX_RECONNECTS,
+        config: ClientConfig | None = None,
+    ) -> None:
+        super().__init__(
+            endpoint,
+            token,
+            timeout=timeout,
+            compile_timeout=compile_timeout,
+            stream_timeout=stream_timeout,
+            max_reconnects=max_reconnects,
+            config=config,
+        )
+        if self.config.tls:
+            self._channel = grpc.aio.secure_channel(
+                self.config.target, grpc.ssl_channel_credentials(), options=_channel_options()
+            )
+        else:
+            self._channel = grpc.aio.insecure_channel(
+                self.config.target, options=_channel_options()
+            )
+        self._jobs = job_pb2_grpc.JobServiceStub(self._channel)
+        self._devices = device_pb2_grpc.DeviceServiceStub(self._channel)
+        self._compiler = compilation_pb2_grpc.CompilationServiceStub(self._channel)
+
+    async def close(self) -> None:
+        """Close the channel."""
+        await self._channel.close(None)
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def _call(self, method: Any, request: Any, timeout: float) -> Any:
+        try:
+            return await method(request, timeout=timeout, metadata=self._metadata)
+        except grpc.RpcError as exc:
+            raise _translate(exc, self.endpoint) from None
+
+    async def submit_job(
+        self,
+        job: job_pb2.SubmitJobRequest | JobSpec | ParsedJob,
+        *,
+        idempotency_key: str = "",
+        reservation_id: str = "",
+        timeout: float | None = None,
+    ) -> job_pb2.SubmitJobResponse:
+        """See :meth:`EigenClient.submit_job`."""
+        req = _submit_request(job, idempotency_key, reservation_id)
+        resp: job_pb2.SubmitJobResponse = await self._call(
+            self._jobs.SubmitJob, req, self._t(timeout)
+        )
+        return resp
+
+    async def submit(
+        self,
+        job: job_pb2.SubmitJobRequest | JobSpec | ParsedJob,
+        *,
+        idempotency_key: str = "",
+        reservation_id: str = "",
+        timeout: float | None = None,
+    ) -> str:
+        """See :meth:`EigenClient.submit`."""
+        resp = await self.submit_job(
+            job, idempotency_key=idempotency_key, reservation_id=reservation_id, timeout=timeout
+        )
+        return resp.job_id
+
+    async def status(self, job_id: str, *, timeout: float | None = None) -> job_pb2.Job:
+        """See :meth:`EigenClient.status`."""
+        req = job_pb2.GetJobStatusRequest(job_id=job_id)
+        resp: job_pb2.GetJobStatusResponse = await self._call(
+            self._jobs.GetJobStatus, req, self._t(timeout)
+        )
+        return resp.job
+
+    async def cancel(
+        self, job_id: str, reason: str = "", *, timeout: float | None = None
+    ) -> job_pb2.CancelJobResponse:
+        """See :meth:`EigenClient.cancel`."""
+        req = job_pb2.CancelJobRequest(job_id=job_id, reason=reason)
+        resp: job_pb2.CancelJobResponse = await self._call(
+            self._jobs.CancelJob, req, self._t(timeout)
+        )
+        return resp
+
+    async def results(
+        self, job_id: str, *, timeout: float | None = None
+    ) -> job_pb2.GetJobResultsResponse:
+        """See :meth:`EigenClient.results`."""
+        req = job_pb2.GetJobResultsRequest(job_id=job_id)
+        resp: job_pb2.GetJobResultsResponse = await self._call(
+            self._jobs.GetJobResults, req, self._t(timeout)
+        )
+        return resp
+
+    async def list_jobs_page(
+        self,
+        states: Iterable[str | int] | None = None,
+        *,
+        page_size: int = 50,
+        page_token: str = "",
+        timeout: float | None = None,
+    ) -> job_pb2.ListJobsResponse:
+        """See :meth:`EigenClient.list_jobs_page`."""
+        req = _list_request(states, page_size, page_token)
+        resp: job_pb2.ListJobsResponse = await self._call(
+            self._jobs.ListJobs, req, self._t(timeout)
+        )
+        return resp
+
+    async def list_jobs(
+        self,
+        states: Iterable[str | int] | None = None,
+        *,
+        limit: int | None = None,
+        page_size: int = 100,
+        timeout: float | None = None,
+    ) -> AsyncIterator[job_pb2.Job]:
+        """See :meth:`EigenClient.list_jobs` (an async iterator)."""
+        state_list = [parse_state(s) for s in states or ()]
+        token = ""
+        seen = 0
+        while True:
+            size = page_size if limit is None else max(1, min(page_size, limit - seen))
+            page = await self.list_jobs_page(
+                state_list, page_size=size, page_token=token, timeout=timeout
+            )
+            for job in page.jobs:
+                yield job
+                seen += 1
+                if limit is not None and seen >= limit:
+                    return
+            token = page.next_page_token
+            if not token or not page.jobs:
+                return
+
+    async def stream_updates(
+        self,
+        job_id: str,
+        last_event_seq: int = 0,
+        *,
+        timeout: float | None = None,
+        include_heartbeats: bool = False,
+    ) -> AsyncIterator[job_pb2.JobUpdate]:
+        """See :meth:`EigenClient.stream_updates` (an async iterator; resumes on UNAVAILABLE)."""
+        cur = _StreamCursor(
+            job_id, last_event_seq, timeout, self.stream_timeout, self.max_reconnects
+        )
+        while True:
+            call = self._jobs.StreamJobUpdates(
+                cur.request(), timeout=cur.call_timeout(), metadata=self._metadata
+            )
+            error: grpc.RpcError | None = None
+            try:
+                async for msg in call:
+                    if cur.accept(msg.update, include_heartbeats):
+                        yield msg.update
+                        if msg.update.terminal:
+                            return
+            except grpc.RpcError as exc:
+                error = exc
+            finally:
+                call.cancel()
+            if error is None and (await self.status(job_id)).state in TERMINAL_STATES:
+                return  # closed cleanly after the terminal event we had already seen
+            delay = cur.on_failure(error, self.endpoint)
+            if delay:
+                await asyncio.sleep(delay)
+
+    async def wait(self, job_id: str, timeout: float | None = None) -> job_pb2.Job:
+        """See :meth:`EigenClient.wait`."""
+        async for _ in self.stream_updates(job_id, timeout=timeout):
+            pass
+        return await self.status(job_id)
+
+    async def devices(self, *, timeout: float | None = None) -> list[device_pb2.Device]:
+        """See :meth:`EigenClient.devices`."""
+        resp: device_pb2.ListDevicesResponse = await self._call(
+            self._devices.ListDevices, device_pb2.ListDevicesRequest(), self._t(timeout)
+        )
+        return list(resp.devices)
+
+    async def device(self, device_id: str, *, timeout: float | None = None) -> device_pb2.Device:
+        """See :meth:`EigenClient.device`."""
+        req = device_pb2.GetDeviceDetailsRequest(device_id=device_id)
+        resp: device_pb2.GetDeviceDetailsResponse = await self._call(
+            self._devices.GetDeviceDetails, req, self._t(timeout)
+        )
+        return resp.device
+
+    async def device_status(
+        self, device_id: str, *, timeout: float | None = None
+    ) -> device_pb2.GetDeviceStatusResponse:
+        """See :meth:`EigenClient.device_status`."""
+        req = device_pb2.GetDeviceStatusRequest(device_id=device_id)
+        resp: device_pb2.GetDeviceStatusResponse = await self._call(
+            self._devices.GetDeviceStatus, req, self._t(timeout)
+        )
+        return resp
+
+    async def reserve(
+        self, device_id: str, ttl_seconds: int, purpose: str = "", *, timeout: float | None = None
+    ) -> device_pb2.ReserveDeviceResponse:
+        """See :meth:`EigenClient.reserve`."""
+        req = device_pb2.ReserveDeviceRequest(
+            device_id=device_id, ttl_seconds=ttl_seconds, purpose=purpose
+        )
+        resp: device_pb2.ReserveDeviceResponse = await self._call(
+            self._devices.ReserveDevice, req, self._t(timeout)
+        )
+        return resp
+
+    async def compile(
+        self,
+        program: compilation_pb2.CompileCircuitRequest | JobSpec | ParsedJob,
+        *,
+        timeout: float | None = None,
+    ) -> compilation_pb2.CompileCircuitResponse:
+        """See :meth:`EigenClient.compile`."""
+        t = self.compile_timeout if timeout is None else timeout
+        resp: compilation_pb2.CompileCircuitResponse = await self._call(
+            self._compiler.CompileCircuit, _compile_request(program), t
+        )
+        return resp
+
+    async def validate(
+        self,
+        program: compilation_pb2.ValidateCircuitRequest
+        | compilation_pb2.CompileCircuitRequest
+        | JobSpec
+        | ParsedJob,
+        *,
+        timeout: float | None = None,
+    ) -> compilation_pb2.ValidateCircuitResponse:
+        """See :meth:`EigenClient.validate`."""
+        t = self.compile_timeout if timeout is None else timeout
+        resp: compilation_pb2.ValidateCircuitResponse = await self._call(
+            self._compiler.ValidateCircuit, _validate_request(program), t
+        )
+        return resp
+
+    async def optimize(
+        self,
+        aqo_json: bytes,
+        *,
+        target: str = "",
+        optimization_level: int = 1,
+        timeout: float | None = None,
+    ) -> compilation_pb2.OptimizeCircuitResponse:
+        """See :meth:`EigenClient.optimize`."""
+        t = self.compile_timeout if timeout is None else timeout
+        req = compilation_pb2.OptimizeCircuitRequest(
+            aqo_json=aqo_json, target=target, optimization_level=optimization_level
+        )
+        resp: compilation_pb2.OptimizeCircuitResponse = await self._call(
+            self._compiler.OptimizeCircuit, req, t
+        )
+        return resp
+
+
+__all__ = [
+    "DEFAULT_ENDPOINT",
+    "DEFAULT_TIMEOUT",
+    "TERMINAL_STATES",
+    "AsyncEigenClient",
+    "ClientConfig",
+    "ConfigError",
+    "ConnectionFailedError",
+    "EigenClient",
+    "WaitTimeoutError",
+    "compile_request",
+    "parse_state",
+    "resolve_config",
+    "state_name",
+]
