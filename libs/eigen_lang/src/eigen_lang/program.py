@@ -1,0 +1,170 @@
+"""``@hybrid_program``: mark the program entrypoint; run it locally on Qiskit Aer.
+
+On the platform the compiler reads the program by AST analysis and never runs it. Locally,
+calling the decorated function records its instructions (see :mod:`eigen_lang.circuit`), builds a
+Qiskit circuit with one register ``q`` and one register ``c`` and samples it on ``AerSimulator``,
+so counts keys have the platform's bit order (clbit 0 is the rightmost character).
+"""
+
+from __future__ import annotations
+
+import functools
+import numbers
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, overload
+
+from qiskit import transpile
+from qiskit.circuit import ClassicalRegister, QuantumCircuit, QuantumRegister
+
+from eigen_lang.circuit import Recorder, record
+
+DEFAULT_SHOTS = 1024
+
+
+@dataclass(frozen=True)
+class ProgramOptions:
+    """Decorator arguments; ``None`` means "not given" (the job or CLI decides)."""
+
+    target: str | None = None
+    shots: int | None = None
+    optimization_level: int | None = None
+    seed: int | None = None
+    compiler: str | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("shots", "optimization_level", "seed"):
+            v = getattr(self, name)
+            if v is not None and (isinstance(v, bool) or not isinstance(v, numbers.Integral)):
+                raise TypeError(f"hybrid_program({name}=...) must be an integer, got {v!r}")
+        if self.shots is not None and self.shots < 1:
+            raise ValueError(f"hybrid_program(shots=...) must be >= 1, got {self.shots}")
+        if self.optimization_level is not None and self.optimization_level not in (0, 1, 2, 3):
+            raise ValueError("hybrid_program(optimization_level=...) must be 0, 1, 2 or 3")
+        if self.seed is not None and self.seed < 0:
+            raise ValueError(f"hybrid_program(seed=...) must be >= 0, got {self.seed}")
+        for name in ("target", "compiler"):
+            v = getattr(self, name)
+            if v is not None and not isinstance(v, str):
+                raise TypeError(f"hybrid_program({name}=...) must be a string, got {v!r}")
+
+
+def to_qiskit(rec: Recorder) -> QuantumCircuit:
+    """Build the Qiskit circuit of a recorded run (one register ``q``, one register ``c``)."""
+    regs: list[Any] = [QuantumRegister(rec.num_qubits, "q")]
+    if rec.num_clbits:
+        regs.append(ClassicalRegister(rec.num_clbits, "c"))
+    qc = QuantumCircuit(*regs)
+    for name, qs, cs, params in rec.ops:
+        if name == "measure":
+            qc.measure(qs[0], cs[0])
+        elif name == "reset":
+            qc.reset(qs[0])
+        elif name == "barrier":
+            qc.barrier(*qs)
+        else:
+            getattr(qc, name)(*params, *qs)
+    return qc
+
+
+class HybridProgram:
+    """A function decorated with ``@hybrid_program``.
+
+    Calling it runs the program locally and returns counts (``dict[str, int]`` summing to
+    ``shots``; empty when nothing is measured). :meth:`build` returns the circuit without running.
+    """
+
+    def __init__(self, func: Callable[..., Any], options: ProgramOptions) -> None:
+        self.func = func
+        self.options = options
+        self.name = func.__name__
+        functools.update_wrapper(self, func)
+
+    def build(self, *args: Any, **kwargs: Any) -> QuantumCircuit:
+        """Run the program body with ``args``/``kwargs`` and return the recorded Qiskit circuit."""
+        rec, _ = record(self.func, *args, **kwargs)
+        return to_qiskit(rec)
+
+    def run(
+        self, *args: Any, shots: int | None = None, seed: int | None = None, **kwargs: Any
+    ) -> dict[str, int]:
+        """Run locally on ``AerSimulator``.
+
+        Args:
+            *args: positional arguments of the program function.
+            shots: number of shots (default: the decorator's, else 1024).
+            seed: simulator seed (default: the decorator's; ``None`` = random).
+            **kwargs: keyword arguments of the program function.
+
+        Returns:
+            Counts keyed by bitstring, clbit 0 rightmost.
+        """
+        from qiskit_aer import AerSimulator
+
+        qc = self.build(*args, **kwargs)
+        n_shots = shots or self.options.shots or DEFAULT_SHOTS
+        sim_seed = seed if seed is not None else self.options.seed
+        if not qc.num_clbits:
+            return {}
+        sim = AerSimulator(seed_simulator=sim_seed)
+        tqc = transpile(qc, sim, seed_transpiler=0)
+        result = sim.run(tqc, shots=n_shots, seed_simulator=sim_seed).result()
+        return {str(k): int(v) for k, v in result.get_counts().items()}
+
+    def __call__(self, *args: Any, **kwargs: Any) -> dict[str, int]:
+        """Same as :meth:`run` (decorator shots and seed unless overridden)."""
+        return self.run(*args, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"<hybrid_program {self.name} {self.options}>"
+
+
+@overload
+def hybrid_program(func: Callable[..., Any], /) -> HybridProgram: ...
+
+
+@overload
+def hybrid_program(
+    *,
+    target: str | None = None,
+    shots: int | None = None,
+    optimization_level: int | None = None,
+    seed: int | None = None,
+    compiler: str | None = None,
+) -> Callable[[Callable[..., Any]], HybridProgram]: ...
+
+
+def hybrid_program(
+    func: Callable[..., Any] | None = None,
+    /,
+    *,
+    target: str | None = None,
+    shots: int | None = None,
+    optimization_level: int | None = None,
+    seed: int | None = None,
+    compiler: str | None = None,
+) -> HybridProgram | Callable[[Callable[..., Any]], HybridProgram]:
+    """Mark the program entrypoint (use bare or with keyword arguments).
+
+    Args:
+        func: the decorated function (bare ``@hybrid_program``).
+        target: default target, e.g. ``"sim:local"``.
+        shots: default number of shots (>= 1).
+        optimization_level: default compiler optimisation level (0-3).
+        seed: default simulator seed (>= 0).
+        compiler: compiler name (informational).
+
+    Returns:
+        A :class:`HybridProgram` (or a decorator producing one).
+
+    Raises:
+        TypeError / ValueError: an argument has the wrong type or range.
+    """
+    options = ProgramOptions(target, shots, optimization_level, seed, compiler)
+    if func is not None:
+        return HybridProgram(func, options)
+
+    def decorate(f: Callable[..., Any]) -> HybridProgram:
+        return HybridProgram(f, options)
+
+    return decorate

@@ -1,0 +1,41 @@
+"""Prometheus metrics of the compiler (created by the composition root, not at import time)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram
+
+_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
+
+
+class CompilerMetrics:
+    """``eigen_compiler_compile_seconds{language}`` and ``eigen_compiler_failures_total{rule}``.
+
+    Args:
+        registry: where to register (tests pass a fresh ``CollectorRegistry``).
+    """
+
+    def __init__(self, registry: CollectorRegistry = REGISTRY) -> None:
+        self.compile_seconds = Histogram(
+            "eigen_compiler_compile_seconds",
+            "Time to compile one program, in seconds, by source language",
+            ["language"],
+            buckets=_BUCKETS,
+            registry=registry,
+        )
+        self.failures = Counter(
+            "eigen_compiler_failures",
+            "Compilations rejected, by diagnostic rule (one count per rule per compilation)",
+            ["rule"],
+            registry=registry,
+        )
+
+    def observe(self, language: str, seconds: float) -> None:
+        """Record one compilation of ``language`` that took ``seconds``."""
+        self.compile_seconds.labels(language).observe(seconds)
+
+    def failed(self, rules: Iterable[str]) -> None:
+        """Count one failed compilation under each distinct rule."""
+        for rule in sorted(set(rules)):
+            self.failures.labels(rule).inc()

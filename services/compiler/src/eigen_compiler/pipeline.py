@@ -1,0 +1,368 @@
+"""The compilation pipeline: frontend → parameter binding → optimisation → canonical AQO.
+
+``Compiler.compile`` is deterministic: the same source, options, inputs and target give
+byte-identical AQO (the AQO ``metadata`` holds no timings; ``compile_ms`` is only reported in
+:attr:`CompileResult.metrics`). All methods block (Qiskit work); callers in an event loop run them
+in a thread.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import time
+from collections.abc import Mapping
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+import qiskit
+from qiskit.circuit import QuantumCircuit
+from qiskit.exceptions import QiskitError
+
+from eigen_common import aqo
+from eigen_common.aqo_qiskit import from_qiskit, to_qiskit
+from eigen_common.errors import (
+    CompilationFailedError,
+    Diagnostic,
+    FieldViolation,
+    InvalidOptionError,
+    ValidationError,
+)
+from eigen_compiler.eigen_frontend import lower_program
+from eigen_compiler.metrics import CompilerMetrics
+from eigen_compiler.model import (
+    AQO,
+    EIGEN_LANG,
+    CompileRequest,
+    CompileResult,
+    EigenLangSource,
+    Limits,
+    QasmSource,
+    ValidationReport,
+    fail,
+)
+from eigen_compiler.optimize import LEVELS, PassManagerCache
+from eigen_compiler.qasm_frontend import load_qasm, unbound_parameter_positions
+
+#: Compiler options understood in ``CompileRequest.options``; others produce a warning.
+KNOWN_OPTIONS = ("optimization_level",)
+
+
+def _compiler_id() -> str:
+    try:
+        own = version("eigen-compiler")
+    except PackageNotFoundError:  # pragma: no cover - source checkout without metadata
+        own = "0"
+    return f"eigen-compiler {own} (qiskit {qiskit.__version__})"
+
+
+def circuit_stats(circuit: aqo.Circuit) -> tuple[int, int]:
+    """Return ``(depth, gate_count)`` of an AQO circuit.
+
+    ``gate_count`` counts unitary gates (MEASURE, RESET and BARRIER excluded). ``depth`` is the
+    longest chain over qubits and clbits (a MEASURE writes its clbits, a ``cond`` reads them);
+    barriers do not add depth, as in Qiskit's ``QuantumCircuit.depth()``.
+    """
+    level: dict[tuple[str, int], int] = {}
+    depth = gates = 0
+    for op in circuit.operations:
+        if op.op not in ("MEASURE", "RESET", "BARRIER"):
+            gates += 1
+        if op.op == "BARRIER":
+            continue
+        wires = [("q", q) for q in op.q] + [("c", c) for c in op.c]
+        if op.cond is not None:
+            wires += [("c", c) for c in op.cond[0]]
+        d = 1 + max((level.get(w, 0) for w in wires), default=0)
+        for w in wires:
+            level[w] = d
+        depth = max(depth, d)
+    return depth, gates
+
+
+class Compiler:
+    """Compiles Eigen-Lang, OpenQASM 2/3 and AQO to canonical AQO.
+
+    Args:
+        limits: size limits applied to every program.
+        pass_managers: the process-wide pass manager cache.
+        metrics: Prometheus metrics (``None`` = not recorded).
+        default_level: optimisation level when neither options nor the program set one.
+    """
+
+    def __init__(
+        self,
+        limits: Limits,
+        pass_managers: PassManagerCache,
+        metrics: CompilerMetrics | None = None,
+        default_level: int = 1,
+    ) -> None:
+        self.limits = limits
+        self.pass_managers = pass_managers
+        self.metrics = metrics
+        self.default_level = default_level
+        self._compiler_id = _compiler_id()
+
+    # --- public API --------------------------------------------------------------------
+
+    def compile(self, request: CompileRequest) -> CompileResult:
+        """Compile ``request`` to canonical AQO.
+
+        Raises:
+            InvalidOptionError: ``optimization_level`` is not 0-3.
+            ValidationError: an input value is not finite.
+            UnsupportedFormatError: bad OpenQASM version.
+            CompilationFailedError: the program does not compile (diagnostics attached).
+        """
+        return self._compile(request, record=True)
+
+    def validate(self, request: CompileRequest) -> ValidationReport:
+        """Compile ``request`` and report findings as data (errors as well as warnings).
+
+        Raises:
+            InvalidOptionError / ValidationError / UnsupportedFormatError: request-level faults.
+        """
+        try:
+            result = self._compile(request, record=False)
+        except CompilationFailedError as exc:
+            return ValidationReport(False, list(exc.diagnostics))
+        return ValidationReport(True, list(result.warnings), result)
+
+    def optimize(self, data: bytes, level: int, target: str = "") -> CompileResult:
+        """Re-optimise an AQO document at ``level`` (symbolic parameters are kept).
+
+        Raises:
+            InvalidOptionError: ``level`` is not 0-3.
+            CompilationFailedError: the AQO is malformed (rule ``aqo-invalid``) or cannot be
+                optimised into AQO (``unsupported-construct``).
+        """
+        if level not in LEVELS:
+            raise InvalidOptionError(
+                f"optimization_level must be 0, 1, 2 or 3, got {level}",
+                violations=[FieldViolation("optimization_level", "must be 0, 1, 2 or 3")],
+            )
+        t0 = time.perf_counter()
+        circuit = self._parse_aqo(data)
+        meta = self._metadata(AQO, level, target, data, {})
+        return self._finish(to_qiskit(circuit), level, meta, AQO, t0, [], allow_parameters=True)
+
+    # --- pipeline ----------------------------------------------------------------------
+
+    def _compile(self, request: CompileRequest, *, record: bool) -> CompileResult:
+        t0 = time.perf_counter()
+        level_opt, warnings = self._options(request.options)
+        inputs = self._inputs(request.inputs)
+        language = EIGEN_LANG
+        try:
+            src = request.source
+            extra_meta: dict[str, Any] = {}
+            program_metrics: dict[str, str] = {}
+            if isinstance(src, EigenLangSource):
+                lowered = lower_program(
+                    src.source, entrypoint=src.entrypoint, inputs=inputs, limits=self.limits
+                )
+                warnings += lowered.warnings
+                program_metrics = {f"program.{k}": str(v) for k, v in lowered.options.items()}
+                program_metrics["program.entrypoint"] = lowered.entrypoint
+                extra_meta["entrypoint"] = lowered.entrypoint
+                decorator_level = lowered.options.get("optimization_level")
+                if level_opt is None and isinstance(decorator_level, int):
+                    level_opt = decorator_level
+                qc = to_qiskit(lowered.circuit)
+                raw = src.source.encode("utf-8")
+            elif isinstance(src, QasmSource):
+                language = "qasm"
+                loaded = load_qasm(src.source, src.version, self.limits)
+                language = f"qasm{loaded.version}"
+                warnings += loaded.warnings
+                qc = self._bind_qiskit(loaded.circuit, inputs, src.source, warnings)
+                raw = src.source.encode("utf-8")
+            else:
+                language = AQO
+                qc = self._bind_aqo(self._parse_aqo(src.data), inputs, warnings)
+                raw = src.data
+            level = self.default_level if level_opt is None else level_opt
+            meta = self._metadata(language, level, request.target, raw, extra_meta)
+            result = self._finish(qc, level, meta, language, t0, warnings)
+        except CompilationFailedError as exc:
+            if record and self.metrics is not None:
+                self.metrics.observe(language, time.perf_counter() - t0)
+                self.metrics.failed(d.rule for d in exc.diagnostics if d.severity == "error")
+            raise
+        result.metrics.update(program_metrics)
+        if record and self.metrics is not None:
+            self.metrics.observe(language, time.perf_counter() - t0)
+        return result
+
+    def _options(self, options: Mapping[str, str]) -> tuple[int | None, list[Diagnostic]]:
+        warnings = [
+            Diagnostic(
+                "unknown-option",
+                f"compiler option {key!r} is not recognised and was "
+                f"ignored (known: {', '.join(KNOWN_OPTIONS)})",
+                severity="warning",
+            )
+            for key in sorted(options)
+            if key not in KNOWN_OPTIONS
+        ]
+        raw = options.get("optimization_level")
+        if raw is None or raw.strip() == "":
+            return None, warnings
+        if raw.strip() not in ("0", "1", "2", "3"):
+            raise InvalidOptionError(
+                f"options.optimization_level must be 0, 1, 2 or 3, got {raw!r}",
+                violations=[
+                    FieldViolation("options.optimization_level", f"must be 0-3, got {raw!r}")
+                ],
+            )
+        return int(raw), warnings
+
+    def _inputs(self, inputs: Mapping[str, float]) -> dict[str, float]:
+        bad = [
+            FieldViolation(f"inputs.{k}", "must be a finite number")
+            for k, v in sorted(inputs.items())
+            if not math.isfinite(v)
+        ]
+        if bad:
+            raise ValidationError(bad)
+        return dict(inputs)
+
+    def _parse_aqo(self, data: bytes) -> aqo.Circuit:
+        try:
+            return aqo.parse(
+                data, max_qubits=self.limits.max_qubits, max_operations=self.limits.max_operations
+            )
+        except aqo.AqoError as exc:
+            raise fail(
+                [Diagnostic("aqo-invalid", f"{path}: {desc}") for path, desc in exc.violations],
+                "AQO",
+            ) from None
+
+    def _bind_qiskit(
+        self,
+        qc: QuantumCircuit,
+        inputs: Mapping[str, float],
+        source: str,
+        warnings: list[Diagnostic],
+    ) -> QuantumCircuit:
+        params = {p.name: p for p in qc.parameters}
+        for name in sorted(set(inputs) - set(params)):
+            warnings.append(
+                Diagnostic(
+                    "unused-input", f"input {name!r} matches no parameter", severity="warning"
+                )
+            )
+        binding = {params[k]: v for k, v in inputs.items() if k in params}
+        if binding:
+            qc = qc.assign_parameters(binding)
+        remaining = sorted(p.name for p in qc.parameters)
+        if remaining:
+            where = unbound_parameter_positions(source, remaining)
+            raise fail([_unbound(n, *where.get(n, (0, 0))) for n in remaining])
+        return qc
+
+    def _bind_aqo(
+        self, circuit: aqo.Circuit, inputs: Mapping[str, float], warnings: list[Diagnostic]
+    ) -> QuantumCircuit:
+        for name in sorted(set(inputs) - set(circuit.parameters)):
+            warnings.append(
+                Diagnostic(
+                    "unused-input", f"input {name!r} matches no parameter", severity="warning"
+                )
+            )
+        bound = aqo.bind(circuit, {k: v for k, v in inputs.items() if k in circuit.parameters})
+        if bound.parameters:
+            raise fail([_unbound(n, 0, 0) for n in bound.parameters])
+        return to_qiskit(bound)
+
+    def _metadata(
+        self, language: str, level: int, target: str, raw: bytes, extra: dict[str, Any]
+    ) -> dict[str, Any]:
+        return {
+            "compiler": self._compiler_id,
+            "language": language,
+            "optimization_level": level,
+            "source_sha256": hashlib.sha256(raw).hexdigest(),
+            "target": target,
+            **extra,
+        }
+
+    def _finish(
+        self,
+        qc: QuantumCircuit,
+        level: int,
+        meta: dict[str, Any],
+        language: str,
+        t0: float,
+        warnings: list[Diagnostic],
+        *,
+        allow_parameters: bool = False,
+    ) -> CompileResult:
+        try:
+            optimised = self.pass_managers.run(qc, level)
+        except QiskitError as exc:
+            raise fail(
+                [
+                    Diagnostic(
+                        "unsupported-construct",
+                        f"cannot translate the circuit to the AQO gate set: {_first_line(exc)}",
+                        hint="opaque gates and unsupported instructions cannot run",
+                    )
+                ]
+            ) from None
+        try:
+            circuit = from_qiskit(optimised, meta)
+        except aqo.AqoError as exc:
+            raise fail(
+                [Diagnostic("unsupported-construct", f"{desc}") for _, desc in exc.violations]
+            ) from None
+        if len(circuit.operations) > self.limits.max_operations:
+            raise fail(
+                [
+                    Diagnostic(
+                        "too-many-operations",
+                        f"the compiled circuit has "
+                        f"{len(circuit.operations)} operations; the limit is "
+                        f"{self.limits.max_operations}",
+                    )
+                ]
+            )
+        if circuit.parameters and not allow_parameters:
+            raise fail([_unbound(n, 0, 0) for n in circuit.parameters])
+        data = circuit.canonical_bytes()
+        depth, gates = circuit_stats(circuit)
+        elapsed_ms = (time.perf_counter() - t0) * 1000
+        metrics = {
+            "clbits": str(circuit.clbits),
+            "optimization_level": str(level),
+            "language": language,
+            "num_parameters": str(len(circuit.parameters)),
+            "compile_ms": f"{elapsed_ms:.3f}",
+            "operations": str(len(circuit.operations)),
+        }
+        return CompileResult(
+            circuit=circuit,
+            aqo_json=data,
+            aqo_sha256=hashlib.sha256(data).hexdigest(),
+            logical_qubits=circuit.qubits,
+            depth=depth,
+            gate_count=gates,
+            metrics=metrics,
+            warnings=list(warnings),
+        )
+
+
+def _unbound(name: str, line: int, column: int) -> Diagnostic:
+    return Diagnostic(
+        "unbound-parameter",
+        f"parameter {name!r} has no value",
+        line,
+        column,
+        f"pass it in the job inputs: {name}: <number>",
+    )
+
+
+def _first_line(exc: BaseException) -> str:
+    msg = getattr(exc, "message", None)
+    text = msg if isinstance(msg, str) else str(exc)
+    return (text.strip().splitlines() or [""])[0][:300]
