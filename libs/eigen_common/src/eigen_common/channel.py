@@ -7,32 +7,18 @@ from typing import Any
 
 import grpc
 
-_RETRY_POLICY = json.dumps(
-    {
-        "methodConfig": [
-            {
-                "name": [{}],
-                "waitForReady": False,
-                "retryPolicy": {
-                    "maxAttempts": 4,
-                    "initialBackoff": "0.05s",
-                    "maxBackoff": "1s",
-                    "backoffMultiplier": 2,
-                    "retryableStatusCodes": ["UNAVAILABLE"],
-                },
-            }
-        ]
-    }
-)
+#: No retryPolicy here: UNAVAILABLE is retried once, by the caller's bounded exponential backoff
+#: (the kernel's pipeline, SPEC §7). gRPC still retries transparently when a call never left
+#: the client. A channel policy as well would multiply attempts (4 × 5 = 20).
+_SERVICE_CONFIG = json.dumps({"methodConfig": [{"name": [{}], "waitForReady": False}]})
 
 
 def channel_options(max_message_bytes: int = 16 * 1024 * 1024) -> list[tuple[str, Any]]:
-    """Options for internal channels: message limits, transparent UNAVAILABLE retries."""
+    """Options for internal channels: message limits, keepalive, no retry policy."""
     return [
         ("grpc.max_receive_message_length", max_message_bytes),
         ("grpc.max_send_message_length", max_message_bytes),
-        ("grpc.enable_retries", 1),
-        ("grpc.service_config", _RETRY_POLICY),
+        ("grpc.service_config", _SERVICE_CONFIG),
         ("grpc.keepalive_time_ms", 30_000),
     ]
 

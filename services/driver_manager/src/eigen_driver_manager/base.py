@@ -1,0 +1,269 @@
+"""The QDriver API (seed RFC 0006): :class:`BaseDriver` and the domain types it speaks.
+
+A driver adapts one backend family (a simulator, a vendor's QPU cloud) to five blocking methods.
+The driver-manager calls them from a worker thread pool, never on the event loop, so a driver may
+block on network I/O or CPU work freely. Drivers raise the typed errors of
+:mod:`eigen_common.errors`; the gRPC layer turns them into statuses:
+
+- :class:`~eigen_common.errors.DeviceNotFoundError` (NOT_FOUND): unknown ``device_id``;
+- :class:`~eigen_common.errors.DeviceOfflineError` (FAILED_PRECONDITION): device not ONLINE;
+- :class:`~eigen_common.errors.BackendUnavailableError` (UNAVAILABLE, retried by the kernel):
+  the backend is down or unreachable;
+- :class:`~eigen_common.errors.InvalidArgumentError` / ``InvalidOptionError`` (INVALID_ARGUMENT):
+  bad circuit, unbound parameters, circuit too large, option not allowed;
+- :class:`~eigen_common.errors.UnimplementedError` (UNIMPLEMENTED): e.g. no calibration.
+
+This module imports neither gRPC nor generated protobuf code.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from eigen_common.aqo import AqoError, Circuit, bind
+from eigen_common.errors import (
+    FieldViolation,
+    InvalidArgumentError,
+    UnimplementedError,
+    ValidationError,
+)
+from eigen_driver_manager.options import OptionSpec, validate_options
+
+#: A driver name: lower-case identifier (it prefixes device ids and labels metrics).
+DRIVER_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+
+
+class DeviceStatus(enum.Enum):
+    """Availability of a device (seed 001 ``DeviceStatus``)."""
+
+    ONLINE = "online"
+    OFFLINE = "offline"
+    CALIBRATING = "calibrating"
+    MAINTENANCE = "maintenance"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class DeviceInfo:
+    """A device offered by a driver.
+
+    Attributes:
+        device_id: unique across all drivers, conventionally ``<driver>.<name>``
+            (e.g. ``aer.statevector``).
+        name: display name.
+        backend_type: ``simulator``, ``ibmq``, ``rigetti``, ...
+        status: availability at the time of the call.
+        max_qubits: widest circuit the device runs, in qubits.
+        targets: target aliases that resolve to this device (e.g. ``sim:local``); unique across
+            all drivers.
+        capabilities: free-form string facts (``method``, ``basis_gates``, ``noise``, ...).
+        queue_depth: executions waiting or running inside the backend itself.
+        estimated_wait_sec: backend-side wait estimate, in seconds.
+        driver: name of the providing driver; stamped by the registry (drivers leave it empty).
+        allowed_options: option names accepted by the device; stamped by the registry from
+            :meth:`BaseDriver.device_options`.
+    """
+
+    device_id: str
+    name: str
+    backend_type: str
+    status: DeviceStatus
+    max_qubits: int
+    targets: tuple[str, ...] = ()
+    capabilities: Mapping[str, str] = field(default_factory=dict)
+    queue_depth: int = 0
+    estimated_wait_sec: int = 0
+    driver: str = ""
+    allowed_options: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DeviceStatusReport:
+    """Answer of :meth:`BaseDriver.get_device_status`.
+
+    ``queue_depth`` and ``estimated_wait_sec`` (seconds) are what the backend reports; the
+    manager adds its own in-flight work on top.
+    """
+
+    device_id: str
+    status: DeviceStatus
+    queue_depth: int = 0
+    estimated_wait_sec: int = 0
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class ExecutionResult:
+    """Normalised result of one execution (seed: counts + execution time + metadata).
+
+    Attributes:
+        counts: bitstring → count. Each key has exactly ``circuit.clbits`` characters ``0``/``1``
+            with clbit 0 the rightmost; the values sum to ``shots``. Empty when the circuit has
+            no classical bits.
+        execution_time_sec: time the backend spent executing, in seconds.
+        metadata: backend-specific facts (backend, method, seed, ...), all strings.
+    """
+
+    counts: dict[str, int]
+    execution_time_sec: float
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CalibrationResult:
+    """Answer of :meth:`BaseDriver.calibrate_device`: status after it and calibration data."""
+
+    device_id: str
+    status: DeviceStatus
+    calibration: Mapping[str, str] = field(default_factory=dict)
+
+
+class BaseDriver(ABC):
+    """A backend adapter (seed RFC 0006 ``BaseDriver``), modelled on Qiskit's ``BackendV2``.
+
+    Lifecycle: the registry instantiates the class with no arguments, then calls
+    :meth:`initialize` once with the driver's string config, then :meth:`get_devices` once to
+    index devices. All methods are blocking and may be called concurrently from several worker
+    threads; implementations guard shared mutable state themselves. Constructors must be cheap and
+    free of side effects (no network, no simulators): that work belongs in :meth:`initialize`.
+
+    Class attributes:
+        name: the driver name (matches :data:`DRIVER_NAME_RE`); unique across loaded drivers.
+        allowed_options: the execution-option allowlist: option name → :class:`OptionSpec`
+            (validator). Per-device differences go in :meth:`device_options`.
+    """
+
+    name: ClassVar[str] = ""
+    allowed_options: ClassVar[Mapping[str, OptionSpec]] = {}
+
+    @abstractmethod
+    def initialize(self, config: Mapping[str, str]) -> None:
+        """Prepare the driver (create simulators, open connection pools).
+
+        Args:
+            config: driver settings as strings (from ``EIGEN_DRIVER_MANAGER_DRIVER_CONFIG``).
+
+        Raises:
+            ValueError: the config is invalid (a startup error).
+        """
+
+    @abstractmethod
+    def get_devices(self) -> list[DeviceInfo]:
+        """Return every device this driver offers, with current status."""
+
+    @abstractmethod
+    def execute_circuit(
+        self,
+        device_id: str,
+        circuit: Circuit,
+        shots: int,
+        options: Mapping[str, str],
+        *,
+        seed: int | None = None,
+        parameter_values: Mapping[str, float] | None = None,
+    ) -> ExecutionResult:
+        """Run ``circuit`` ``shots`` times and return normalised counts.
+
+        Args:
+            device_id: one of this driver's devices.
+            circuit: a validated AQO circuit, possibly with symbolic parameters.
+            shots: number of repetitions, ≥ 1.
+            options: execution options; only names in :meth:`device_options` are allowed.
+            seed: simulator seed; a seeded simulator must return the same counts for the same
+                seed. Hardware ignores it.
+            parameter_values: values (radians) for the circuit's symbolic parameters, by name.
+
+        Returns:
+            The counts (see :class:`ExecutionResult` for shape and bit order).
+
+        Raises:
+            DeviceNotFoundError: unknown ``device_id``.
+            DeviceOfflineError: the device is not ONLINE.
+            InvalidOptionError: an option is not allowed or has a bad value.
+            InvalidArgumentError: the circuit is too wide, has unbound parameters or uses an
+                instruction the device cannot run.
+            BackendUnavailableError: the backend is down.
+        """
+
+    @abstractmethod
+    def get_device_status(self, device_id: str) -> DeviceStatusReport:
+        """Return the current status of one device.
+
+        Raises:
+            DeviceNotFoundError: unknown ``device_id``.
+            BackendUnavailableError: the backend cannot be asked.
+        """
+
+    def calibrate_device(self, device_id: str) -> CalibrationResult:
+        """Calibrate a device (optional in the MVP; the default does not support it).
+
+        Raises:
+            UnimplementedError: always, unless a driver overrides this method.
+        """
+        raise UnimplementedError(f"driver {self.name!r} does not support calibration")
+
+    def close(self) -> None:  # noqa: B027 - optional hook, empty by default
+        """Release resources (connection pools, sessions) at shutdown; default: nothing."""
+
+    def device_options(self, device_id: str) -> Mapping[str, OptionSpec]:
+        """Return the option allowlist of one device (default: :attr:`allowed_options`)."""
+        return self.allowed_options
+
+    def parse_options(self, device_id: str, options: Mapping[str, str]) -> dict[str, object]:
+        """Validate ``options`` against :meth:`device_options` and return the parsed values.
+
+        Raises:
+            InvalidOptionError: with one violation per bad option; names the allowed options.
+        """
+        return validate_options(self.device_options(device_id), options, device_id=device_id)
+
+
+def check_width(circuit: Circuit, device: DeviceInfo) -> None:
+    """Reject a circuit wider than ``device.max_qubits``.
+
+    Raises:
+        InvalidArgumentError: reason ``CIRCUIT_TOO_LARGE``.
+    """
+    if circuit.qubits > device.max_qubits:
+        raise InvalidArgumentError(
+            f"circuit uses {circuit.qubits} qubits but device {device.device_id!r} runs at most "
+            f"{device.max_qubits}",
+            reason="CIRCUIT_TOO_LARGE",
+            metadata={"device_id": device.device_id, "max_qubits": str(device.max_qubits)},
+        )
+
+
+def bind_parameters(circuit: Circuit, values: Mapping[str, float] | None) -> Circuit:
+    """Bind every symbolic parameter of ``circuit``; values for unknown names are ignored.
+
+    Returns:
+        A circuit with numeric parameters only (``circuit`` itself when it has none).
+
+    Raises:
+        ValidationError: a value is not finite (field ``parameter_values.<name>``).
+        InvalidArgumentError: reason ``UNBOUND_PARAMETERS`` when a parameter has no value.
+    """
+    if not circuit.parameters:
+        return circuit
+    relevant = {k: float(v) for k, v in (values or {}).items() if k in circuit.parameters}
+    try:
+        bound = bind(circuit, relevant)
+    except AqoError as exc:
+        raise ValidationError(
+            [
+                FieldViolation(p.replace("inputs.", "parameter_values.", 1), d)
+                for p, d in exc.violations
+            ]
+        ) from None
+    if bound.parameters:
+        raise InvalidArgumentError(
+            f"circuit parameter(s) without a value: {', '.join(bound.parameters)}",
+            reason="UNBOUND_PARAMETERS",
+            metadata={"parameters": ",".join(bound.parameters)},
+        )
+    return bound

@@ -1,0 +1,405 @@
+"""Qiskit Aer driver: the golden reference (SPEC §8, seed RFC 0006 "SimulatorDriver").
+
+Devices (one ``AerSimulator`` each, created once in :meth:`AerDriver.initialize` and reused):
+
+- ``aer.automatic``: ``AerSimulator(method="automatic")``; targets ``sim:local``, ``sim:aer``;
+- ``aer.statevector``: ``method="statevector"``; target ``sim:statevector``;
+- ``aer.matrix_product_state``: ``method="matrix_product_state"``; target ``sim:mps``;
+- ``aer.density_matrix``: ``method="density_matrix"``; target ``sim:density_matrix``;
+- ``aer.noisy_generic_5q``: ``AerSimulator.from_backend(GenericBackendV2(5, seed))``, Qiskit's
+  offline generic backend with randomised calibration data; target ``sim:noisy``.
+
+``max_qubits`` is what Aer itself derives for the method from this machine's memory (statevector
+and automatic ~30 on 24 GB, density matrix ~15) and 63 for MPS (its structural limit; memory
+then depends on entanglement).
+
+Ideal devices run the AQO circuit as is: AQO gates are Aer instructions except ``ch`` (none of
+the methods), ``crx``/``cry``/``crz`` (MPS, density matrix) and ``cswap`` (density matrix), which
+:func:`eigen_driver_manager.lowering.lower` rewrites exactly in microseconds — no transpiler on
+the hot path. The noisy device is transpiled to its backend by a pass manager built once (seeded,
+so the same seed gives the same counts); counts stay keyed by the circuit's own clbits.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import qiskit_aer
+from qiskit.circuit import QuantumCircuit
+from qiskit.providers.fake_provider import GenericBackendV2
+from qiskit.transpiler import PassManager, generate_preset_pass_manager
+from qiskit_aer import AerError, AerSimulator
+
+from eigen_common.aqo import GATES, Circuit
+from eigen_common.aqo_qiskit import to_qiskit
+from eigen_common.errors import (
+    BackendUnavailableError,
+    DeviceNotFoundError,
+    DeviceOfflineError,
+    EigenError,
+    InvalidArgumentError,
+    UnimplementedError,
+)
+from eigen_driver_manager.base import (
+    BaseDriver,
+    CalibrationResult,
+    DeviceInfo,
+    DeviceStatus,
+    DeviceStatusReport,
+    ExecutionResult,
+    bind_parameters,
+    check_width,
+)
+from eigen_driver_manager.lowering import lower
+from eigen_driver_manager.options import OptionSpec, boolean, choice, integer, number
+
+#: AQO op → Aer instruction name (the gates only; MEASURE/RESET/BARRIER always run).
+_AER_NAME = {op: op.lower() for op in GATES}
+
+#: Options every Aer device accepts, with the Aer run option each one sets.
+_COMMON_OPTIONS: dict[str, OptionSpec] = {
+    "precision": choice("floating-point precision of the simulation", "single", "double"),
+    "max_parallel_threads": integer("CPU threads for one execution (0 = all cores)", 0, 4096),
+    "fusion_enable": boolean("gate fusion optimisation"),
+}
+_MPS_OPTIONS: dict[str, OptionSpec] = {
+    "mps_truncation_threshold": number(
+        "discard Schmidt coefficients below this value (MPS only)", 0.0, 1.0
+    ),
+    "mps_max_bond_dimension": integer("cap on the MPS bond dimension (MPS only)", 1, 1 << 20),
+}
+_AER_RUN_OPTION = {
+    "precision": "precision",
+    "max_parallel_threads": "max_parallel_threads",
+    "fusion_enable": "fusion_enable",
+    "mps_truncation_threshold": "matrix_product_state_truncation_threshold",
+    "mps_max_bond_dimension": "matrix_product_state_max_bond_dimension",
+}
+
+_IDEAL_METHODS: dict[str, tuple[str, ...]] = {
+    "automatic": ("sim:local", "sim:aer"),
+    "statevector": ("sim:statevector",),
+    "matrix_product_state": ("sim:mps",),
+    "density_matrix": ("sim:density_matrix",),
+}
+_CONFIG_KEYS = frozenset({"devices", "noisy_qubits", "noisy_seed"})
+_NO_CLBITS_NOTE = "circuit has no classical bits: nothing is measured, so it was not run"
+
+
+@dataclass
+class _Device:
+    """One Aer device: its info, simulator, and how circuits reach it."""
+
+    info: DeviceInfo
+    simulator: AerSimulator
+    options: Mapping[str, OptionSpec]
+    native: frozenset[str] | None = None  # AQO ops run as is (ideal devices)
+    make_pass_manager: Callable[[], PassManager] | None = None  # transpile first (noisy devices)
+    calibration: dict[str, str] = field(default_factory=dict)
+    _pass_manager: PassManager | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def warm_up(self) -> None:
+        """Build the pass manager now (slow the first time: Qiskit loads its transpiler plugins)."""
+        if self.make_pass_manager is not None:
+            with self._lock:
+                if self._pass_manager is None:
+                    self._pass_manager = self.make_pass_manager()
+
+    def transpile(self, qc: QuantumCircuit) -> QuantumCircuit:
+        """Transpile ``qc`` for the device with the cached, seeded pass manager."""
+        self.warm_up()
+        with self._lock:  # a PassManager is not documented as re-entrant
+            assert self._pass_manager is not None
+            out: QuantumCircuit = self._pass_manager.run(qc)
+        return out
+
+
+class AerDriver(BaseDriver):
+    """Qiskit Aer simulators as Eigen OS devices (ideal methods plus one noisy device).
+
+    Config keys (all optional): ``devices`` (comma-separated subset of device ids to offer),
+    ``noisy_qubits`` (width of the noisy generic backend, 2..20, default 5), ``noisy_seed``
+    (seed of its random calibration data and of its transpiler, default 1234).
+    """
+
+    name: ClassVar[str] = "aer"
+    allowed_options: ClassVar[Mapping[str, OptionSpec]] = _COMMON_OPTIONS
+
+    def __init__(self) -> None:
+        self._devices: dict[str, _Device] = {}
+
+    def initialize(self, config: Mapping[str, str]) -> None:
+        """Create one simulator per device.
+
+        Raises:
+            ValueError: unknown config key or bad value.
+        """
+        unknown = sorted(set(config) - _CONFIG_KEYS)
+        if unknown:
+            raise ValueError(f"unknown aer config key(s) {unknown}; allowed {sorted(_CONFIG_KEYS)}")
+        noisy_qubits = _int_config(config, "noisy_qubits", 5, 2, 20)
+        noisy_seed = _int_config(config, "noisy_seed", 1234, 0, 2**31 - 1)
+        noisy_id = f"aer.noisy_generic_{noisy_qubits}q"
+        known = [f"aer.{m}" for m in _IDEAL_METHODS] + [noisy_id]
+        wanted = [d.strip() for d in config.get("devices", "").split(",") if d.strip()] or known
+        bad = sorted(set(wanted) - set(known))
+        if bad:
+            raise ValueError(f"unknown aer device(s) {bad}; available {known}")
+        devices: dict[str, _Device] = {}
+        for method, targets in _IDEAL_METHODS.items():
+            if f"aer.{method}" in wanted:
+                dev = _ideal_device(method, targets)
+                devices[dev.info.device_id] = dev
+        if noisy_id in wanted:
+            dev = _noisy_device(noisy_id, noisy_qubits, noisy_seed)
+            devices[noisy_id] = dev
+            # building the pass manager takes seconds the first time (Qiskit imports its
+            # transpiler plugins): do it beside startup; the first noisy run waits if needed
+            threading.Thread(target=dev.warm_up, name="aer-noisy-warm-up", daemon=True).start()
+        self._devices = devices
+
+    def get_devices(self) -> list[DeviceInfo]:
+        """Return the configured devices (all ONLINE once initialised)."""
+        return [d.info for d in self._devices.values()]
+
+    def get_device_status(self, device_id: str) -> DeviceStatusReport:
+        """Return ONLINE for a known device (a local simulator has no backend-side queue).
+
+        Raises:
+            DeviceNotFoundError: unknown ``device_id``.
+        """
+        dev = self._device(device_id)
+        return DeviceStatusReport(device_id, dev.info.status, message="local Qiskit Aer simulator")
+
+    def device_options(self, device_id: str) -> Mapping[str, OptionSpec]:
+        """Common Aer options, plus the ``mps_*`` options on the MPS device."""
+        dev = self._devices.get(device_id)
+        return dev.options if dev is not None else self.allowed_options
+
+    def calibrate_device(self, device_id: str) -> CalibrationResult:
+        """Report the calibration snapshot the noisy device's noise model is built from.
+
+        Returns:
+            Averages over the backend's qubits/couplers: ``t1_us``, ``t2_us``,
+            ``readout_error``, ``cx_error``, ``sx_error``; plus ``noise_seed``.
+
+        Raises:
+            DeviceNotFoundError: unknown ``device_id``.
+            UnimplementedError: the device is an ideal simulator (nothing to calibrate).
+        """
+        dev = self._device(device_id)
+        if not dev.calibration:
+            raise UnimplementedError(
+                f"device {device_id!r} is an ideal simulator; it has no calibration"
+            )
+        return CalibrationResult(device_id, dev.info.status, dict(dev.calibration))
+
+    def execute_circuit(
+        self,
+        device_id: str,
+        circuit: Circuit,
+        shots: int,
+        options: Mapping[str, str],
+        *,
+        seed: int | None = None,
+        parameter_values: Mapping[str, float] | None = None,
+    ) -> ExecutionResult:
+        """Run ``circuit`` on an Aer device; see :meth:`BaseDriver.execute_circuit`.
+
+        Metadata: ``backend``, ``device_id``, ``method`` (the one Aer used), ``shots``, ``seed``
+        (the request's seed, or the one Aer drew when none was given), ``simulator``, ``noise``
+        and, for the noisy device, ``transpile_time_sec``.
+
+        Raises:
+            DeviceNotFoundError, DeviceOfflineError, InvalidOptionError, InvalidArgumentError
+            (``CIRCUIT_TOO_LARGE``, ``UNBOUND_PARAMETERS``, ``UNSUPPORTED_INSTRUCTION``),
+            BackendUnavailableError: as in :meth:`BaseDriver.execute_circuit`.
+        """
+        dev = self._device(device_id)
+        if dev.info.status is not DeviceStatus.ONLINE:
+            raise DeviceOfflineError(
+                f"device {device_id!r} is {dev.info.status.value}", metadata={"subject": device_id}
+            )
+        parsed = self.parse_options(device_id, options)
+        check_width(circuit, dev.info)
+        bound = bind_parameters(circuit, parameter_values)
+        meta = {
+            "backend": dev.simulator.name,
+            "device_id": device_id,
+            "shots": str(shots),
+            "simulator": f"qiskit-aer {qiskit_aer.__version__}",
+            "noise": dev.info.capabilities.get("noise", "ideal"),
+        }
+        if bound.clbits == 0:
+            return ExecutionResult({}, 0.0, {**meta, "note": _NO_CLBITS_NOTE})
+        if dev.native is not None:
+            try:
+                bound = lower(bound, dev.native)
+            except ValueError as exc:
+                raise InvalidArgumentError(str(exc), reason="UNSUPPORTED_INSTRUCTION") from None
+        qc = to_qiskit(bound)
+        if dev.make_pass_manager is not None:
+            t0 = time.perf_counter()
+            qc = dev.transpile(qc)
+            meta["transpile_time_sec"] = f"{time.perf_counter() - t0:.6f}"
+        run_options: dict[str, Any] = {_AER_RUN_OPTION[k]: v for k, v in parsed.items()}
+        if seed is not None:
+            run_options["seed_simulator"] = seed
+        t0 = time.perf_counter()
+        try:
+            result = dev.simulator.run(qc, shots=shots, **run_options).result()
+        except AerError as exc:
+            raise _aer_failure(str(exc)) from None
+        except (RuntimeError, MemoryError) as exc:  # executor gone, allocation failed
+            raise BackendUnavailableError(f"Qiskit Aer is unavailable: {exc}") from None
+        wall = time.perf_counter() - t0
+        if not result.success or not result.results or not result.results[0].success:
+            status = result.results[0].status if result.results else result.status
+            raise _aer_failure(str(status or result.status))
+        exp = result.results[0]
+        width = circuit.clbits
+        raw = getattr(exp.data, "counts", None)
+        if raw is None:  # no MEASURE at all: every clbit keeps its initial 0
+            counts = {"0" * width: shots}
+        else:
+            counts = {format(int(k, 16), f"0{width}b"): int(v) for k, v in raw.items()}
+        meta["method"] = str(exp.metadata.get("method", dev.info.capabilities.get("method", "")))
+        meta["seed"] = str(seed if seed is not None else exp.seed_simulator)
+        return ExecutionResult(counts, float(getattr(result, "time_taken", wall) or wall), meta)
+
+    def _device(self, device_id: str) -> _Device:
+        dev = self._devices.get(device_id)
+        if dev is None:
+            raise DeviceNotFoundError(
+                f"no aer device {device_id!r}; available: {', '.join(self._devices)}",
+                metadata={"device_id": device_id},
+            )
+        return dev
+
+
+def _int_config(config: Mapping[str, str], key: str, default: int, lo: int, hi: int) -> int:
+    raw = config.get(key)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"aer config {key} must be an integer, got {raw!r}") from None
+    if not lo <= value <= hi:
+        raise ValueError(f"aer config {key} must be in {lo}..{hi}, got {value}")
+    return value
+
+
+def _ideal_device(method: str, targets: tuple[str, ...]) -> _Device:
+    sim = AerSimulator(method=method)
+    instructions = set(sim.target.operation_names)
+    native = frozenset(op for op, name in _AER_NAME.items() if name in instructions)
+    options = dict(_COMMON_OPTIONS)
+    if method == "matrix_product_state":
+        options.update(_MPS_OPTIONS)
+    info = DeviceInfo(
+        device_id=f"aer.{method}",
+        name=f"Qiskit Aer ({method})",
+        backend_type="simulator",
+        status=DeviceStatus.ONLINE,
+        max_qubits=int(sim.num_qubits),
+        targets=targets,
+        capabilities={
+            "method": method,
+            "basis_gates": ",".join(sorted(GATES)),
+            "native_gates": ",".join(sorted(native)),
+            "noise": "ideal",
+            "conditional": "true",
+            "seedable": "true",
+            "simulator": f"qiskit-aer {qiskit_aer.__version__}",
+        },
+    )
+    return _Device(info, sim, options, native=native)
+
+
+def _noisy_device(device_id: str, num_qubits: int, seed: int) -> _Device:
+    backend = GenericBackendV2(num_qubits=num_qubits, seed=seed, control_flow=True)
+    sim = AerSimulator.from_backend(backend)
+
+    def make_pass_manager() -> PassManager:
+        return generate_preset_pass_manager(
+            optimization_level=1, target=backend.target, seed_transpiler=seed
+        )
+
+    target = backend.target
+    coupling = sorted({tuple(sorted(e)) for e in target.build_coupling_map().get_edges()})
+    info = DeviceInfo(
+        device_id=device_id,
+        name=f"Qiskit Aer with the noise of a generic {num_qubits}-qubit backend",
+        backend_type="simulator",
+        status=DeviceStatus.ONLINE,
+        max_qubits=num_qubits,
+        targets=("sim:noisy",),
+        capabilities={
+            "method": "automatic",
+            "basis_gates": ",".join(sorted(GATES)),
+            "native_gates": ",".join(sorted(n for n in target.operation_names)),
+            "noise": "generic_backend_v2",
+            "noise_seed": str(seed),
+            "coupling_map": ",".join(f"{a}-{b}" for a, b in coupling),
+            "conditional": "true",
+            "seedable": "true",
+            "simulator": f"qiskit-aer {qiskit_aer.__version__}",
+        },
+    )
+    return _Device(
+        info,
+        sim,
+        dict(_COMMON_OPTIONS),
+        make_pass_manager=make_pass_manager,
+        calibration=_calibration(backend, seed),
+    )
+
+
+def _mean(values: list[float]) -> str:
+    return f"{sum(values) / len(values):.6g}" if values else ""
+
+
+def _calibration(backend: GenericBackendV2, seed: int) -> dict[str, str]:
+    target = backend.target
+    props = [target.qubit_properties[i] for i in range(backend.num_qubits)]
+    t1 = [p.t1 * 1e6 for p in props if p is not None and p.t1 is not None]
+    t2 = [p.t2 * 1e6 for p in props if p is not None and p.t2 is not None]
+
+    def errors(name: str) -> list[float]:
+        if name not in target.operation_names:
+            return []
+        return [
+            float(p.error) for p in target[name].values() if p is not None and p.error is not None
+        ]
+
+    return {
+        "t1_us": _mean(t1),
+        "t2_us": _mean(t2),
+        "readout_error": _mean(errors("measure")),
+        "cx_error": _mean(errors("cx")),
+        "sx_error": _mean(errors("sx")),
+        "noise_seed": str(seed),
+        "source": "GenericBackendV2 (offline, randomised calibration data)",
+    }
+
+
+def _aer_failure(message: str) -> EigenError:
+    """Map an Aer failure message to the seed's statuses (no internals on the wire)."""
+    text = " ".join(message.split())[:400]
+    low = text.lower()
+    if "insufficient memory" in low:
+        return InvalidArgumentError(
+            f"circuit needs more memory than this device has: {text}", reason="CIRCUIT_TOO_LARGE"
+        )
+    if "invalid instructions" in low or "unknown instruction" in low:
+        return InvalidArgumentError(
+            f"circuit uses an instruction the device cannot run: {text}",
+            reason="UNSUPPORTED_INSTRUCTION",
+        )
+    return BackendUnavailableError(f"Qiskit Aer failed: {text}")

@@ -1,0 +1,36 @@
+"""Driver-manager settings (env prefix ``EIGEN_DRIVER_MANAGER_``)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from eigen_common.settings import ServiceSettings
+
+
+class DriverManagerSettings(ServiceSettings):
+    """Settings of the driver-manager service.
+
+    Complex values come from the environment as JSON, e.g.
+    ``EIGEN_DRIVER_MANAGER_DRIVER_CONFIG='{"aer": {"noisy_seed": "7"}}'``.
+
+    Attributes:
+        max_workers: threads that run blocking driver calls (simulations, QPU I/O).
+        max_shots: largest ``shots`` an ExecuteCircuit request may ask for.
+        plugin_dirs: extra directories scanned for ``*_driver.py`` besides the package's own
+            ``plugins/``.
+        load_entry_points: also load drivers from the ``eigen_os.drivers`` entry-point group.
+        disabled_drivers: driver names not to instantiate.
+        driver_config: per-driver config (driver name → string map) passed to ``initialize``.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="EIGEN_DRIVER_MANAGER_")
+
+    port: int = Field(default=50054, ge=0, le=65535)
+    metrics_port: int = Field(default=9104, ge=0, le=65535)
+    max_workers: int = Field(default=4, ge=1, le=256)
+    max_shots: int = Field(default=10_000_000, ge=1, le=10_000_000)
+    plugin_dirs: list[str] = Field(default_factory=list)
+    load_entry_points: bool = True
+    disabled_drivers: list[str] = Field(default_factory=list)
+    driver_config: dict[str, dict[str, str]] = Field(default_factory=dict)

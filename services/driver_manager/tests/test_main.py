@@ -1,0 +1,86 @@
+"""The real process: ``python -m eigen_driver_manager`` starts, serves, and drains on SIGTERM."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+from typing import IO
+
+import grpc
+import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from eigen.driver.v1 import driver_pb2, driver_pb2_grpc
+from eigen_driver_manager.settings import DriverManagerSettings
+
+
+def _pump(stream: IO[str], lines: queue.Queue[str]) -> None:
+    for line in stream:
+        lines.put(line)
+
+
+def test_settings_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EIGEN_DRIVER_MANAGER_PORT", "6001")
+    monkeypatch.setenv("EIGEN_DRIVER_MANAGER_MAX_WORKERS", "3")
+    monkeypatch.setenv("EIGEN_DRIVER_MANAGER_DRIVER_CONFIG", '{"aer": {"noisy_seed": "7"}}')
+    monkeypatch.setenv("EIGEN_DRIVER_MANAGER_DISABLED_DRIVERS", '["x"]')
+    s = DriverManagerSettings()
+    assert (s.port, s.max_workers, s.driver_config, s.disabled_drivers) == (
+        6001,
+        3,
+        {"aer": {"noisy_seed": "7"}},
+        ["x"],
+    )
+    defaults = DriverManagerSettings(_env_prefix="EIGEN_UNSET_")  # type: ignore[call-arg]
+    assert (defaults.port, defaults.metrics_port, defaults.max_shots) == (50054, 9104, 10_000_000)
+
+
+def test_process_serves_and_drains() -> None:
+    env = {
+        **os.environ,
+        "EIGEN_DRIVER_MANAGER_PORT": "0",
+        "EIGEN_DRIVER_MANAGER_METRICS_PORT": "0",
+        "EIGEN_DRIVER_MANAGER_GRACE_SECONDS": "1",
+        "EIGEN_DRIVER_MANAGER_DRIVER_CONFIG": '{"aer": {"devices": "aer.automatic"}}',
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "eigen_driver_manager"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    assert proc.stderr is not None
+    threading.Thread(target=_pump, args=(proc.stderr, lines), daemon=True).start()
+    try:
+        port = 0
+        seen: list[str] = []
+        while not port:
+            line = lines.get(timeout=60)
+            seen.append(line)
+            if line.startswith("{"):
+                event = json.loads(line)
+                if event.get("event") == "server started":
+                    port = int(event["port"])
+                    assert event["service"] == "driver-manager"
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as ch:
+            health = health_pb2_grpc.HealthStub(ch).Check(
+                health_pb2.HealthCheckRequest(service=""), timeout=10
+            )
+            assert health.status == health_pb2.HealthCheckResponse.SERVING
+            devices = driver_pb2_grpc.DriverManagerServiceStub(ch).ListDevices(
+                driver_pb2.ListDevicesRequest(), timeout=10
+            )
+            assert [d.device_id for d in devices.devices] == ["aer.automatic"]
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

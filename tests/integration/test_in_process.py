@@ -1,0 +1,266 @@
+"""All four services in one process (one event loop, each on its own port 0).
+
+Fast enough to drive kernel behaviour that needs timing control: heartbeats, timeouts,
+cancellation of a running execution, long-polling and recovery after a kernel restart.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import grpc
+import pytest
+
+from eigen.api.v1 import common_pb2, job_pb2, job_pb2_grpc
+from eigen.driver.v1 import driver_pb2_grpc
+from eigen.kernel.v1 import kernel_pb2, kernel_pb2_grpc
+from eigen_common import errors
+from eigen_common.context import AuthContext
+from eigen_common.server import RunningServer, ServiceBinding
+from eigen_common.testing import start_test_server
+from eigen_compiler.app import binding as compiler_binding
+from eigen_compiler.app import build_compiler
+from eigen_compiler.settings import CompilerSettings
+from eigen_driver_manager.manager import DriverManager
+from eigen_driver_manager.registry import build as build_drivers
+from eigen_driver_manager.servicer import SERVICE_NAME, DriverManagerServicer
+from eigen_driver_manager.settings import DriverManagerSettings
+from eigen_kernel.app import Kernel
+from eigen_kernel.app import build as build_kernel
+from eigen_kernel.scheduler import Heartbeat
+from eigen_kernel.settings import KernelSettings
+from eigen_system_api.app import build as build_api
+from eigen_system_api.settings import SystemApiSettings
+from tests.conftest import SHARED
+
+TOKEN = "in-process-token"
+BELL = (
+    'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\ncreg c[2];\n'
+    "h q[0];\ncx q[0],q[1];\nmeasure q -> c;\n"
+)
+HEAVY = (SHARED / "qasmbench" / "medium" / "qft_n18" / "qft_n18.qasm").read_text()
+
+
+@dataclass
+class Stack:
+    """In-process stack with a public client."""
+
+    home: Path
+    servers: dict[str, RunningServer]
+    kernel: Kernel
+    jobs: job_pb2_grpc.JobServiceStub
+    channel: grpc.aio.Channel
+    md: list[tuple[str, str]]
+    kernel_settings: KernelSettings
+
+
+async def start_kernel(settings: KernelSettings) -> tuple[Kernel, RunningServer]:
+    kernel = build_kernel(settings)
+    server = await start_test_server("kernel", [kernel.binding])
+    kernel.jobs.recover()
+    return kernel, server
+
+
+@pytest.fixture
+async def stack(tmp_path: Path) -> AsyncIterator[Stack]:
+    servers: dict[str, RunningServer] = {}
+    compiler = build_compiler(CompilerSettings())
+    servers["compiler"] = await start_test_server("compiler", [compiler_binding(compiler)])
+    dm_settings = DriverManagerSettings()
+    manager = DriverManager(build_drivers(dm_settings), max_workers=2, max_shots=10_000_000)
+    servers["driver-manager"] = await start_test_server(
+        "driver-manager",
+        [
+            ServiceBinding(
+                DriverManagerServicer(manager),
+                driver_pb2_grpc.add_DriverManagerServiceServicer_to_server,
+                SERVICE_NAME,
+            )
+        ],
+    )
+    ks = KernelSettings(
+        home=tmp_path / "kernel",
+        compiler_address=f"127.0.0.1:{servers['compiler'].port}",
+        driver_manager_address=f"127.0.0.1:{servers['driver-manager'].port}",
+        heartbeat_seconds=0.2,
+        retry_attempts=2,
+        retry_base_seconds=0.05,
+    )
+    kernel, servers["kernel"] = await start_kernel(ks)
+    keys = tmp_path / "keys.json"
+    keys.write_text(
+        json.dumps(
+            {
+                "keys": [
+                    {
+                        "sha256": hashlib.sha256(TOKEN.encode()).hexdigest(),
+                        "subject": "it",
+                        "roles": ["admin"],
+                        "tenant": "it",
+                    }
+                ]
+            }
+        )
+    )
+    api = build_api(
+        SystemApiSettings(
+            kernel_address=f"127.0.0.1:{servers['kernel'].port}",
+            compiler_address=f"127.0.0.1:{servers['compiler'].port}",
+            api_keys_file=keys,
+        )
+    )
+    servers["system-api"] = await start_test_server("system-api", api.bindings)
+    ch = grpc.aio.insecure_channel(f"127.0.0.1:{servers['system-api'].port}")
+    st = Stack(
+        tmp_path,
+        servers,
+        kernel,
+        job_pb2_grpc.JobServiceStub(ch),
+        ch,
+        [("authorization", f"Bearer {TOKEN}")],
+        ks,
+    )
+    yield st
+    await ch.close()
+    for name in ("system-api", "kernel", "driver-manager", "compiler"):
+        await st.servers[name].stop(0)
+    await st.kernel.close()
+    await api.close()
+    manager.close()
+
+
+def req(source: str = BELL, **kw: object) -> job_pb2.SubmitJobRequest:
+    r = job_pb2.SubmitJobRequest(
+        name="it", target="sim:local", qasm=common_pb2.QasmSource(source=source)
+    )
+    for k, v in kw.items():
+        if k == "dependencies":
+            r.dependencies.extend(v)  # type: ignore[arg-type]
+        else:
+            setattr(r, k, v)
+    return r
+
+
+async def submit(st: Stack, r: job_pb2.SubmitJobRequest) -> str:
+    return (await st.jobs.SubmitJob(r, metadata=st.md, timeout=30)).job_id
+
+
+async def updates(st: Stack, job_id: str, after: int = 0) -> list[job_pb2.JobUpdate]:
+    call = st.jobs.StreamJobUpdates(
+        job_pb2.StreamJobUpdatesRequest(job_id=job_id, last_event_seq=after),
+        metadata=st.md,
+        timeout=120,
+    )
+    return [m.update async for m in call]
+
+
+async def test_bell_through_in_process_stack(stack: Stack) -> None:
+    job_id = await submit(stack, req(shots=500, seed=11))
+    ups = await updates(stack, job_id)
+    assert ups[-1].state == job_pb2.JOB_STATUS_DONE
+    res = await stack.jobs.GetJobResults(
+        job_pb2.GetJobResultsRequest(job_id=job_id), metadata=stack.md
+    )
+    assert set(res.counts) <= {"00", "11"} and sum(res.counts.values()) == 500
+    qfs = stack.home / "kernel" / "qfs" / "jobs" / job_id
+    names = {p.relative_to(qfs).as_posix() for p in qfs.rglob("*") if p.is_file()}
+    assert {
+        "input/job.yaml",
+        "input/program.qasm",
+        "compiled.aqo.json",
+        "results.json",
+        "events.jsonl",
+    } <= names
+    events = (qfs / "events.jsonl").read_text().splitlines()
+    assert len(events) == len([u for u in ups if not u.heartbeat])
+
+
+async def test_timeout_ends_job_in_timeout(stack: Stack) -> None:
+    blocker = await submit(stack, req(HEAVY, shots=300000, seed=1))
+    job_id = await submit(stack, req(timeout_seconds=0.3, dependencies=[blocker]))
+    ups = await updates(stack, job_id)
+    assert ups[-1].state == job_pb2.JOB_STATUS_TIMEOUT and ups[-1].terminal
+    res = await stack.jobs.GetJobResults(
+        job_pb2.GetJobResultsRequest(job_id=job_id), metadata=stack.md
+    )
+    assert res.error_code == "TIMEOUT"
+    await stack.jobs.CancelJob(job_pb2.CancelJobRequest(job_id=blocker), metadata=stack.md)
+
+
+async def test_heartbeats_while_running_and_cancel_mid_execution(stack: Stack) -> None:
+    job_id = await submit(stack, req(HEAVY, shots=2_000_000, seed=2))
+    call = stack.jobs.StreamJobUpdates(
+        job_pb2.StreamJobUpdatesRequest(job_id=job_id), metadata=stack.md, timeout=120
+    )
+    seen: list[job_pb2.JobUpdate] = []
+    async for m in call:
+        seen.append(m.update)
+        if m.update.heartbeat:
+            assert m.update.state == job_pb2.JOB_STATUS_RUNNING
+            assert m.update.event_seq == max(u.event_seq for u in seen if not u.heartbeat)
+            await stack.jobs.CancelJob(
+                job_pb2.CancelJobRequest(job_id=job_id, reason="enough"), metadata=stack.md
+            )
+    assert any(u.heartbeat for u in seen)
+    assert seen[-1].terminal and seen[-1].state == job_pb2.JOB_STATUS_CANCELLED
+    assert sum(u.terminal for u in seen) == 1
+    # a client closing its stream never cancels a job: a fresh job survives an abandoned stream
+    other = await submit(stack, req(seed=3))
+    abandoned = stack.jobs.StreamJobUpdates(
+        job_pb2.StreamJobUpdatesRequest(job_id=other), metadata=stack.md
+    )
+    await abandoned.read()
+    abandoned.cancel()
+    assert (await updates(stack, other))[-1].state == job_pb2.JOB_STATUS_DONE
+
+
+async def test_poll_job_updates_long_polls(stack: Stack) -> None:
+    job_id = await submit(stack, req(seed=4))
+    await updates(stack, job_id)
+    kstub = kernel_pb2_grpc.KernelGatewayServiceStub(
+        grpc.aio.insecure_channel(f"127.0.0.1:{stack.servers['kernel'].port}")
+    )
+    md = AuthContext("it", ("admin",), "it").to_metadata()
+    page = await kstub.PollJobUpdates(
+        kernel_pb2.PollJobUpdatesRequest(job_id=job_id, last_event_seq=0, max_events=3),
+        metadata=md,
+    )
+    assert [u.event_seq for u in page.updates] == [1, 2, 3] and page.has_more
+    rest = await kstub.PollJobUpdates(
+        kernel_pb2.PollJobUpdatesRequest(job_id=job_id, last_event_seq=3, max_events=100),
+        metadata=md,
+    )
+    assert rest.updates[-1].terminal and not rest.has_more
+    with pytest.raises(grpc.aio.AioRpcError) as exc:
+        await kstub.GetJobStatus(kernel_pb2.GetJobStatusRequest(job_id=job_id))
+    assert exc.value.code() == grpc.StatusCode.UNAUTHENTICATED
+    other_tenant = AuthContext("x", ("admin",), "other").to_metadata()
+    with pytest.raises(grpc.aio.AioRpcError) as exc:
+        await kstub.GetJobStatus(
+            kernel_pb2.GetJobStatusRequest(job_id=job_id), metadata=other_tenant
+        )
+    assert errors.from_rpc_error(exc.value).reason == "JOB_NOT_FOUND"
+
+
+async def test_kernel_restart_resumes_queued_jobs(stack: Stack) -> None:
+    blocker = await submit(stack, req(HEAVY, shots=300000, seed=5))
+    waiting = [await submit(stack, req(seed=i, dependencies=[blocker])) for i in range(3)]
+    # stop the kernel abruptly (pipelines are cancelled, states stay as persisted)
+    await stack.servers["kernel"].stop(0)
+    await stack.kernel.close()
+    stack.kernel, stack.servers["kernel"] = await start_kernel(
+        stack.kernel_settings.model_copy(
+            update={"port": 0}  # a new port: talk to the kernel directly below
+        )
+    )
+    jm = stack.kernel.jobs
+    for j in [blocker, *waiting]:
+        job = jm.get("it", j)
+        assert job.state.value in {"QUEUED", "ALLOCATING", "EXECUTING", "COMPILING", "COMPLETED"}
+    for j in [blocker, *waiting]:
+        states = [e.state.value async for e in jm.watch("it", j, 0) if not isinstance(e, Heartbeat)]
+        assert states[-1] == "COMPLETED", (j, states)
