@@ -140,6 +140,8 @@ def req(source: str = BELL, **kw: object) -> job_pb2.SubmitJobRequest:
     for k, v in kw.items():
         if k == "dependencies":
             r.dependencies.extend(v)  # type: ignore[arg-type]
+        elif k == "compiler_options":
+            r.compiler_options.update(v)  # type: ignore[arg-type]
         else:
             setattr(r, k, v)
     return r
@@ -177,6 +179,31 @@ async def test_bell_through_in_process_stack(stack: Stack) -> None:
     } <= names
     events = (qfs / "events.jsonl").read_text().splitlines()
     assert len(events) == len([u for u in ups if not u.heartbeat])
+
+
+async def test_repeated_program_hits_the_compile_cache(stack: Stack) -> None:
+    results = []
+    for shots in (100, 200):
+        job_id = await submit(stack, req(shots=shots, seed=1))
+        await updates(stack, job_id)
+        results.append(
+            await stack.jobs.GetJobResults(
+                job_pb2.GetJobResultsRequest(job_id=job_id), metadata=stack.md
+            )
+        )
+    first, second = results
+    assert "compile.cache" not in first.metadata
+    assert second.metadata["compile.cache"] == "hit"
+    assert first.metadata["aqo_sha256"] == second.metadata["aqo_sha256"]
+    assert sum(second.counts.values()) == 200
+    other = await submit(
+        stack, req(shots=100, seed=1, compiler_options={"optimization_level": "0"})
+    )
+    await updates(stack, other)
+    res = await stack.jobs.GetJobResults(
+        job_pb2.GetJobResultsRequest(job_id=other), metadata=stack.md
+    )
+    assert "compile.cache" not in res.metadata
 
 
 async def test_timeout_ends_job_in_timeout(stack: Stack) -> None:

@@ -45,6 +45,7 @@ def build(settings: KernelSettings) -> Kernel:
         heartbeat_seconds=settings.heartbeat_seconds,
         retry_attempts=settings.retry_attempts,
         retry_base_seconds=settings.retry_base_seconds,
+        compile_cache_size=settings.compile_cache_size,
     )
     jobs = JobManager(store, qfs, compiler, driver, config)
     binding = ServiceBinding(

@@ -12,12 +12,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import json
 import random
 import secrets
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from opentelemetry import trace
@@ -47,7 +48,53 @@ STAGE_SECONDS = Histogram(
 QUEUE_DEPTH = Gauge("eigen_kernel_queue_depth", "Jobs waiting or running per device", ["device"])
 ACTIVE_JOBS = Gauge("eigen_kernel_active_jobs", "Non-terminal jobs in this kernel")
 
+COMPILE_CACHE = Counter("eigen_kernel_compile_cache_total", "Compile cache lookups", ["result"])
+
 IDEMPOTENCY_WINDOW_SECONDS = 24 * 3600
+
+
+def compile_key(sub: Submission) -> str:
+    """Cache key of a compilation: everything the compiler's output depends on.
+
+    By the determinism invariant (seed 000 §7) identical source + options + inputs (+ target and
+    entrypoint) give byte-identical AQO, so a cached result is exactly what a recompile returns.
+    """
+    material = json.dumps(
+        [
+            sub.language,
+            sub.source,
+            sub.entrypoint,
+            sub.qasm_version,
+            sub.target,
+            sorted(sub.compiler_options.items()),
+            sorted(sub.inputs.items()),
+        ]
+    )
+    return hashlib.sha256(material.encode()).hexdigest()
+
+
+class CompileCache:
+    """Bounded LRU of compiled programs keyed by :func:`compile_key` (``size`` 0 disables it)."""
+
+    def __init__(self, size: int):
+        self._size = size
+        self._items: OrderedDict[str, CompiledProgram] = OrderedDict()
+
+    def get(self, key: str) -> CompiledProgram | None:
+        """The cached program, refreshed as most recently used."""
+        item = self._items.get(key)
+        if item is not None:
+            self._items.move_to_end(key)
+        return item
+
+    def put(self, key: str, item: CompiledProgram) -> None:
+        """Insert, evicting the least recently used beyond ``size``."""
+        if self._size <= 0:
+            return
+        self._items[key] = item
+        self._items.move_to_end(key)
+        while len(self._items) > self._size:
+            self._items.popitem(last=False)
 
 
 @dataclass(frozen=True)
@@ -63,6 +110,7 @@ class KernelConfig:
     retry_cap_seconds: float = 5.0
     device_cache_seconds: float = 5.0
     default_shots: int = 1024
+    compile_cache_size: int = 256
 
 
 @dataclass(frozen=True)
@@ -233,6 +281,7 @@ class JobManager:
         self._queues: dict[str, DeviceQueue] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._compiled: dict[str, CompiledProgram] = {}
+        self._compile_cache = CompileCache(config.compile_cache_size)
 
     # --- lifecycle --------------------------------------------------------------------------
 
@@ -523,8 +572,6 @@ class JobManager:
         log.info("job failed", job_id=job_id, error_code=code, state=state.value)
 
     def _export_events(self, job_id: str) -> None:
-        import json
-
         lines = [
             json.dumps(
                 {
@@ -573,12 +620,20 @@ class JobManager:
                 else "compiling"
             )
             job = self._transition(job, TaskState.COMPILING, msg, progress=0.1)
-            with tracer.start_as_current_span("compile"):
-                compiled = await self._retry(
-                    "compile",
-                    job.job_id,
-                    lambda: self.compiler.compile(job.job_id, sub, self.config.compile_timeout),
-                )
+            key = compile_key(sub)
+            compiled = self._compile_cache.get(key)
+            if compiled is None:
+                with tracer.start_as_current_span("compile"):
+                    compiled = await self._retry(
+                        "compile",
+                        job.job_id,
+                        lambda: self.compiler.compile(job.job_id, sub, self.config.compile_timeout),
+                    )
+                self._compile_cache.put(key, compiled)
+                COMPILE_CACHE.labels("miss").inc()
+            else:
+                compiled = replace(compiled, metrics={**compiled.metrics, "cache": "hit"})
+                COMPILE_CACHE.labels("hit").inc()
             self.qfs.write_bytes(job.job_id, "compiled.aqo.json", compiled.aqo_json)
             self.qfs.write_json(
                 job.job_id,

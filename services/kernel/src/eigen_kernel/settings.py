@@ -26,3 +26,4 @@ class KernelSettings(ServiceSettings):
     heartbeat_seconds: float = Field(default=10.0, gt=0)
     retry_attempts: int = Field(default=5, ge=1, le=20)
     retry_base_seconds: float = Field(default=0.2, gt=0)
+    compile_cache_size: int = Field(default=256, ge=0, le=100_000)

@@ -15,6 +15,7 @@ import json
 import sqlite3
 import time
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 
 from eigen_kernel.domain import Event, Job, Submission
@@ -73,12 +74,12 @@ class TransitionRejected(Exception):
         self.current = current
 
 
-def _row_to_job(r: tuple[object, ...]) -> Job:
+def _row_to_job(r: tuple[object, ...], submission: Submission | None = None) -> Job:
     return Job(
         job_id=str(r[0]),
         tenant=str(r[1]),
         owner=str(r[2]),
-        submission=Submission.from_json(json.loads(str(r[3]))),
+        submission=submission or Submission.from_json(json.loads(str(r[3]))),
         state=TaskState(str(r[4])),
         device_id=str(r[5]),
         progress=float(r[6]),  # type: ignore[arg-type]
@@ -116,6 +117,18 @@ class JobStore:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA busy_timeout=5000")
         self._db.executescript(_SCHEMA)
+        # Submissions never change after acceptance: decode each once (bounded cache).
+        self._subs: dict[str, Submission] = {}
+
+    def _job(self, r: tuple[object, ...]) -> Job:
+        jid = str(r[0])
+        sub = self._subs.get(jid)
+        job = _row_to_job(r, sub)
+        if sub is None:
+            if len(self._subs) >= 10_000:
+                self._subs.clear()
+            self._subs[jid] = job.submission
+        return job
 
     def close(self) -> None:
         """Close the connection."""
@@ -173,7 +186,7 @@ class JobStore:
         r = self._db.execute(f"SELECT {_JOB_COLS} FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
         if r is None or (tenant is not None and r[1] != tenant):
             return None
-        return _row_to_job(r)
+        return self._job(r)
 
     def find_idempotent(self, tenant: str, key: str, max_age_seconds: float) -> Job | None:
         """The tenant's job with this idempotency key created within ``max_age_seconds``."""
@@ -182,7 +195,7 @@ class JobStore:
         ).fetchone()
         if r is None:
             return None
-        job = _row_to_job(r)
+        job = self._job(r)
         return job if time.time() - job.created_at <= max_age_seconds else None
 
     def release_idempotency_key(self, job_id: str) -> None:
@@ -195,7 +208,7 @@ class JobStore:
         rows = self._db.execute(
             f"SELECT {_JOB_COLS} FROM jobs WHERE terminal = 0 ORDER BY created_at, job_id"
         ).fetchall()
-        return [_row_to_job(r) for r in rows]
+        return [self._job(r) for r in rows]
 
     def list_jobs(
         self, tenant: str, states: Iterable[TaskState], page_size: int, page_token: str
@@ -213,7 +226,7 @@ class JobStore:
             args.extend([created, created, jid])
         sql += " ORDER BY created_at DESC, job_id DESC LIMIT ?"
         args.append(page_size + 1)
-        rows = [_row_to_job(r) for r in self._db.execute(sql, args).fetchall()]
+        rows = [self._job(r) for r in self._db.execute(sql, args).fetchall()]
         nxt = ""
         if len(rows) > page_size:
             rows = rows[:page_size]
@@ -245,15 +258,15 @@ class JobStore:
         terminal = new_state in TERMINAL
         with self._tx():
             r = self._db.execute(
-                "SELECT state, last_event_seq, progress FROM jobs WHERE job_id = ?", (job_id,)
+                f"SELECT {_JOB_COLS} FROM jobs WHERE job_id = ?", (job_id,)
             ).fetchone()
             if r is None:
                 raise KeyError(job_id)
-            current = TaskState(r[0])
-            if not can_transition(current, new_state):
-                raise TransitionRejected(job_id, current, new_state)
-            seq = int(r[1]) + 1
-            prog = float(r[2]) if progress is None else progress
+            old = self._job(r)
+            if not can_transition(old.state, new_state):
+                raise TransitionRejected(job_id, old.state, new_state)
+            seq = old.last_event_seq + 1
+            prog = old.progress if progress is None else progress
             if new_state == TaskState.COMPLETED:
                 prog = 1.0
             sets = (
@@ -273,8 +286,17 @@ class JobStore:
                 "iteration, value) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (job_id, seq, new_state.value, prog, message, now, int(terminal), iteration, value),
             )
-        job = self.get_job(job_id)
-        assert job is not None
+        job = replace(
+            old,
+            state=new_state,
+            progress=prog,
+            message=message,
+            updated_at=now,
+            last_event_seq=seq,
+            device_id=old.device_id if device_id is None else device_id,
+            error_code=error_code or old.error_code,
+            error_summary=error_summary if error_code else old.error_summary,
+        )
         return job, Event(job_id, seq, new_state, prog, message, now, terminal, iteration, value)
 
     # --- events ---------------------------------------------------------------------------
