@@ -219,7 +219,14 @@ def main() -> None:
         )
 
         print(f"3. Throughput: {args.clients} clients, {args.jobs} Bell jobs")
+        procs = {n: psutil.Process(sv.proc.pid) for n, sv in stack.services.items()}
+        cpu0 = {n: sum(p.cpu_times()[:2]) for n, p in procs.items()}
+        me0 = sum(psutil.Process().cpu_times()[:2])
         rate, done = asyncio.run(throughput(stack.endpoint, stack.token, args.jobs, args.clients))
+        cpu_ms = {n: (sum(p.cpu_times()[:2]) - cpu0[n]) * 1e3 / args.jobs for n, p in procs.items()}
+        cpu_ms["bench-client"] = (sum(psutil.Process().cpu_times()[:2]) - me0) * 1e3 / args.jobs
+        out["throughput_cpu_ms_per_job"] = {k: round(v, 2) for k, v in cpu_ms.items()}
+        print("  CPU ms per job:", out["throughput_cpu_ms_per_job"])
         out["throughput"] = {
             "jobs": args.jobs,
             "clients": args.clients,

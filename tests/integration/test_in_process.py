@@ -14,6 +14,7 @@ from pathlib import Path
 
 import grpc
 import pytest
+import yaml
 
 from eigen.api.v1 import common_pb2, job_pb2, job_pb2_grpc
 from eigen.driver.v1 import driver_pb2_grpc
@@ -177,6 +178,9 @@ async def test_bell_through_in_process_stack(stack: Stack) -> None:
         "results.json",
         "events.jsonl",
     } <= names
+    spec = yaml.safe_load((qfs / "input" / "job.yaml").read_text())
+    assert spec["target"] == "sim:local" and spec["shots"] == 500 and "source" not in spec
+    assert (qfs / "input" / "program.qasm").read_text() == BELL
     events = (qfs / "events.jsonl").read_text().splitlines()
     assert len(events) == len([u for u in ups if not u.heartbeat])
 

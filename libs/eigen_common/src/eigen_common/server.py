@@ -90,6 +90,7 @@ class ErrorInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
         method = details.method.rsplit("/", 1)[-1]
         md = details.invocation_metadata or ()
         duration, errors_total = self._duration, self._errors
+        children: dict[str, Any] = {}  # metric child per status code of this method
 
         def enter() -> None:
             tp = ""
@@ -138,7 +139,10 @@ class ErrorInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
                     code = getattr(exc, "code", grpc.StatusCode.INTERNAL).name
                     await fail(exc, ctx)
                 finally:
-                    duration.labels(method, code).observe(time.perf_counter() - t0)
+                    child = children.get(code)
+                    if child is None:
+                        child = children[code] = duration.labels(method, code)
+                    child.observe(time.perf_counter() - t0)
 
             return grpc.unary_unary_rpc_method_handler(
                 unary_unary,

@@ -12,6 +12,7 @@ from opentelemetry import trace
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 _PROPAGATOR = TraceContextTextMapPropagator()
+_enabled = False
 
 
 def configure_tracing(service: str, exporter: str) -> None:
@@ -35,8 +36,14 @@ def configure_tracing(service: str, exporter: str) -> None:
     provider = TracerProvider(resource=Resource.create({"service.name": service}))
     provider.add_span_processor(BatchSpanProcessor(ConsoleSpanExporter()))
     trace.set_tracer_provider(provider)
+    global _enabled
+    _enabled = True
 
 
 def attach_traceparent(traceparent: str) -> None:
-    """Make ``traceparent`` the parent of spans started in the current (request) context."""
-    otel_context.attach(_PROPAGATOR.extract({"traceparent": traceparent}))
+    """Make ``traceparent`` the parent of spans started in the current (request) context.
+
+    A no-op while tracing is off (the API's tracer records nothing; parsing would be wasted).
+    """
+    if _enabled:
+        otel_context.attach(_PROPAGATOR.extract({"traceparent": traceparent}))
