@@ -23,6 +23,7 @@ def stack(tmp_path):
     s.stop()
 
 
+@pytest.mark.slow
 def test_sigkill_loses_no_accepted_job(stack):
     ch = grpc.insecure_channel(stack.endpoint)
     api = Api(

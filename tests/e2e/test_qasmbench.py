@@ -50,6 +50,7 @@ def test_qasmbench_small_is_present():
     assert len(SMALL) == 24
 
 
+@pytest.mark.slow
 def test_every_small_circuit_matches_aer(api):
     ids, refs = {}, {}
     for path in SMALL:

@@ -2,6 +2,7 @@
 
 import grpc
 import pytest
+import structlog
 from grpc_status import rpc_status
 
 from eigen_common import context, errors
@@ -20,7 +21,11 @@ def _add(_servicer, server):
 
     async def echo_trace(request, ctx):
         auth = context.auth_var.get()
-        return f"{context.trace_id_var.get()}|{auth.tenant if auth else ''}".encode()
+        bound = structlog.contextvars.get_contextvars()
+        assert bound["trace_id"] == context.trace_id_var.get()
+        return (
+            f"{context.trace_id_var.get()}|{auth.tenant if auth else ''}|{bound['job_id']}".encode()
+        )
 
     async def unavailable(request, ctx):
         raise errors.BackendUnavailableError("backend down", retry_after=2.5)
@@ -93,9 +98,13 @@ async def test_unavailable_is_retryable_with_retry_info(channel):
 
 async def test_traceparent_and_auth_context_are_propagated(channel):
     tp = context.new_traceparent()
-    md = [("traceparent", tp), *context.AuthContext("u", ("user",), "acme").to_metadata()]
+    md = [
+        ("traceparent", tp),
+        ("x-eigen-job-id", "j123"),
+        *context.AuthContext("u", ("user",), "acme").to_metadata(),
+    ]
     out = (await call(channel, "Echo")(b"", metadata=md, timeout=5)).decode()
-    assert out == f"{tp[3:35]}|acme"
+    assert out == f"{tp[3:35]}|acme|j123"
     fresh = (await call(channel, "Echo")(b"", timeout=5)).decode()
     assert len(fresh.split("|")[0]) == 32 and fresh.split("|")[0] != tp[3:35]
 

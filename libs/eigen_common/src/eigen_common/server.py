@@ -94,9 +94,12 @@ class ErrorInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
 
         def enter() -> None:
             tp = ""
+            job_id = ""
             for k, v in md:
                 if k == "traceparent":
                     tp = v if isinstance(v, str) else v.decode()
+                elif k == "x-eigen-job-id":
+                    job_id = (v if isinstance(v, str) else v.decode())[:64]
             tid = context.parse_traceparent(tp)
             if tid is None:
                 tp = context.new_traceparent()
@@ -104,7 +107,7 @@ class ErrorInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
             context.trace_id_var.set(tid)
             attach_traceparent(tp)
             context.auth_var.set(context.AuthContext.from_metadata(md))
-            structlog.contextvars.bind_contextvars(trace_id=tid)
+            structlog.contextvars.bind_contextvars(trace_id=tid, job_id=job_id)
 
         async def fail(exc: BaseException, ctx: Any) -> None:
             if isinstance(exc, EigenError):
