@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -31,8 +32,19 @@ def write_job(tmp_path: Path, text: str, program: str | None = BELL) -> Path:
     return p
 
 
+#: A job document up to its ``spec`` (job name ``x``).
+HEAD = "apiVersion: eigen.os/v0.1\nkind: QuantumJob\nmetadata: {name: x}\n"
+
+
 def fields(err: JobSpecError) -> dict[str, str]:
     return {v.field: v.description for v in err.violations}
+
+
+def violations(load: Callable[..., object], *args: object) -> dict[str, str]:
+    """``{field: description}`` of the JobSpecError that ``load(*args)`` raises."""
+    with pytest.raises(JobSpecError) as ei:
+        load(*args)
+    return fields(ei.value)
 
 
 def test_valid_job_with_all_fields(tmp_path: Path) -> None:
@@ -87,8 +99,7 @@ spec:
 def test_defaults_leave_decorator_options_unset(tmp_path: Path) -> None:
     p = write_job(
         tmp_path,
-        "apiVersion: eigen.os/v0.1\nkind: QuantumJob\nmetadata: {name: x}\n"
-        "spec: {target: sim:local}\n",
+        HEAD + "spec: {target: sim:local}\n",
     )
     s = load_jobspec(p).spec
     req = s.to_submit_request()
@@ -102,8 +113,7 @@ def test_defaults_leave_decorator_options_unset(tmp_path: Path) -> None:
 def test_metadata_shots_is_accepted(tmp_path: Path) -> None:
     p = write_job(
         tmp_path,
-        "apiVersion: eigen.os/v0.1\nkind: QuantumJob\nmetadata: {name: x}\n"
-        "spec: {target: sim:local, metadata: {shots: 512}}\n",
+        HEAD + "spec: {target: sim:local, metadata: {shots: 512}}\n",
     )
     assert load_jobspec(p).spec.shots == 512
 
@@ -111,8 +121,7 @@ def test_metadata_shots_is_accepted(tmp_path: Path) -> None:
 def test_spec_shots_wins_over_metadata_shots_with_warning(tmp_path: Path) -> None:
     p = write_job(
         tmp_path,
-        "apiVersion: eigen.os/v0.1\nkind: QuantumJob\nmetadata: {name: x}\n"
-        "spec: {target: sim:local, shots: 100, metadata: {shots: 512}}\n",
+        HEAD + "spec: {target: sim:local, shots: 100, metadata: {shots: 512}}\n",
     )
     parsed = load_jobspec(p)
     assert parsed.spec.shots == 100
@@ -122,8 +131,7 @@ def test_spec_shots_wins_over_metadata_shots_with_warning(tmp_path: Path) -> Non
 def test_cli_overrides_win(tmp_path: Path) -> None:
     p = write_job(
         tmp_path,
-        "apiVersion: eigen.os/v0.1\nkind: QuantumJob\nmetadata: {name: x}\n"
-        "spec: {target: sim:local, shots: 100, seed: 1, priority: 10}\n",
+        HEAD + "spec: {target: sim:local, shots: 100, seed: 1, priority: 10}\n",
     )
     s = load_jobspec(
         p, overrides=Overrides(name="y", target="aer.statevector", shots=7, seed=9, priority=99)
@@ -132,7 +140,7 @@ def test_cli_overrides_win(tmp_path: Path) -> None:
 
 
 def test_override_supplies_missing_target(tmp_path: Path) -> None:
-    p = write_job(tmp_path, "apiVersion: eigen.os/v0.1\nkind: QuantumJob\nmetadata: {name: x}\n")
+    p = write_job(tmp_path, HEAD)
     with pytest.raises(JobSpecError):
         load_jobspec(p)
     assert load_jobspec(p, overrides=Overrides(target="sim:local")).spec.target == "sim:local"
@@ -207,13 +215,8 @@ def test_unsafe_program_path_rejected_without_reading(
         return real(base, raw)
 
     monkeypatch.setattr(jobspec, "_read_program", spy)
-    text = (
-        "apiVersion: eigen.os/v0.1\nkind: QuantumJob\nmetadata: {name: x}\n"
-        f"spec: {{target: sim:local, program_path: {program_path!r}}}\n"
-    )
-    with pytest.raises(JobSpecError) as ei:
-        parse_jobspec(text, tmp_path)
-    assert expected in fields(ei.value)["spec.program_path"]
+    text = HEAD + f"spec: {{target: sim:local, program_path: {program_path!r}}}\n"
+    assert expected in violations(parse_jobspec, text, tmp_path)["spec.program_path"]
     assert opened == []
 
 
@@ -225,25 +228,19 @@ def test_symlink_escape_rejected(tmp_path: Path) -> None:
     (job_dir / "link.py").symlink_to(outside)
     p = write_job(
         job_dir,
-        "apiVersion: eigen.os/v0.1\nkind: QuantumJob\nmetadata: {name: x}\n"
-        "spec: {target: sim:local, program_path: link.py}\n",
+        HEAD + "spec: {target: sim:local, program_path: link.py}\n",
         program=None,
     )
-    with pytest.raises(JobSpecError) as ei:
-        load_jobspec(p)
-    assert "outside the job directory" in fields(ei.value)["spec.program_path"]
+    assert "outside the job directory" in violations(load_jobspec, p)["spec.program_path"]
 
 
 def test_missing_program_file_and_other_violations_together(tmp_path: Path) -> None:
     p = write_job(
         tmp_path,
-        "apiVersion: eigen.os/v0.1\nkind: QuantumJob\nmetadata: {name: x}\n"
-        "spec: {target: sim:local, shots: -1}\n",
+        HEAD + "spec: {target: sim:local, shots: -1}\n",
         program=None,
     )
-    with pytest.raises(JobSpecError) as ei:
-        load_jobspec(p)
-    f = fields(ei.value)
+    f = violations(load_jobspec, p)
     assert "not found" in f["spec.program_path"]
     assert f["spec.shots"] == "must be ≥ 1"
 
@@ -251,12 +248,9 @@ def test_missing_program_file_and_other_violations_together(tmp_path: Path) -> N
 def test_program_and_program_path_are_exclusive(tmp_path: Path) -> None:
     p = write_job(
         tmp_path,
-        "apiVersion: eigen.os/v0.1\nkind: QuantumJob\nmetadata: {name: x}\n"
-        "spec: {target: sim:local, program: 'h(0)', program_path: program.eigen.py}\n",
+        HEAD + "spec: {target: sim:local, program: 'h(0)', program_path: program.eigen.py}\n",
     )
-    with pytest.raises(JobSpecError) as ei:
-        load_jobspec(p)
-    assert "not both" in fields(ei.value)["spec.program"]
+    assert "not both" in violations(load_jobspec, p)["spec.program"]
 
 
 def test_inline_program(tmp_path: Path) -> None:
@@ -310,9 +304,7 @@ def test_declared_language_conflicting_with_header(tmp_path: Path) -> None:
         "apiVersion: eigen.os/v0.1\nkind: QuantumJob\nmetadata: {name: q}\n"
         "spec: {target: sim:local, program_path: c.qasm, language: qasm3}\n"
     )
-    with pytest.raises(JobSpecError) as ei:
-        parse_jobspec(text, tmp_path)
-    assert "OPENQASM 2" in fields(ei.value)["spec.language"]
+    assert "OPENQASM 2" in violations(parse_jobspec, text, tmp_path)["spec.language"]
 
 
 def test_unknown_keys_warn(tmp_path: Path) -> None:
@@ -353,15 +345,11 @@ def test_yaml_bomb_rejected_fast(tmp_path: Path) -> None:
 
 
 def test_deep_nesting_and_size_limit_rejected(tmp_path: Path) -> None:
-    with pytest.raises(JobSpecError) as ei:
-        parse_jobspec("a: " + "[" * 5000 + "]" * 5000, tmp_path)
-    assert "nesting" in fields(ei.value)["$"]
+    assert "nesting" in violations(parse_jobspec, "a: " + "[" * 5000 + "]" * 5000, tmp_path)["$"]
     big = "a: " + "x" * (jobspec.MAX_JOBSPEC_BYTES + 1)
     p = tmp_path / "big.yaml"
     p.write_text(big)
-    with pytest.raises(JobSpecError) as ei:
-        load_jobspec(p)
-    assert "larger than" in fields(ei.value)["$"]
+    assert "larger than" in violations(load_jobspec, p)["$"]
 
 
 @pytest.mark.parametrize(
@@ -377,9 +365,7 @@ def test_deep_nesting_and_size_limit_rejected(tmp_path: Path) -> None:
     ],
 )
 def test_bad_documents(tmp_path: Path, text: str, needle: str) -> None:
-    with pytest.raises(JobSpecError) as ei:
-        parse_jobspec(text, tmp_path)
-    assert needle in fields(ei.value)["$"]
+    assert needle in violations(parse_jobspec, text, tmp_path)["$"]
 
 
 def test_examples_parse() -> None:

@@ -26,11 +26,11 @@ import asyncio
 import json
 import time
 import tomllib
-from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Generic, Self, TypeVar
 
 import grpc
 from grpc_status import rpc_status
@@ -53,7 +53,7 @@ from eigen_common.errors import (
     from_rpc_error,
 )
 from eigen_os import paths
-from eigen_os.jobspec import JobSpec, ParsedJob
+from eigen_os.jobspec import JobSpec, ParsedJob, validate_request_from_compile
 
 DEFAULT_ENDPOINT = "127.0.0.1:50051"
 #: Default per-call deadline, in seconds.
@@ -332,12 +332,7 @@ def _validate_request(
     if isinstance(program, JobSpec):
         return program.to_validate_request()
     if isinstance(program, compilation_pb2.CompileCircuitRequest):
-        req = compilation_pb2.ValidateCircuitRequest(target=program.target, options=program.options)
-        if program.HasField("eigen_lang"):
-            req.eigen_lang.CopyFrom(program.eigen_lang)
-        else:
-            req.qasm.CopyFrom(program.qasm)
-        return req
+        return validate_request_from_compile(program)
     return program
 
 
@@ -439,17 +434,88 @@ class _StreamCursor:
         return delay
 
 
+class _JobPager:
+    """Paging bookkeeping shared by the sync and async :meth:`EigenClient.list_jobs`.
+
+    Asks for at most the jobs still wanted (``limit``; ``None`` = all) and stops after ``limit``
+    jobs, the last page (no ``next_page_token``) or an empty page.
+    """
+
+    def __init__(self, states: Iterable[str | int] | None, limit: int | None, page_size: int):
+        self.states = [parse_state(s) for s in states or ()]
+        self.limit = limit
+        self.page_size = page_size
+        self.token = ""
+        self.seen = 0
+        self.done = False
+
+    def next_size(self) -> int:
+        """``page_size`` of the next request."""
+        if self.limit is None:
+            return self.page_size
+        return max(1, min(self.page_size, self.limit - self.seen))
+
+    def take(self, page: job_pb2.ListJobsResponse) -> list[job_pb2.Job]:
+        """Record ``page``; return its jobs to deliver (cut at ``limit``)."""
+        jobs: list[job_pb2.Job] = []
+        for job in page.jobs:
+            jobs.append(job)
+            self.seen += 1
+            if self.limit is not None and self.seen >= self.limit:
+                self.done = True
+                return jobs
+        self.token = page.next_page_token
+        self.done = not self.token or not page.jobs
+        return jobs
+
+
+_R = TypeVar("_R")
+
+
+def _as_is(resp: Any) -> Any:
+    return resp
+
+
+@dataclass(frozen=True)
+class _Unary(Generic[_R]):
+    """One unary call, built once for both clients.
+
+    ``method`` is the stub's method, ``timeout`` the deadline in seconds, and ``unpack`` turns the
+    response into what the public method returns.
+    """
+
+    method: Any
+    request: Any
+    timeout: float
+    unpack: Callable[[Any], _R] = _as_is
+
+
+def _dial(api: Any, config: ClientConfig) -> Any:
+    """Open a channel to ``config.target`` with ``api`` (``grpc`` or ``grpc.aio``), TLS if asked."""
+    if config.tls:
+        return api.secure_channel(
+            config.target, grpc.ssl_channel_credentials(), options=_channel_options()
+        )
+    return api.insecure_channel(config.target, options=_channel_options())
+
+
 class _ClientBase:
+    """What both clients share: configuration, metadata, deadlines, stubs and the calls.
+
+    ``_<method>_call`` builds the request of the public ``<method>`` with its deadline and
+    response post-processing; the sync and async clients only run it on their transport.
+    """
+
     def __init__(
         self,
-        endpoint: str | None,
-        token: str | None,
+        endpoint: str | None = None,
+        token: str | None = None,
         *,
-        timeout: float,
-        compile_timeout: float,
-        stream_timeout: float,
-        max_reconnects: int,
-        config: ClientConfig | None,
+        timeout: float = DEFAULT_TIMEOUT,
+        compile_timeout: float = DEFAULT_COMPILE_TIMEOUT,
+        stream_timeout: float = DEFAULT_STREAM_TIMEOUT,
+        max_reconnects: int = DEFAULT_MAX_RECONNECTS,
+        config: ClientConfig | None = None,
     ) -> None:
         self.config = config or resolve_config(endpoint, token)
         self.timeout = timeout
@@ -459,6 +525,13 @@ class _ClientBase:
         self._metadata: tuple[tuple[str, str], ...] = (
             (("authorization", f"Bearer {self.config.token}"),) if self.config.token else ()
         )
+        self._channel = self._open_channel()
+        self._jobs = job_pb2_grpc.JobServiceStub(self._channel)
+        self._devices = device_pb2_grpc.DeviceServiceStub(self._channel)
+        self._compiler = compilation_pb2_grpc.CompilationServiceStub(self._channel)
+
+    def _open_channel(self) -> Any:
+        raise NotImplementedError
 
     @property
     def endpoint(self) -> str:
@@ -467,6 +540,107 @@ class _ClientBase:
 
     def _t(self, timeout: float | None) -> float:
         return self.timeout if timeout is None else timeout
+
+    def _compile_t(self, timeout: float | None) -> float:
+        return self.compile_timeout if timeout is None else timeout
+
+    def _open_stream(self, cur: _StreamCursor) -> Any:
+        """Open one ``StreamJobUpdates`` connection, resuming after ``cur``'s last event."""
+        return self._jobs.StreamJobUpdates(
+            cur.request(), timeout=cur.call_timeout(), metadata=self._metadata
+        )
+
+    # jobs
+
+    def _submit_job_call(
+        self,
+        job: job_pb2.SubmitJobRequest | JobSpec | ParsedJob,
+        idempotency_key: str,
+        reservation_id: str,
+        timeout: float | None,
+    ) -> _Unary[job_pb2.SubmitJobResponse]:
+        req = _submit_request(job, idempotency_key, reservation_id)
+        return _Unary(self._jobs.SubmitJob, req, self._t(timeout))
+
+    def _status_call(self, job_id: str, timeout: float | None) -> _Unary[job_pb2.Job]:
+        req = job_pb2.GetJobStatusRequest(job_id=job_id)
+        return _Unary(self._jobs.GetJobStatus, req, self._t(timeout), lambda r: r.job)
+
+    def _cancel_call(
+        self, job_id: str, reason: str, timeout: float | None
+    ) -> _Unary[job_pb2.CancelJobResponse]:
+        req = job_pb2.CancelJobRequest(job_id=job_id, reason=reason)
+        return _Unary(self._jobs.CancelJob, req, self._t(timeout))
+
+    def _results_call(
+        self, job_id: str, timeout: float | None
+    ) -> _Unary[job_pb2.GetJobResultsResponse]:
+        req = job_pb2.GetJobResultsRequest(job_id=job_id)
+        return _Unary(self._jobs.GetJobResults, req, self._t(timeout))
+
+    def _list_jobs_page_call(
+        self,
+        states: Iterable[str | int] | None,
+        page_size: int,
+        page_token: str,
+        timeout: float | None,
+    ) -> _Unary[job_pb2.ListJobsResponse]:
+        req = _list_request(states, page_size, page_token)
+        return _Unary(self._jobs.ListJobs, req, self._t(timeout))
+
+    # devices
+
+    def _devices_call(self, timeout: float | None) -> _Unary[list[device_pb2.Device]]:
+        req = device_pb2.ListDevicesRequest()
+        return _Unary(self._devices.ListDevices, req, self._t(timeout), lambda r: list(r.devices))
+
+    def _device_call(self, device_id: str, timeout: float | None) -> _Unary[device_pb2.Device]:
+        req = device_pb2.GetDeviceDetailsRequest(device_id=device_id)
+        return _Unary(self._devices.GetDeviceDetails, req, self._t(timeout), lambda r: r.device)
+
+    def _device_status_call(
+        self, device_id: str, timeout: float | None
+    ) -> _Unary[device_pb2.GetDeviceStatusResponse]:
+        req = device_pb2.GetDeviceStatusRequest(device_id=device_id)
+        return _Unary(self._devices.GetDeviceStatus, req, self._t(timeout))
+
+    def _reserve_call(
+        self, device_id: str, ttl_seconds: int, purpose: str, timeout: float | None
+    ) -> _Unary[device_pb2.ReserveDeviceResponse]:
+        req = device_pb2.ReserveDeviceRequest(
+            device_id=device_id, ttl_seconds=ttl_seconds, purpose=purpose
+        )
+        return _Unary(self._devices.ReserveDevice, req, self._t(timeout))
+
+    # compilation (default deadline: compile_timeout)
+
+    def _compile_call(
+        self,
+        program: compilation_pb2.CompileCircuitRequest | JobSpec | ParsedJob,
+        timeout: float | None,
+    ) -> _Unary[compilation_pb2.CompileCircuitResponse]:
+        t = self._compile_t(timeout)
+        return _Unary(self._compiler.CompileCircuit, _compile_request(program), t)
+
+    def _validate_call(
+        self,
+        program: compilation_pb2.ValidateCircuitRequest
+        | compilation_pb2.CompileCircuitRequest
+        | JobSpec
+        | ParsedJob,
+        timeout: float | None,
+    ) -> _Unary[compilation_pb2.ValidateCircuitResponse]:
+        t = self._compile_t(timeout)
+        return _Unary(self._compiler.ValidateCircuit, _validate_request(program), t)
+
+    def _optimize_call(
+        self, aqo_json: bytes, target: str, optimization_level: int, timeout: float | None
+    ) -> _Unary[compilation_pb2.OptimizeCircuitResponse]:
+        t = self._compile_t(timeout)
+        req = compilation_pb2.OptimizeCircuitRequest(
+            aqo_json=aqo_json, target=target, optimization_level=optimization_level
+        )
+        return _Unary(self._compiler.OptimizeCircuit, req, t)
 
 
 # --- blocking client -------------------------------------------------------------------------
@@ -490,35 +664,8 @@ class EigenClient(_ClientBase):
     Use as a context manager or call :meth:`close`.
     """
 
-    def __init__(
-        self,
-        endpoint: str | None = None,
-        token: str | None = None,
-        *,
-        timeout: float = DEFAULT_TIMEOUT,
-        compile_timeout: float = DEFAULT_COMPILE_TIMEOUT,
-        stream_timeout: float = DEFAULT_STREAM_TIMEOUT,
-        max_reconnects: int = DEFAULT_MAX_RECONNECTS,
-        config: ClientConfig | None = None,
-    ) -> None:
-        super().__init__(
-            endpoint,
-            token,
-            timeout=timeout,
-            compile_timeout=compile_timeout,
-            stream_timeout=stream_timeout,
-            max_reconnects=max_reconnects,
-            config=config,
-        )
-        if self.config.tls:
-            self._channel = grpc.secure_channel(
-                self.config.target, grpc.ssl_channel_credentials(), options=_channel_options()
-            )
-        else:
-            self._channel = grpc.insecure_channel(self.config.target, options=_channel_options())
-        self._jobs = job_pb2_grpc.JobServiceStub(self._channel)
-        self._devices = device_pb2_grpc.DeviceServiceStub(self._channel)
-        self._compiler = compilation_pb2_grpc.CompilationServiceStub(self._channel)
+    def _open_channel(self) -> Any:
+        return _dial(grpc, self.config)
 
     def close(self) -> None:
         """Close the channel."""
@@ -535,11 +682,12 @@ class EigenClient(_ClientBase):
     ) -> None:
         self.close()
 
-    def _call(self, method: Any, request: Any, timeout: float) -> Any:
+    def _run(self, call: _Unary[_R]) -> _R:
         try:
-            return method(request, timeout=timeout, metadata=self._metadata)
+            resp = call.method(call.request, timeout=call.timeout, metadata=self._metadata)
         except grpc.RpcError as exc:
             raise _translate(exc, self.endpoint) from None
+        return call.unpack(resp)
 
     # jobs
 
@@ -558,9 +706,7 @@ class EigenClient(_ClientBase):
             TargetNotFoundError: unknown target (the message lists the available ones).
             EigenError: any other failure, typed.
         """
-        req = _submit_request(job, idempotency_key, reservation_id)
-        resp: job_pb2.SubmitJobResponse = self._call(self._jobs.SubmitJob, req, self._t(timeout))
-        return resp
+        return self._run(self._submit_job_call(job, idempotency_key, reservation_id, timeout))
 
     def submit(
         self,
@@ -585,11 +731,7 @@ class EigenClient(_ClientBase):
         Raises:
             JobNotFoundError: no such job (or not visible to the caller).
         """
-        req = job_pb2.GetJobStatusRequest(job_id=job_id)
-        resp: job_pb2.GetJobStatusResponse = self._call(
-            self._jobs.GetJobStatus, req, self._t(timeout)
-        )
-        return resp.job
+        return self._run(self._status_call(job_id, timeout))
 
     def cancel(
         self, job_id: str, reason: str = "", *, timeout: float | None = None
@@ -600,9 +742,7 @@ class EigenClient(_ClientBase):
             JobNotFoundError: no such job.
             JobAlreadyTerminalError: the job already finished.
         """
-        req = job_pb2.CancelJobRequest(job_id=job_id, reason=reason)
-        resp: job_pb2.CancelJobResponse = self._call(self._jobs.CancelJob, req, self._t(timeout))
-        return resp
+        return self._run(self._cancel_call(job_id, reason, timeout))
 
     def results(
         self, job_id: str, *, timeout: float | None = None
@@ -613,11 +753,7 @@ class EigenClient(_ClientBase):
             ResultsNotReadyError: the job has not finished yet.
             JobNotFoundError: no such job.
         """
-        req = job_pb2.GetJobResultsRequest(job_id=job_id)
-        resp: job_pb2.GetJobResultsResponse = self._call(
-            self._jobs.GetJobResults, req, self._t(timeout)
-        )
-        return resp
+        return self._run(self._results_call(job_id, timeout))
 
     def list_jobs_page(
         self,
@@ -628,9 +764,7 @@ class EigenClient(_ClientBase):
         timeout: float | None = None,
     ) -> job_pb2.ListJobsResponse:
         """Return one page of the caller's jobs, newest first (``page_size`` 1..1000)."""
-        req = _list_request(states, page_size, page_token)
-        resp: job_pb2.ListJobsResponse = self._call(self._jobs.ListJobs, req, self._t(timeout))
-        return resp
+        return self._run(self._list_jobs_page_call(states, page_size, page_token, timeout))
 
     def list_jobs(
         self,
@@ -651,22 +785,12 @@ class EigenClient(_ClientBase):
         Raises:
             InvalidArgumentError: an unknown state name.
         """
-        state_list = [parse_state(s) for s in states or ()]
-        token = ""
-        seen = 0
-        while True:
-            size = page_size if limit is None else max(1, min(page_size, limit - seen))
+        pager = _JobPager(states, limit, page_size)
+        while not pager.done:
             page = self.list_jobs_page(
-                state_list, page_size=size, page_token=token, timeout=timeout
+                pager.states, page_size=pager.next_size(), page_token=pager.token, timeout=timeout
             )
-            for job in page.jobs:
-                yield job
-                seen += 1
-                if limit is not None and seen >= limit:
-                    return
-            token = page.next_page_token
-            if not token or not page.jobs:
-                return
+            yield from pager.take(page)
 
     def stream_updates(
         self,
@@ -696,9 +820,7 @@ class EigenClient(_ClientBase):
             job_id, last_event_seq, timeout, self.stream_timeout, self.max_reconnects
         )
         while True:
-            call = self._jobs.StreamJobUpdates(
-                cur.request(), timeout=cur.call_timeout(), metadata=self._metadata
-            )
+            call = self._open_stream(cur)
             error: grpc.RpcError | None = None
             try:
                 for msg in call:
@@ -731,10 +853,7 @@ class EigenClient(_ClientBase):
 
     def devices(self, *, timeout: float | None = None) -> list[device_pb2.Device]:
         """Return all devices with status, targets and capabilities."""
-        resp: device_pb2.ListDevicesResponse = self._call(
-            self._devices.ListDevices, device_pb2.ListDevicesRequest(), self._t(timeout)
-        )
-        return list(resp.devices)
+        return self._run(self._devices_call(timeout))
 
     def device(self, device_id: str, *, timeout: float | None = None) -> device_pb2.Device:
         """Return one device (by id or target name) with its capabilities.
@@ -742,21 +861,13 @@ class EigenClient(_ClientBase):
         Raises:
             DeviceNotFoundError: unknown device.
         """
-        req = device_pb2.GetDeviceDetailsRequest(device_id=device_id)
-        resp: device_pb2.GetDeviceDetailsResponse = self._call(
-            self._devices.GetDeviceDetails, req, self._t(timeout)
-        )
-        return resp.device
+        return self._run(self._device_call(device_id, timeout))
 
     def device_status(
         self, device_id: str, *, timeout: float | None = None
     ) -> device_pb2.GetDeviceStatusResponse:
         """Return one device's live status, queue depth and estimated wait."""
-        req = device_pb2.GetDeviceStatusRequest(device_id=device_id)
-        resp: device_pb2.GetDeviceStatusResponse = self._call(
-            self._devices.GetDeviceStatus, req, self._t(timeout)
-        )
-        return resp
+        return self._run(self._device_status_call(device_id, timeout))
 
     def reserve(
         self, device_id: str, ttl_seconds: int, purpose: str = "", *, timeout: float | None = None
@@ -770,13 +881,7 @@ class EigenClient(_ClientBase):
             DeviceNotFoundError: unknown device.
             NoSlotsError: no slot left.
         """
-        req = device_pb2.ReserveDeviceRequest(
-            device_id=device_id, ttl_seconds=ttl_seconds, purpose=purpose
-        )
-        resp: device_pb2.ReserveDeviceResponse = self._call(
-            self._devices.ReserveDevice, req, self._t(timeout)
-        )
-        return resp
+        return self._run(self._reserve_call(device_id, ttl_seconds, purpose, timeout))
 
     # compilation
 
@@ -791,11 +896,7 @@ class EigenClient(_ClientBase):
         Raises:
             CompilationFailedError: the program does not compile (``diagnostics`` give line:col).
         """
-        t = self.compile_timeout if timeout is None else timeout
-        resp: compilation_pb2.CompileCircuitResponse = self._call(
-            self._compiler.CompileCircuit, _compile_request(program), t
-        )
-        return resp
+        return self._run(self._compile_call(program, timeout))
 
     def validate(
         self,
@@ -807,11 +908,7 @@ class EigenClient(_ClientBase):
         timeout: float | None = None,
     ) -> compilation_pb2.ValidateCircuitResponse:
         """Validate a program; findings come back as data (``valid``, ``diagnostics``)."""
-        t = self.compile_timeout if timeout is None else timeout
-        resp: compilation_pb2.ValidateCircuitResponse = self._call(
-            self._compiler.ValidateCircuit, _validate_request(program), t
-        )
-        return resp
+        return self._run(self._validate_call(program, timeout))
 
     def optimize(
         self,
@@ -822,14 +919,7 @@ class EigenClient(_ClientBase):
         timeout: float | None = None,
     ) -> compilation_pb2.OptimizeCircuitResponse:
         """Re-optimise canonical AQO JSON at ``optimization_level`` (0..3)."""
-        t = self.compile_timeout if timeout is None else timeout
-        req = compilation_pb2.OptimizeCircuitRequest(
-            aqo_json=aqo_json, target=target, optimization_level=optimization_level
-        )
-        resp: compilation_pb2.OptimizeCircuitResponse = self._call(
-            self._compiler.OptimizeCircuit, req, t
-        )
-        return resp
+        return self._run(self._optimize_call(aqo_json, target, optimization_level, timeout))
 
 
 # --- asyncio client --------------------------------------------------------------------------
@@ -842,37 +932,8 @@ class AsyncEigenClient(_ClientBase):
     event loop; use ``async with`` or ``await client.close()``.
     """
 
-    def __init__(
-        self,
-        endpoint: str | None = None,
-        token: str | None = None,
-        *,
-        timeout: float = DEFAULT_TIMEOUT,
-        compile_timeout: float = DEFAULT_COMPILE_TIMEOUT,
-        stream_timeout: float = DEFAULT_STREAM_TIMEOUT,
-        max_reconnects: int = DEFAULT_MAX_RECONNECTS,
-        config: ClientConfig | None = None,
-    ) -> None:
-        super().__init__(
-            endpoint,
-            token,
-            timeout=timeout,
-            compile_timeout=compile_timeout,
-            stream_timeout=stream_timeout,
-            max_reconnects=max_reconnects,
-            config=config,
-        )
-        if self.config.tls:
-            self._channel = grpc.aio.secure_channel(
-                self.config.target, grpc.ssl_channel_credentials(), options=_channel_options()
-            )
-        else:
-            self._channel = grpc.aio.insecure_channel(
-                self.config.target, options=_channel_options()
-            )
-        self._jobs = job_pb2_grpc.JobServiceStub(self._channel)
-        self._devices = device_pb2_grpc.DeviceServiceStub(self._channel)
-        self._compiler = compilation_pb2_grpc.CompilationServiceStub(self._channel)
+    def _open_channel(self) -> Any:
+        return _dial(grpc.aio, self.config)
 
     async def close(self) -> None:
         """Close the channel."""
@@ -889,11 +950,12 @@ class AsyncEigenClient(_ClientBase):
     ) -> None:
         await self.close()
 
-    async def _call(self, method: Any, request: Any, timeout: float) -> Any:
+    async def _run(self, call: _Unary[_R]) -> _R:
         try:
-            return await method(request, timeout=timeout, metadata=self._metadata)
+            resp = await call.method(call.request, timeout=call.timeout, metadata=self._metadata)
         except grpc.RpcError as exc:
             raise _translate(exc, self.endpoint) from None
+        return call.unpack(resp)
 
     async def submit_job(
         self,
@@ -904,11 +966,7 @@ class AsyncEigenClient(_ClientBase):
         timeout: float | None = None,
     ) -> job_pb2.SubmitJobResponse:
         """See :meth:`EigenClient.submit_job`."""
-        req = _submit_request(job, idempotency_key, reservation_id)
-        resp: job_pb2.SubmitJobResponse = await self._call(
-            self._jobs.SubmitJob, req, self._t(timeout)
-        )
-        return resp
+        return await self._run(self._submit_job_call(job, idempotency_key, reservation_id, timeout))
 
     async def submit(
         self,
@@ -926,31 +984,19 @@ class AsyncEigenClient(_ClientBase):
 
     async def status(self, job_id: str, *, timeout: float | None = None) -> job_pb2.Job:
         """See :meth:`EigenClient.status`."""
-        req = job_pb2.GetJobStatusRequest(job_id=job_id)
-        resp: job_pb2.GetJobStatusResponse = await self._call(
-            self._jobs.GetJobStatus, req, self._t(timeout)
-        )
-        return resp.job
+        return await self._run(self._status_call(job_id, timeout))
 
     async def cancel(
         self, job_id: str, reason: str = "", *, timeout: float | None = None
     ) -> job_pb2.CancelJobResponse:
         """See :meth:`EigenClient.cancel`."""
-        req = job_pb2.CancelJobRequest(job_id=job_id, reason=reason)
-        resp: job_pb2.CancelJobResponse = await self._call(
-            self._jobs.CancelJob, req, self._t(timeout)
-        )
-        return resp
+        return await self._run(self._cancel_call(job_id, reason, timeout))
 
     async def results(
         self, job_id: str, *, timeout: float | None = None
     ) -> job_pb2.GetJobResultsResponse:
         """See :meth:`EigenClient.results`."""
-        req = job_pb2.GetJobResultsRequest(job_id=job_id)
-        resp: job_pb2.GetJobResultsResponse = await self._call(
-            self._jobs.GetJobResults, req, self._t(timeout)
-        )
-        return resp
+        return await self._run(self._results_call(job_id, timeout))
 
     async def list_jobs_page(
         self,
@@ -961,11 +1007,7 @@ class AsyncEigenClient(_ClientBase):
         timeout: float | None = None,
     ) -> job_pb2.ListJobsResponse:
         """See :meth:`EigenClient.list_jobs_page`."""
-        req = _list_request(states, page_size, page_token)
-        resp: job_pb2.ListJobsResponse = await self._call(
-            self._jobs.ListJobs, req, self._t(timeout)
-        )
-        return resp
+        return await self._run(self._list_jobs_page_call(states, page_size, page_token, timeout))
 
     async def list_jobs(
         self,
@@ -976,22 +1018,13 @@ class AsyncEigenClient(_ClientBase):
         timeout: float | None = None,
     ) -> AsyncIterator[job_pb2.Job]:
         """See :meth:`EigenClient.list_jobs` (an async iterator)."""
-        state_list = [parse_state(s) for s in states or ()]
-        token = ""
-        seen = 0
-        while True:
-            size = page_size if limit is None else max(1, min(page_size, limit - seen))
+        pager = _JobPager(states, limit, page_size)
+        while not pager.done:
             page = await self.list_jobs_page(
-                state_list, page_size=size, page_token=token, timeout=timeout
+                pager.states, page_size=pager.next_size(), page_token=pager.token, timeout=timeout
             )
-            for job in page.jobs:
+            for job in pager.take(page):
                 yield job
-                seen += 1
-                if limit is not None and seen >= limit:
-                    return
-            token = page.next_page_token
-            if not token or not page.jobs:
-                return
 
     async def stream_updates(
         self,
@@ -1006,9 +1039,7 @@ class AsyncEigenClient(_ClientBase):
             job_id, last_event_seq, timeout, self.stream_timeout, self.max_reconnects
         )
         while True:
-            call = self._jobs.StreamJobUpdates(
-                cur.request(), timeout=cur.call_timeout(), metadata=self._metadata
-            )
+            call = self._open_stream(cur)
             error: grpc.RpcError | None = None
             try:
                 async for msg in call:
@@ -1034,40 +1065,23 @@ class AsyncEigenClient(_ClientBase):
 
     async def devices(self, *, timeout: float | None = None) -> list[device_pb2.Device]:
         """See :meth:`EigenClient.devices`."""
-        resp: device_pb2.ListDevicesResponse = await self._call(
-            self._devices.ListDevices, device_pb2.ListDevicesRequest(), self._t(timeout)
-        )
-        return list(resp.devices)
+        return await self._run(self._devices_call(timeout))
 
     async def device(self, device_id: str, *, timeout: float | None = None) -> device_pb2.Device:
         """See :meth:`EigenClient.device`."""
-        req = device_pb2.GetDeviceDetailsRequest(device_id=device_id)
-        resp: device_pb2.GetDeviceDetailsResponse = await self._call(
-            self._devices.GetDeviceDetails, req, self._t(timeout)
-        )
-        return resp.device
+        return await self._run(self._device_call(device_id, timeout))
 
     async def device_status(
         self, device_id: str, *, timeout: float | None = None
     ) -> device_pb2.GetDeviceStatusResponse:
         """See :meth:`EigenClient.device_status`."""
-        req = device_pb2.GetDeviceStatusRequest(device_id=device_id)
-        resp: device_pb2.GetDeviceStatusResponse = await self._call(
-            self._devices.GetDeviceStatus, req, self._t(timeout)
-        )
-        return resp
+        return await self._run(self._device_status_call(device_id, timeout))
 
     async def reserve(
         self, device_id: str, ttl_seconds: int, purpose: str = "", *, timeout: float | None = None
     ) -> device_pb2.ReserveDeviceResponse:
         """See :meth:`EigenClient.reserve`."""
-        req = device_pb2.ReserveDeviceRequest(
-            device_id=device_id, ttl_seconds=ttl_seconds, purpose=purpose
-        )
-        resp: device_pb2.ReserveDeviceResponse = await self._call(
-            self._devices.ReserveDevice, req, self._t(timeout)
-        )
-        return resp
+        return await self._run(self._reserve_call(device_id, ttl_seconds, purpose, timeout))
 
     async def compile(
         self,
@@ -1076,11 +1090,7 @@ class AsyncEigenClient(_ClientBase):
         timeout: float | None = None,
     ) -> compilation_pb2.CompileCircuitResponse:
         """See :meth:`EigenClient.compile`."""
-        t = self.compile_timeout if timeout is None else timeout
-        resp: compilation_pb2.CompileCircuitResponse = await self._call(
-            self._compiler.CompileCircuit, _compile_request(program), t
-        )
-        return resp
+        return await self._run(self._compile_call(program, timeout))
 
     async def validate(
         self,
@@ -1092,11 +1102,7 @@ class AsyncEigenClient(_ClientBase):
         timeout: float | None = None,
     ) -> compilation_pb2.ValidateCircuitResponse:
         """See :meth:`EigenClient.validate`."""
-        t = self.compile_timeout if timeout is None else timeout
-        resp: compilation_pb2.ValidateCircuitResponse = await self._call(
-            self._compiler.ValidateCircuit, _validate_request(program), t
-        )
-        return resp
+        return await self._run(self._validate_call(program, timeout))
 
     async def optimize(
         self,
@@ -1107,14 +1113,7 @@ class AsyncEigenClient(_ClientBase):
         timeout: float | None = None,
     ) -> compilation_pb2.OptimizeCircuitResponse:
         """See :meth:`EigenClient.optimize`."""
-        t = self.compile_timeout if timeout is None else timeout
-        req = compilation_pb2.OptimizeCircuitRequest(
-            aqo_json=aqo_json, target=target, optimization_level=optimization_level
-        )
-        resp: compilation_pb2.OptimizeCircuitResponse = await self._call(
-            self._compiler.OptimizeCircuit, req, t
-        )
-        return resp
+        return await self._run(self._optimize_call(aqo_json, target, optimization_level, timeout))
 
 
 __all__ = [

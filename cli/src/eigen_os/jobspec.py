@@ -70,6 +70,7 @@ Number = Annotated[float, Strict(), Field(allow_inf_nan=False)]
 TimeoutSeconds = Annotated[float, Strict(), Field(gt=0, allow_inf_nan=False)]
 NonEmptyStr = Annotated[str, Strict(), Field(min_length=1)]
 StrMap = dict[Annotated[str, Strict()], Annotated[str, Strict()]]
+InputMap = dict[Annotated[str, Strict(), Field(min_length=1)], Number]
 
 
 class JobSpecError(EigenValidationError):
@@ -101,7 +102,53 @@ def _stringify_map(value: Any) -> Any:
     return value
 
 
-class JobSpec(BaseModel):
+class _StrMapsModel(BaseModel):
+    """Base of the models with ``compiler_options`` and ``metadata`` string maps.
+
+    YAML scalars in those maps are turned into strings before validation (``1`` → ``"1"``).
+    """
+
+    @model_validator(mode="before")
+    @classmethod
+    def _coerce_maps(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            data = dict(data)
+            for key in ("compiler_options", "metadata"):
+                if key in data:
+                    data[key] = _stringify_map(data[key])
+        return data
+
+
+_ProgramRequest = (
+    job_pb2.SubmitJobRequest
+    | compilation_pb2.CompileCircuitRequest
+    | compilation_pb2.ValidateCircuitRequest
+)
+
+
+def _set_program(
+    req: _ProgramRequest, program: common_pb2.EigenLangSource | common_pb2.QasmSource
+) -> None:
+    """Put ``program`` into the ``program`` oneof of ``req`` (``eigen_lang`` or ``qasm``)."""
+    if isinstance(program, common_pb2.EigenLangSource):
+        req.eigen_lang.CopyFrom(program)
+    else:
+        req.qasm.CopyFrom(program)
+
+
+def validate_request_from_compile(
+    c: compilation_pb2.CompileCircuitRequest,
+) -> compilation_pb2.ValidateCircuitRequest:
+    """Build the ``ValidateCircuitRequest`` for a ``CompileCircuitRequest``.
+
+    Program, target and compiler options carry over; ``inputs`` are not part of validation.
+    """
+    req = compilation_pb2.ValidateCircuitRequest(target=c.target, options=c.options)
+    _set_program(req, c.eigen_lang if c.HasField("eigen_lang") else c.qasm)
+    return req
+
+
+class JobSpec(_StrMapsModel):
     """A validated, self-contained job: what :meth:`to_submit_request` sends.
 
     Attributes:
@@ -135,23 +182,11 @@ class JobSpec(BaseModel):
     seed: Seed | None = None
     priority: Priority = DEFAULT_PRIORITY
     compiler_options: StrMap = Field(default_factory=dict)
-    inputs: dict[Annotated[str, Strict(), Field(min_length=1)], Number] = Field(
-        default_factory=dict
-    )
+    inputs: InputMap = Field(default_factory=dict)
     metadata: StrMap = Field(default_factory=dict)
     dependencies: list[NonEmptyStr] = Field(default_factory=list)
     timeout_seconds: TimeoutSeconds | None = None
     program_path: str | None = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _coerce_maps(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            data = dict(data)
-            for key in ("compiler_options", "metadata"):
-                if key in data:
-                    data[key] = _stringify_map(data[key])
-        return data
 
     @property
     def effective_shots(self) -> int:
@@ -179,11 +214,7 @@ class JobSpec(BaseModel):
             idempotency_key=idempotency_key,
             reservation_id=reservation_id,
         )
-        prog = self.program_message()
-        if isinstance(prog, common_pb2.EigenLangSource):
-            req.eigen_lang.CopyFrom(prog)
-        else:
-            req.qasm.CopyFrom(prog)
+        _set_program(req, self.program_message())
         if self.shots is not None:
             req.shots = self.shots
         if self.seed is not None:
@@ -197,22 +228,12 @@ class JobSpec(BaseModel):
         req = compilation_pb2.CompileCircuitRequest(
             target=self.target, options=self.compiler_options, inputs=self.inputs
         )
-        prog = self.program_message()
-        if isinstance(prog, common_pb2.EigenLangSource):
-            req.eigen_lang.CopyFrom(prog)
-        else:
-            req.qasm.CopyFrom(prog)
+        _set_program(req, self.program_message())
         return req
 
     def to_validate_request(self) -> compilation_pb2.ValidateCircuitRequest:
         """Build the ``ValidateCircuitRequest`` (program, target, compiler options)."""
-        c = self.to_compile_request()
-        req = compilation_pb2.ValidateCircuitRequest(target=c.target, options=c.options)
-        if c.HasField("eigen_lang"):
-            req.eigen_lang.CopyFrom(c.eigen_lang)
-        else:
-            req.qasm.CopyFrom(c.qasm)
-        return req
+        return validate_request_from_compile(self.to_compile_request())
 
 
 @dataclass(frozen=True)
@@ -245,7 +266,7 @@ class _MetadataDoc(_DocModel):
     name: JobName
 
 
-class _SpecDoc(_DocModel):
+class _SpecDoc(_DocModel, _StrMapsModel):
     program: Annotated[str, Strict()] | None = None
     program_path: Annotated[str, Strict()] | None = None
     language: Language | None = None
@@ -255,22 +276,10 @@ class _SpecDoc(_DocModel):
     seed: Seed | None = None
     priority: Priority = DEFAULT_PRIORITY
     compiler_options: StrMap = Field(default_factory=dict)
-    inputs: dict[Annotated[str, Strict(), Field(min_length=1)], Number] = Field(
-        default_factory=dict
-    )
+    inputs: InputMap = Field(default_factory=dict)
     metadata: StrMap = Field(default_factory=dict)
     dependencies: list[NonEmptyStr] = Field(default_factory=list)
     timeout_seconds: TimeoutSeconds | None = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _coerce_maps(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            data = dict(data)
-            for key in ("compiler_options", "metadata"):
-                if key in data:
-                    data[key] = _stringify_map(data[key])
-        return data
 
 
 class _JobDoc(_DocModel):
@@ -537,6 +546,13 @@ def _shots_from_metadata(spec: Mapping[Any, Any]) -> tuple[Any, list[FieldViolat
     return value, [], []
 
 
+def _check_size(data: bytes, source: str) -> None:
+    if len(data) > MAX_JOBSPEC_BYTES:
+        raise JobSpecError(
+            [FieldViolation("$", f"the job file is larger than {MAX_JOBSPEC_BYTES} bytes")], source
+        )
+
+
 def parse_jobspec(
     text: str | bytes,
     base_dir: Path | str = ".",
@@ -559,11 +575,7 @@ def parse_jobspec(
         JobSpecError: with every violation and its field path (``spec.shots: must be ≥ 1``).
     """
     raw_bytes = text.encode("utf-8") if isinstance(text, str) else text
-    if len(raw_bytes) > MAX_JOBSPEC_BYTES:
-        raise JobSpecError(
-            [FieldViolation("$", f"the job file is larger than {MAX_JOBSPEC_BYTES} bytes")],
-            source,
-        )
+    _check_size(raw_bytes, source)
     try:
         decoded = raw_bytes.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -699,10 +711,7 @@ def load_jobspec(path: Path | str, *, overrides: Overrides | None = None) -> Par
         raise JobSpecError(
             [FieldViolation("$", f"cannot read {p}: {exc.strerror or exc}")], str(p)
         ) from None
-    if len(data) > MAX_JOBSPEC_BYTES:
-        raise JobSpecError(
-            [FieldViolation("$", f"the job file is larger than {MAX_JOBSPEC_BYTES} bytes")], str(p)
-        )
+    _check_size(data, str(p))
     return parse_jobspec(data, p.parent, source=str(p), overrides=overrides)
 
 
