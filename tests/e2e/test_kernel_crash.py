@@ -53,3 +53,34 @@ def test_sigkill_loses_no_accepted_job(stack):
         assert len(terminal) == 1 and ups[-1].terminal, (job_id, [u.stage for u in ups])
         assert terminal[0].state == job_pb2.JOB_STATUS_DONE, (job_id, terminal[0].message)
     ch.close()
+
+
+@pytest.mark.slow
+def test_sigterm_drain_and_restart_keeps_public_streams(stack):
+    """A graceful kernel restart is invisible to a client streaming through system-api."""
+    ch = grpc.insecure_channel(stack.endpoint)
+    md = [("authorization", f"Bearer {stack.token}")]
+    jobs = job_pb2_grpc.JobServiceStub(ch)
+    req = qasm_request(QFT, name="long", shots=3_000_000, seed=3)  # outlasts the 5 s drain
+    job_id = jobs.SubmitJob(req, metadata=md, timeout=30).job_id
+    seen = []
+    restarted = False
+    stream_ = jobs.StreamJobUpdates(
+        job_pb2.StreamJobUpdatesRequest(job_id=job_id), metadata=md, timeout=300
+    )
+    for m in stream_:
+        seen.append(m.update)
+        if m.update.state == job_pb2.JOB_STATUS_RUNNING and not restarted:
+            restarted = True
+            kernel = stack.services["kernel"].proc
+            kernel.terminate()  # SIGTERM: drain, then stop pipelines (states persist)
+            assert kernel.wait(30) == 0
+            stack.restart_kernel()
+            seen.append(job_pb2.JobUpdate(message="--restart--"))
+    events = [u for u in seen if u.event_seq and not u.heartbeat]
+    assert [u.event_seq for u in events] == sorted({u.event_seq for u in events})
+    assert events[-1].terminal and events[-1].state == job_pb2.JOB_STATUS_DONE
+    assert restarted and any(u.message == "--restart--" for u in seen)
+    messages = [u.message for u in events]
+    assert "requeued after kernel restart" in messages, messages  # ran across the restart
+    ch.close()

@@ -6,6 +6,7 @@ cancellation of a running execution, long-polling and recovery after a kernel re
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from collections.abc import AsyncIterator
@@ -208,6 +209,60 @@ async def test_repeated_program_hits_the_compile_cache(stack: Stack) -> None:
         job_pb2.GetJobResultsRequest(job_id=other), metadata=stack.md
     )
     assert "compile.cache" not in res.metadata
+
+
+async def test_concurrent_retries_with_one_idempotency_key_get_one_job(stack: Stack) -> None:
+    r = req(seed=1, idempotency_key="retry-key")
+    out = await asyncio.gather(
+        *[stack.jobs.SubmitJob(r, metadata=stack.md, timeout=30) for _ in range(6)]
+    )
+    assert len({o.job_id for o in out}) == 1
+    assert sum(not o.deduplicated for o in out) == 1
+
+
+async def test_edge_rejects_unsupported_and_out_of_range_requests(stack: Stack) -> None:
+    job_id = await submit(stack, req(seed=1))
+    call = stack.jobs.StreamJobUpdates(
+        job_pb2.StreamJobUpdatesRequest(job_id=job_id, last_event_seq=2**63),
+        metadata=stack.md,
+        timeout=10,
+    )
+    with pytest.raises(grpc.aio.AioRpcError) as exc:
+        [m async for m in call]
+    assert exc.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    ref = job_pb2.SubmitJobRequest(
+        name="ref",
+        target="sim:local",
+        aqo_ref=common_pb2.AqoRef(uri=f"qfs://jobs/{job_id}/compiled.aqo.json"),
+    )
+    with pytest.raises(grpc.aio.AioRpcError) as exc:
+        await stack.jobs.SubmitJob(ref, metadata=stack.md)
+    assert exc.value.code() == grpc.StatusCode.UNIMPLEMENTED
+    with pytest.raises(grpc.aio.AioRpcError) as exc:
+        await stack.jobs.SubmitJob(req(name="trailing\n"), metadata=stack.md)
+    assert exc.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+@pytest.mark.parametrize("option", ["shots=10**12", "seed=2**70"])
+async def test_program_declared_shots_or_seed_out_of_range_end_in_error(
+    stack: Stack, option: str
+) -> None:
+    src = (
+        "from eigen_lang import QubitRegister, cx, h, hybrid_program, measure_all\n\n\n"
+        f'@hybrid_program(target="sim:local", {option})\n'
+        "def bell():\n    q = QubitRegister(2)\n    h(q[0])\n    cx(q[0], q[1])\n"
+        "    measure_all(q)\n"
+    )
+    r = job_pb2.SubmitJobRequest(
+        name="big", target="sim:local", eigen_lang=common_pb2.EigenLangSource(source=src)
+    )
+    job_id = await submit(stack, r)
+    ups = await updates(stack, job_id)
+    res = await stack.jobs.GetJobResults(
+        job_pb2.GetJobResultsRequest(job_id=job_id), metadata=stack.md
+    )
+    assert ups[-1].state == job_pb2.JOB_STATUS_ERROR
+    assert res.error_code in ("INVALID_PROGRAM_OPTION", "COMPILATION_FAILED"), res.error_code
 
 
 async def test_timeout_ends_job_in_timeout(stack: Stack) -> None:

@@ -265,6 +265,8 @@ async def serve(
 ) -> None:
     """Run a server until SIGTERM/SIGINT, then drain gracefully.
 
+    ``on_started`` runs once serving; ``on_stopping`` after the server has drained.
+
     Prints one JSON log line ``server started`` with the bound ``port``.
     """
     running = await create_server(service, bindings, address, max_message_bytes=max_message_bytes)
@@ -279,7 +281,9 @@ async def serve(
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
     log.info("draining", grace_seconds=grace_seconds)
+    # Drain RPCs first (callers see UNAVAILABLE and can resume elsewhere), then release the
+    # service's resources: closing them first turned in-flight calls into INTERNAL errors.
+    await running.stop(grace_seconds)
     if on_stopping is not None:
         await on_stopping()
-    await running.stop(grace_seconds)
     log.info("server stopped")

@@ -5,19 +5,18 @@ from __future__ import annotations
 import asyncio
 
 from eigen_common.logs import configure_logging
-from eigen_common.server import RunningServer, serve
+from eigen_common.server import serve
 from eigen_common.tracing import configure_tracing
 from eigen_kernel.app import build
 from eigen_kernel.settings import KernelSettings
 
 
 async def main(settings: KernelSettings) -> None:
-    """Build the kernel, recover unfinished jobs once serving, drain on SIGTERM."""
+    """Build the kernel, resume unfinished jobs, serve; on SIGTERM drain, then stop pipelines."""
     kernel = build(settings)
-
-    async def started(_: RunningServer) -> None:
-        kernel.jobs.recover()
-
+    # Resume unfinished jobs before accepting calls, so that a job submitted during start-up
+    # cannot be picked up a second time by recovery.
+    kernel.jobs.recover()
     await serve(
         "kernel",
         [kernel.binding],
@@ -26,7 +25,6 @@ async def main(settings: KernelSettings) -> None:
         metrics_host=settings.host,
         grace_seconds=settings.grace_seconds,
         max_message_bytes=settings.max_message_bytes,
-        on_started=started,
         on_stopping=kernel.close,
     )
 

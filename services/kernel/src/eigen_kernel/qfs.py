@@ -40,7 +40,7 @@ class Qfs:
         Raises:
             ValueError: ``job_id`` is not a safe id (no path traversal possible).
         """
-        if not _JOB_ID.match(job_id):
+        if not _JOB_ID.fullmatch(job_id):
             raise ValueError(f"invalid job id {job_id!r}")
         return self.root / "jobs" / job_id
 

@@ -15,6 +15,7 @@ import hashlib
 import json
 import random
 import secrets
+import sqlite3
 import time
 from collections import OrderedDict, deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -110,6 +111,7 @@ class KernelConfig:
     retry_cap_seconds: float = 5.0
     device_cache_seconds: float = 5.0
     default_shots: int = 1024
+    max_shots: int = 10_000_000
     compile_cache_size: int = 256
 
 
@@ -226,7 +228,12 @@ class DeviceCatalog:
         if refresh or time.monotonic() - self._at > self._ttl or not self._devices:
             async with self._lock:
                 if refresh or time.monotonic() - self._at > self._ttl or not self._devices:
-                    self._devices = await self._driver.list_devices(timeout=10.0)
+                    try:
+                        self._devices = await self._driver.list_devices(timeout=10.0)
+                    except errors.UnavailableError:
+                        if not self._devices:
+                            raise
+                        log.warning("driver-manager unavailable; using the last device list")
                     self._at = time.monotonic()
         return self._devices
 
@@ -282,6 +289,7 @@ class JobManager:
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._compiled: dict[str, CompiledProgram] = {}
         self._compile_cache = CompileCache(config.compile_cache_size)
+        self._closed = False
 
     # --- lifecycle --------------------------------------------------------------------------
 
@@ -300,11 +308,29 @@ class JobManager:
         for t in tasks:
             t.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        self._closed = True
 
     def _spawn(self, job_id: str) -> None:
+        live = self._tasks.get(job_id)
+        if live is not None and not live.done():
+            return  # one pipeline per job, even if recovery races a new submission
         task = asyncio.get_running_loop().create_task(self._run(job_id), name=f"job-{job_id}")
         self._tasks[job_id] = task
+        task.add_done_callback(lambda t: self._task_done(job_id, t))
         ACTIVE_JOBS.set(len(self._tasks))
+
+    def _task_done(self, job_id: str, task: asyncio.Task[None]) -> None:
+        """Bookkeeping when a pipeline ends, also if it was cancelled before it first ran."""
+        if self._tasks.get(job_id) is task:
+            del self._tasks[job_id]
+        self._compiled.pop(job_id, None)
+        ACTIVE_JOBS.set(len(self._tasks))
+        final = self.store.get_job(job_id) if not self._closed else None
+        if final is not None and final.state in TERMINAL:
+            try:
+                self._export_events(job_id)
+            except OSError as exc:
+                log.warning("events export failed", job_id=job_id, error=str(exc))
 
     # --- API --------------------------------------------------------------------------------
 
@@ -319,20 +345,6 @@ class JobManager:
             UnimplementedError: ``reservation_id`` given (reservations are not offered yet).
         """
         phash = hashlib.sha256(payload).hexdigest()
-        if submission.idempotency_key:
-            prior = self.store.find_idempotent(
-                tenant, submission.idempotency_key, IDEMPOTENCY_WINDOW_SECONDS
-            )
-            if prior is not None:
-                if prior.payload_hash != phash:
-                    raise errors.IdempotencyConflictError(
-                        "idempotency key reused with a different payload",
-                        metadata={"job_id": prior.job_id},
-                    )
-                return prior, True
-            stale = self.store.find_idempotent(tenant, submission.idempotency_key, float("inf"))
-            if stale is not None:
-                self.store.release_idempotency_key(stale.job_id)
         violations = []
         for i, dep in enumerate(submission.dependencies):
             if self.store.get_job(dep, tenant) is None:
@@ -346,15 +358,51 @@ class JobManager:
             raise errors.NotFoundError(
                 f"no reservation {submission.reservation_id!r}", reason="RESERVATION_NOT_FOUND"
             )
-        await self.catalog.resolve(submission.target)
+        device = await self.catalog.resolve(submission.target)
+        if device.status != "ONLINE":
+            raise errors.DeviceOfflineError(
+                f"device {device.device_id} is {device.status.lower()}",
+                metadata={"subject": device.device_id},
+            )
+        # From here to create_job there is no await: concurrent retries with one idempotency
+        # key are serialised by the event loop, and the unique index backs that up.
+        if submission.idempotency_key:
+            prior = self._idempotent(tenant, submission.idempotency_key, phash)
+            if prior is not None:
+                return prior, True
         job_id = new_job_id()
+        try:
+            job, _ = self.store.create_job(job_id, tenant, owner, submission, phash)
+        except sqlite3.IntegrityError:
+            prior = self._idempotent(tenant, submission.idempotency_key, phash)
+            if prior is None:
+                raise
+            return prior, True
         self.qfs.write_input(job_id, submission.to_json(), submission.language, submission.source)
-        job, _ = self.store.create_job(job_id, tenant, owner, submission, phash)
         TRANSITIONS_TOTAL.labels("", TaskState.PENDING.value).inc()
         self.bus.publish(job_id)
         self._spawn(job_id)
         log.info("job accepted", job_id=job_id, target=submission.target, name=submission.name)
         return job, False
+
+    def _idempotent(self, tenant: str, key: str, phash: str) -> Job | None:
+        """The job already accepted under ``key`` (same payload), else None.
+
+        Raises:
+            IdempotencyConflictError: the key was used with a different payload.
+        """
+        prior = self.store.find_idempotent(tenant, key, IDEMPOTENCY_WINDOW_SECONDS)
+        if prior is None:
+            stale = self.store.find_idempotent(tenant, key, float("inf"))
+            if stale is not None:  # older than the window: the key may be used again
+                self.store.release_idempotency_key(stale.job_id)
+            return None
+        if prior.payload_hash != phash:
+            raise errors.IdempotencyConflictError(
+                "idempotency key reused with a different payload",
+                metadata={"job_id": prior.job_id},
+            )
+        return prior
 
     def get(self, tenant: str, job_id: str) -> Job:
         """The tenant's job.
@@ -397,10 +445,10 @@ class JobManager:
                 f"job {job_id} is already {current.state.value}",
                 metadata={"job_id": job_id, "state": current.state.value},
             ) from None
-        self.qfs.write_json(job_id, "error.json", {"error_code": "CANCELLED", "summary": msg})
         task = self._tasks.get(job_id)
         if task is not None:
             task.cancel()
+        self._write_error(job_id, {"error_code": "CANCELLED", "summary": msg})
         return job
 
     def results(self, tenant: str, job_id: str) -> JobResults:
@@ -450,7 +498,7 @@ class JobManager:
                 except TimeoutError:
                     job = self.get(tenant, job_id)
                     if job.state == TaskState.EXECUTING:
-                        yield Heartbeat(job, job.last_event_seq, time.time())
+                        yield Heartbeat(job, last, time.time())
 
     async def poll(
         self, tenant: str, job_id: str, after: int, max_events: int, wait: float
@@ -512,38 +560,30 @@ class JobManager:
 
     async def _run(self, job_id: str) -> None:
         job = self.store.get_job(job_id)
+        if job is None or job.state in TERMINAL:
+            return
+        remaining = None if job.deadline is None else job.deadline - time.time()
         try:
-            if job is None or job.state in TERMINAL:
-                return
-            remaining = None if job.deadline is None else job.deadline - time.time()
-            try:
-                async with asyncio.timeout(remaining):
-                    await self._pipeline(job)
-            except TimeoutError:
-                limit = job.submission.timeout_seconds
-                self._fail(
-                    job_id, TaskState.TIMEOUT, "TIMEOUT", f"job exceeded its timeout ({limit} s)"
-                )
-            except errors.CompilationFailedError as exc:
-                diags = [d.__dict__ for d in exc.diagnostics]
-                self._fail(job_id, TaskState.FAILED, "COMPILATION_FAILED", exc.message, diags)
-            except errors.EigenError as exc:
-                self._fail(job_id, TaskState.FAILED, exc.reason, exc.message)
-            except _Stop:
-                pass
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                err = errors.InternalError.with_correlation()
-                log.error("pipeline fault", job_id=job_id, exc_info=exc, **err.metadata)
-                self._fail(job_id, TaskState.FAILED, "INTERNAL", err.message)
-        finally:
-            self._tasks.pop(job_id, None)
-            self._compiled.pop(job_id, None)
-            ACTIVE_JOBS.set(len(self._tasks))
-            final = self.store.get_job(job_id)
-            if final is not None and final.state in TERMINAL:
-                self._export_events(job_id)
+            async with asyncio.timeout(remaining):
+                await self._pipeline(job)
+        except TimeoutError:
+            limit = job.submission.timeout_seconds
+            self._fail(
+                job_id, TaskState.TIMEOUT, "TIMEOUT", f"job exceeded its timeout ({limit} s)"
+            )
+        except errors.CompilationFailedError as exc:
+            diags = [d.__dict__ for d in exc.diagnostics]
+            self._fail(job_id, TaskState.FAILED, "COMPILATION_FAILED", exc.message, diags)
+        except errors.EigenError as exc:
+            self._fail(job_id, TaskState.FAILED, exc.reason, exc.message)
+        except _Stop:
+            pass
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            err = errors.InternalError.with_correlation()
+            log.error("pipeline fault", job_id=job_id, exc_info=exc, **err.metadata)
+            self._fail(job_id, TaskState.FAILED, "INTERNAL", err.message)
 
     def _fail(
         self,
@@ -553,15 +593,15 @@ class JobManager:
         summary: str,
         diagnostics: list[dict[str, Any]] | None = None,
     ) -> None:
+        """End a job: the terminal transition first, then ``error.json`` (best effort).
+
+        Writing the file first would leave the job non-terminal, with no pipeline, if the
+        write failed (disk full): every watcher and dependent would wait forever.
+        """
         job = self.store.get_job(job_id)
         if job is None or job.state in TERMINAL:
             return
-        self.qfs.write_json(
-            job_id,
-            "error.json",
-            {"error_code": code, "summary": summary, "diagnostics": diagnostics or []},
-        )
-        with contextlib.suppress(_Stop):
+        try:
             self._transition(
                 job,
                 state,
@@ -569,7 +609,18 @@ class JobManager:
                 error_code=code,
                 error_summary=summary[:2000],
             )
+        except _Stop:
+            return
+        self._write_error(
+            job_id, {"error_code": code, "summary": summary, "diagnostics": diagnostics or []}
+        )
         log.info("job failed", job_id=job_id, error_code=code, state=state.value)
+
+    def _write_error(self, job_id: str, record: dict[str, Any]) -> None:
+        try:
+            self.qfs.write_json(job_id, "error.json", record)
+        except OSError as exc:
+            log.error("error.json not written", job_id=job_id, error=str(exc))
 
     def _export_events(self, job_id: str) -> None:
         lines = [
@@ -620,6 +671,7 @@ class JobManager:
                 else "compiling"
             )
             job = self._transition(job, TaskState.COMPILING, msg, progress=0.1)
+            sub = replace(sub, source=self.store.source(job.job_id))
             key = compile_key(sub)
             compiled = self._compile_cache.get(key)
             if compiled is None:
@@ -642,7 +694,7 @@ class JobManager:
             )
             self._compiled[job.job_id] = compiled
             STAGE_SECONDS.labels("compile").observe(time.perf_counter() - t0)
-            device = await self.catalog.resolve(sub.target)
+            device = await self._resolve(sub.target, job.job_id)
             q = compiled.metrics.get("logical_qubits", "?")
             job = self._transition(
                 job,
@@ -657,7 +709,7 @@ class JobManager:
                     job, TaskState.QUEUED, "requeued after kernel restart", progress=0.3
                 )
         await self._await_dependencies(job)
-        device = await self.catalog.resolve(sub.target)
+        device = await self._resolve(sub.target, job.job_id)
         queue = self._queues.get(device.device_id)
         if queue is None:
             queue = self._queues[device.device_id] = DeviceQueue(
@@ -677,8 +729,7 @@ class JobManager:
                 job, TaskState.EXECUTING, f"executing on {device.device_id}", progress=0.5
             )
             metrics = compiled.metrics
-            shots = sub.shots or _int(metrics.get("program.shots")) or self.config.default_shots
-            seed = sub.seed if sub.seed is not None else _int(metrics.get("program.seed"))
+            shots, seed = self._shots_and_seed(sub, metrics)
             t_x = time.perf_counter()
             with tracer.start_as_current_span("execute"):
                 outcome = await self._retry(
@@ -714,6 +765,30 @@ class JobManager:
             self._transition(job, TaskState.COMPLETED, "done", progress=1.0)
         finally:
             queue.release()
+
+    async def _resolve(self, target: str, job_id: str) -> Device:
+        """Resolve a target inside the pipeline, retrying UNAVAILABLE like any internal call."""
+        return await self._retry("resolve", job_id, lambda: self.catalog.resolve(target))
+
+    def _shots_and_seed(self, sub: Submission, metrics: dict[str, str]) -> tuple[int, int | None]:
+        """Shots and seed by precedence: request > program decorator > default.
+
+        Raises:
+            InvalidArgumentError: the program declares shots outside 1..max_shots or a seed
+                outside 0..2^63-1 (the request's own values were checked at the edge).
+        """
+        shots = sub.shots or _int(metrics.get("program.shots")) or self.config.default_shots
+        seed = sub.seed if sub.seed is not None else _int(metrics.get("program.seed"))
+        if not 1 <= shots <= self.config.max_shots:
+            raise errors.InvalidArgumentError(
+                f"shots={shots} is outside 1..{self.config.max_shots}",
+                reason="INVALID_PROGRAM_OPTION",
+            )
+        if seed is not None and not 0 <= seed < 2**63:
+            raise errors.InvalidArgumentError(
+                f"seed={seed} is outside 0..2^63-1", reason="INVALID_PROGRAM_OPTION"
+            )
+        return shots, seed
 
     def _load_compiled(self, job_id: str) -> CompiledProgram:
         cached = self._compiled.get(job_id)

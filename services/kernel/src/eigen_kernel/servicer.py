@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -84,8 +85,10 @@ class KernelGateway(kernel_pb2_grpc.KernelGatewayServiceServicer):
             _auth().tenant,
             request.job_id,
             request.last_event_seq,
-            request.max_events or 100,
-            min(max(request.wait_seconds, 0.0), 60.0),
+            min(max(request.max_events, 0), 1000) or 100,
+            min(max(request.wait_seconds, 0.0), 60.0)
+            if math.isfinite(request.wait_seconds)
+            else 0.0,
         )
         return kernel_pb2.PollJobUpdatesResponse(
             updates=[convert.event_to_proto(e) for e in evs], has_more=more

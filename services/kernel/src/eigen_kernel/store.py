@@ -27,6 +27,7 @@ CREATE TABLE IF NOT EXISTS jobs (
     tenant TEXT NOT NULL,
     owner TEXT NOT NULL,
     submission TEXT NOT NULL,
+    source TEXT NOT NULL DEFAULT '',
     state TEXT NOT NULL,
     device_id TEXT NOT NULL DEFAULT '',
     progress REAL NOT NULL DEFAULT 0,
@@ -154,14 +155,15 @@ class JobStore:
         deadline = now + submission.timeout_seconds if submission.timeout_seconds else None
         with self._tx():
             self._db.execute(
-                "INSERT INTO jobs (job_id, tenant, owner, submission, state, progress, message, "
-                "created_at, updated_at, last_event_seq, deadline, idempotency_key, "
-                "payload_hash, priority) VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, 1, ?, ?, ?, ?)",
+                "INSERT INTO jobs (job_id, tenant, owner, submission, source, state, progress, "
+                "message, created_at, updated_at, last_event_seq, deadline, idempotency_key, "
+                "payload_hash, priority) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, 1, ?, ?, ?, ?)",
                 (
                     job_id,
                     tenant,
                     owner,
-                    json.dumps(submission.to_json()),
+                    json.dumps({**submission.to_json(), "source": ""}),
+                    submission.source,
                     TaskState.PENDING.value,
                     message,
                     now,
@@ -179,7 +181,9 @@ class JobStore:
             )
         job = self.get_job(job_id)
         assert job is not None
-        return job, Event(job_id, 1, TaskState.PENDING, 0.0, message, now, False)
+        return replace(job, submission=submission), Event(
+            job_id, 1, TaskState.PENDING, 0.0, message, now, False
+        )
 
     def get_job(self, job_id: str, tenant: str | None = None) -> Job | None:
         """The job, or None (also None when ``tenant`` is given and differs)."""
@@ -301,8 +305,22 @@ class JobStore:
 
     # --- events ---------------------------------------------------------------------------
 
+    def source(self, job_id: str) -> str:
+        """The program source of a job ('' if unknown).
+
+        Kept out of the job row's submission so that status and list queries never load
+        (or cache) program text, which may be up to the edge's size limit.
+        """
+        r = self._db.execute("SELECT source FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
+        return "" if r is None else str(r[0])
+
     def events_after(self, job_id: str, after_seq: int, limit: int = 1000) -> list[Event]:
-        """Persisted events with ``seq > after_seq``, in order (at most ``limit``)."""
+        """Persisted events with ``seq > after_seq``, in order (at most ``limit``, 1..10^5).
+
+        ``after_seq`` beyond SQLite's integer range is clamped (nothing is after it).
+        """
+        after_seq = min(max(after_seq, 0), 2**63 - 1)
+        limit = min(max(limit, 1), 100_000)
         rows = self._db.execute(
             "SELECT seq, state, progress, message, ts, terminal, iteration, value FROM events "
             "WHERE job_id = ? AND seq > ? ORDER BY seq LIMIT ?",

@@ -151,6 +151,10 @@ class JobServicer(job_pb2_grpc.JobServiceServicer):
         """Relay the kernel's live events; if the kernel restarts, resume from the last seq."""
         self._edge.authorize(context, "jobs:read")
         validate_job_id(request.job_id)
+        if request.last_event_seq >= 2**63:
+            raise errors.ValidationError(
+                [errors.FieldViolation("last_event_seq", "must be below 2^63")]
+            )
         last = request.last_event_seq
         give_up = None
         while True:

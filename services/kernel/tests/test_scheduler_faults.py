@@ -1,0 +1,164 @@
+"""Failure modes of the pipeline that real services cannot produce on demand.
+
+The compiler and driver-manager ports are replaced by small in-test doubles so that outages,
+disk-full errors and interleavings can be injected deterministically; everything else (SQLite
+store, QFS, scheduler) is real. Found by review; each test failed before its fix.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from eigen_common import errors
+from eigen_kernel.domain import CompiledProgram, Device, ExecutionOutcome, Submission
+from eigen_kernel.qfs import Qfs
+from eigen_kernel.scheduler import JobManager, KernelConfig
+from eigen_kernel.states import TERMINAL, TaskState
+from eigen_kernel.store import JobStore
+
+DEV = Device("aer", "aer", "simulator", "ONLINE", {}, "aer", ("sim:local",), 5)
+
+
+class Compiler:
+    def __init__(self, fail: bool = False):
+        self.fail = fail
+
+    async def compile(self, job_id, sub, timeout):
+        await asyncio.sleep(0)
+        if self.fail:
+            raise errors.CompilationFailedError("bad program")
+        return CompiledProgram(b"{}", "0" * 64, {"logical_qubits": "1"})
+
+
+class Driver:
+    def __init__(self):
+        self.down = False
+        self.executions: list[str] = []
+        self.gate = asyncio.Event()
+        self.gate.set()
+
+    async def list_devices(self, timeout):
+        if self.down:
+            raise errors.ServiceUnavailableError("driver-manager down")
+        return [DEV]
+
+    async def execute(self, job_id, device_id, aqo, shots, seed, opts, params, timeout):
+        self.executions.append(job_id)
+        await self.gate.wait()
+        return ExecutionOutcome({"0": shots}, 0.0, {})
+
+
+def sub(name: str = "j", **kw) -> Submission:
+    return Submission(name=name, language="qasm", source="x", target="sim:local", **kw)
+
+
+def manager(tmp_path: Path, driver=None, compiler=None, slots: int = 1) -> JobManager:
+    return JobManager(
+        JobStore(tmp_path / "jobs.db"),
+        Qfs(tmp_path / "qfs"),
+        compiler or Compiler(),
+        driver or Driver(),
+        KernelConfig(device_slots=slots, retry_base_seconds=0.01, retry_attempts=6),
+    )
+
+
+async def final(jm: JobManager, job_id: str):
+    async def drain():
+        async for _ in jm.watch("t", job_id, 0):
+            pass
+
+    await asyncio.wait_for(drain(), 5)
+    return jm.get("t", job_id)
+
+
+async def test_driver_outage_during_recovery_is_retried(tmp_path):
+    d = Driver()
+    d.gate.clear()
+    jm = manager(tmp_path, d)
+    a, _ = await jm.submit("t", "o", sub("a"), b"0")
+    b, _ = await jm.submit("t", "o", sub("b"), b"1")
+    await asyncio.sleep(0.05)
+    await jm.shutdown()
+    jm.store.close()
+    d2 = Driver()
+    d2.down = True  # driver-manager not up yet when the kernel restarts
+    jm2 = manager(tmp_path, d2)
+    assert jm2.recover() == 2
+    await asyncio.sleep(0.03)
+    d2.down = False
+    assert (await final(jm2, a.job_id)).state == TaskState.COMPLETED
+    assert (await final(jm2, b.job_id)).state == TaskState.COMPLETED
+
+
+async def test_disk_full_on_error_record_still_ends_the_job(tmp_path, monkeypatch):
+    jm = manager(tmp_path, compiler=Compiler(fail=True))
+    original = jm.qfs.write_json
+
+    def write_json(job_id, name, obj):
+        if name == "error.json":
+            raise OSError(28, "No space left on device")
+        return original(job_id, name, obj)
+
+    monkeypatch.setattr(jm.qfs, "write_json", write_json)
+    job, _ = await jm.submit("t", "o", sub(), b"0")
+    done = await final(jm, job.job_id)
+    assert done.state == TaskState.FAILED and done.error_code == "COMPILATION_FAILED"
+    assert not jm._tasks
+
+
+async def test_cancel_before_the_pipeline_first_runs_cleans_up(tmp_path):
+    jm = manager(tmp_path)
+    job, _ = await jm.submit("t", "o", sub(), b"0")
+    jm.cancel("t", job.job_id, "")  # same loop turn as the submission
+    done = await final(jm, job.job_id)
+    await asyncio.sleep(0)
+    assert done.state == TaskState.CANCELLED
+    assert job.job_id not in jm._tasks
+    assert (tmp_path / "qfs" / "jobs" / job.job_id / "events.jsonl").exists()
+
+
+async def test_recovery_never_runs_a_live_job_twice(tmp_path):
+    d = Driver()
+    d.gate.clear()
+    jm = manager(tmp_path, d, slots=2)
+    job, _ = await jm.submit("t", "o", sub(), b"0")
+    await asyncio.sleep(0.02)
+    jm.recover()
+    await asyncio.sleep(0.02)
+    d.gate.set()
+    assert (await final(jm, job.job_id)).state == TaskState.COMPLETED
+    assert d.executions == [job.job_id]
+    assert not any("restart" in e.message for e in jm.store.events_after(job.job_id, 0))
+
+
+async def test_offline_device_is_rejected_at_submission(tmp_path):
+    class Offline(Driver):
+        async def list_devices(self, timeout):
+            return [Device("aer", "aer", "simulator", "OFFLINE", {}, "aer", ("sim:local",), 5)]
+
+    jm = manager(tmp_path, Offline())
+    with pytest.raises(errors.DeviceOfflineError):
+        await jm.submit("t", "o", sub(), b"0")
+    assert jm.store.list_jobs("t", [], 10, "")[0] == []
+
+
+async def test_every_job_ends_exactly_once_under_mixed_faults(tmp_path):
+    d = Driver()
+    jm = manager(tmp_path, d, slots=2)
+    ids = []
+    for i in range(30):
+        kw = {"timeout_seconds": 0.001} if i % 7 == 0 else {}
+        job, _ = await jm.submit("t", "o", sub(f"j{i}", **kw), str(i).encode())
+        ids.append(job.job_id)
+        if i % 5 == 0:
+            jm.cancel("t", job.job_id, "")
+    for j in ids:
+        done = await final(jm, j)
+        evs = jm.store.events_after(j, 0)
+        assert done.state in TERMINAL
+        assert [e.seq for e in evs] == list(range(1, len(evs) + 1))
+        assert sum(e.terminal for e in evs) == 1 and evs[-1].terminal
+    assert not jm._tasks
