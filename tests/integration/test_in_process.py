@@ -40,6 +40,7 @@ from eigen_system_api.settings import SystemApiSettings
 from tests.conftest import SHARED
 
 TOKEN = "in-process-token"
+READONLY_TOKEN = "read-only-token"
 BELL = (
     'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\ncreg c[2];\n'
     "h q[0];\ncx q[0],q[1];\nmeasure q -> c;\n"
@@ -103,7 +104,13 @@ async def stack(tmp_path: Path) -> AsyncIterator[Stack]:
                         "subject": "it",
                         "roles": ["admin"],
                         "tenant": "it",
-                    }
+                    },
+                    {
+                        "sha256": hashlib.sha256(READONLY_TOKEN.encode()).hexdigest(),
+                        "subject": "viewer",
+                        "roles": ["readonly"],
+                        "tenant": "it",
+                    },
                 ]
             }
         )
@@ -263,6 +270,36 @@ async def test_program_declared_shots_or_seed_out_of_range_end_in_error(
     )
     assert ups[-1].state == job_pb2.JOB_STATUS_ERROR
     assert res.error_code in ("INVALID_PROGRAM_OPTION", "COMPILATION_FAILED"), res.error_code
+
+
+async def test_readonly_role_cannot_submit_or_cancel_but_can_read(stack: Stack) -> None:
+    job_id = await submit(stack, req(seed=1))
+    ro = [("authorization", f"Bearer {READONLY_TOKEN}")]
+    for call, request in (
+        (stack.jobs.SubmitJob, req()),
+        (stack.jobs.CancelJob, job_pb2.CancelJobRequest(job_id=job_id)),
+    ):
+        with pytest.raises(grpc.aio.AioRpcError) as exc:
+            await call(request, metadata=ro)
+        assert exc.value.code() == grpc.StatusCode.PERMISSION_DENIED
+        assert errors.from_rpc_error(exc.value).reason == "PERMISSION_DENIED"
+    status = await stack.jobs.GetJobStatus(job_pb2.GetJobStatusRequest(job_id=job_id), metadata=ro)
+    assert status.job.job_id == job_id
+
+
+async def test_kernel_down_is_unavailable_with_retry_info(stack: Stack) -> None:
+    await stack.servers["kernel"].stop(0)
+    with pytest.raises(grpc.aio.AioRpcError) as exc:
+        await stack.jobs.SubmitJob(req(), metadata=stack.md, timeout=10)
+    assert exc.value.code() == grpc.StatusCode.UNAVAILABLE
+    err = errors.from_rpc_error(exc.value)
+    assert err.reason == "SERVICE_UNAVAILABLE" and err.retry_after is not None
+    # the public edge itself keeps serving: unauthenticated calls are still answered by it
+    with pytest.raises(grpc.aio.AioRpcError) as exc:
+        await stack.jobs.SubmitJob(req(), timeout=10)
+    assert exc.value.code() == grpc.StatusCode.UNAUTHENTICATED
+    await stack.kernel.close()
+    stack.kernel, stack.servers["kernel"] = await start_kernel(stack.kernel_settings)
 
 
 async def test_timeout_ends_job_in_timeout(stack: Stack) -> None:
