@@ -164,3 +164,53 @@ def test_gate_table_is_complete_and_exported() -> None:
     for name in GATE_ARITY:
         assert name in eigen_lang.__all__
         assert getattr(eigen_lang, name) is GATE_FUNCTIONS[name]
+
+
+def test_quantum_circuit_helpers_record_into_the_calling_program() -> None:
+    @eigen_lang.quantum_circuit
+    def entangle(q: QubitRegister, n: int) -> int:
+        for i in range(n - 1):
+            cx(q[i], q[i + 1])
+        return n - 1
+
+    @hybrid_program(seed=3)
+    def ghz(n: int = 3) -> None:
+        q = QubitRegister(n)
+        h(q[0])
+        assert entangle(q, n) == n - 1
+        measure_all(q)
+
+    qc = ghz.build(n=4)
+    ops = [(op.name, tuple(qc.find_bit(b).index for b in op.qubits)) for op in qc.data]
+    assert ops[:4] == [("h", (0,)), ("cx", (0, 1)), ("cx", (1, 2)), ("cx", (2, 3))]
+
+
+def test_np_random_is_seeded_per_run_and_restored() -> None:
+    import numpy as np
+
+    @hybrid_program(seed=42)
+    def noisy() -> None:
+        q = QubitRegister(1)
+        rx(float(np.random.randn(1)[0]), q[0])
+
+    @hybrid_program
+    def default_seed() -> None:
+        q = QubitRegister(1)
+        rx(float(np.random.rand()), q[0])
+
+    np.random.seed(7)
+    before = np.random.get_state()[1].copy()
+    angle = noisy.build().data[0].operation.params[0]
+    assert angle == np.random.RandomState(42).randn(1)[0]
+    assert default_seed.build().data[0].operation.params[0] == np.random.RandomState(0).rand()
+    assert (np.random.get_state()[1] == before).all()
+
+
+def test_decorator_seed_must_fit_numpy_seeding():
+    import pytest
+
+    from eigen_lang import hybrid_program
+
+    hybrid_program(seed=2**32 - 1)  # the largest accepted seed
+    with pytest.raises(ValueError, match=r"0\.\.4294967295"):
+        hybrid_program(seed=2**32)

@@ -73,7 +73,7 @@ async def test_compile_failure_is_invalid_argument_with_diagnostics(
 ) -> None:
     request = compiler_pb2.CompileCircuitRequest(
         eigen_lang=common_pb2.EigenLangSource(
-            source="import os\n" + BELL.replace("h(q[0])", "h(q[7])")
+            source="import os\n" + BELL.replace("h(q[0])", "h(eval('7'))")
         )
     )
     with pytest.raises(grpc.aio.AioRpcError) as info:
@@ -84,7 +84,7 @@ async def test_compile_failure_is_invalid_argument_with_diagnostics(
     assert err.reason == "COMPILATION_FAILED"
     assert [(d.rule, d.line) for d in err.diagnostics] == [
         ("forbidden-import", 1),
-        ("qubit-out-of-range", 6),
+        ("forbidden-call", 6),
     ]
     assert all(d.column > 0 for d in err.diagnostics)
 
@@ -138,7 +138,7 @@ async def test_validate_circuit_returns_data(
         timeout=30,
     )
     assert not bad.valid
-    assert [d.rule for d in bad.diagnostics] == ["forbidden-statement", "missing-entrypoint"]
+    assert [d.rule for d in bad.diagnostics] == ["while", "missing-entrypoint"]
     assert bad.diagnostics[0].severity == common_pb2.SEVERITY_ERROR
     good = await stub.ValidateCircuit(
         compiler_pb2.ValidateCircuitRequest(

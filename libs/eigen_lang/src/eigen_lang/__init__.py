@@ -55,7 +55,7 @@ from eigen_lang.circuit import (
     z,
 )
 from eigen_lang.gates import GATE_ARITY, GateSpec
-from eigen_lang.program import HybridProgram, ProgramOptions, hybrid_program
+from eigen_lang.program import HybridProgram, ProgramOptions, hybrid_program, quantum_circuit
 
 __all__ = [
     "GATE_ARITY",
@@ -82,6 +82,7 @@ __all__ = [
     "measure",
     "measure_all",
     "p",
+    "quantum_circuit",
     "reset",
     "rx",
     "rxx",

@@ -4,6 +4,11 @@ On the platform the compiler reads the program by AST analysis and never runs it
 calling the decorated function records its instructions (see :mod:`eigen_lang.circuit`), builds a
 Qiskit circuit with one register ``q`` and one register ``c`` and samples it on ``AerSimulator``,
 so counts keys have the platform's bit order (clbit 0 is the rightmost character).
+
+``np.random`` is seeded with the decorator's ``seed`` (default :data:`DEFAULT_RANDOM_SEED`) for
+the duration of a local run, as the compiler does, so random initial values agree; the caller's
+global numpy random state is restored afterwards. ``@quantum_circuit`` helpers are plain Python
+functions locally: their gates record into the running program.
 """
 
 from __future__ import annotations
@@ -12,14 +17,22 @@ import functools
 import numbers
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, overload
+from typing import Any, TypeVar, overload
 
+import numpy as np
 from qiskit import transpile
 from qiskit.circuit import ClassicalRegister, QuantumCircuit, QuantumRegister
 
 from eigen_lang.circuit import Recorder, record
 
 DEFAULT_SHOTS = 1024
+#: Seed of ``np.random`` during a run when the decorator gives none (the compiler's too).
+DEFAULT_RANDOM_SEED = 0
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+#: Largest decorator seed: it also seeds numpy's legacy generator, which takes 32 bits.
+MAX_SEED = 2**32 - 1
 
 
 @dataclass(frozen=True)
@@ -41,8 +54,11 @@ class ProgramOptions:
             raise ValueError(f"hybrid_program(shots=...) must be >= 1, got {self.shots}")
         if self.optimization_level is not None and self.optimization_level not in (0, 1, 2, 3):
             raise ValueError("hybrid_program(optimization_level=...) must be 0, 1, 2 or 3")
-        if self.seed is not None and self.seed < 0:
-            raise ValueError(f"hybrid_program(seed=...) must be >= 0, got {self.seed}")
+        if self.seed is not None and not 0 <= self.seed <= MAX_SEED:
+            raise ValueError(
+                f"hybrid_program(seed=...) must be in 0..{MAX_SEED} (numpy's seed range), "
+                f"got {self.seed}"
+            )
         for name in ("target", "compiler"):
             v = getattr(self, name)
             if v is not None and not isinstance(v, str):
@@ -82,7 +98,13 @@ class HybridProgram:
 
     def build(self, *args: Any, **kwargs: Any) -> QuantumCircuit:
         """Run the program body with ``args``/``kwargs`` and return the recorded Qiskit circuit."""
-        rec, _ = record(self.func, *args, **kwargs)
+        seed = self.options.seed if self.options.seed is not None else DEFAULT_RANDOM_SEED
+        state = np.random.get_state()
+        np.random.seed(seed)
+        try:
+            rec, _ = record(self.func, *args, **kwargs)
+        finally:
+            np.random.set_state(state)
         return to_qiskit(rec)
 
     def run(
@@ -151,7 +173,7 @@ def hybrid_program(
         target: default target, e.g. ``"sim:local"``.
         shots: default number of shots (>= 1).
         optimization_level: default compiler optimisation level (0-3).
-        seed: default simulator seed (>= 0).
+        seed: default simulator seed and seed of ``np.random`` initial guesses, 0..2**32-1.
         compiler: compiler name (informational).
 
     Returns:
@@ -168,3 +190,12 @@ def hybrid_program(
         return HybridProgram(f, options)
 
     return decorate
+
+
+def quantum_circuit(func: F) -> F:
+    """Mark a helper function whose gates join the calling program (``@quantum_circuit``).
+
+    The compiler inlines each call (constant and register arguments; an optional final
+    ``return``). Locally the function is returned unchanged and runs as ordinary Python.
+    """
+    return func

@@ -1,76 +1,62 @@
-"""Eigen-Lang → AQO by AST analysis only (SPEC §6; the straight-line subset of v0.1).
+"""Eigen-Lang → AQO by AST analysis only (SPEC §6, the circuit subset of v0.1).
 
-The program is parsed with :func:`ast.parse` and walked by :class:`Lowerer`; nothing in it is
-imported, executed or evaluated by Python. Constant expressions are folded by
-:mod:`eigen_compiler.eigen_values` (``+ - * / // % **``, unary ``+ -``, allowlisted ``math`` /
-``numpy`` constants and pure functions).
+The program is parsed with :func:`ast.parse`, checked against the closed allowlist of
+:mod:`eigen_compiler.eigen_check` (every violation is collected), then walked by
+:class:`Lowerer`; nothing in it is imported, executed or evaluated by Python. Constants are
+folded by :mod:`eigen_compiler.eigen_values`.
 
 Accepted:
 
-- module level: docstring, imports of ``eigen_lang``/``Eigen_lang``, ``math``, ``numpy``,
-  ``typing`` (and ``__future__``), numeric constants, exactly one ``@hybrid_program`` function
-  (or the one named by ``entrypoint``), a final ``if __name__ == "__main__":`` block (ignored);
-- in the program function: assignments of registers, qubits and numbers, gate calls,
-  ``measure``/``measure_all``/``reset``/``barrier``, docstrings, ``pass``, a final bare
-  ``return``. Function parameters need numeric defaults or a value in ``inputs``.
+- module level: docstring, allowlisted imports, constant assignments, exactly one
+  ``@hybrid_program`` function (or the one named by ``entrypoint``), ``@quantum_circuit``
+  helper functions, a final ``if __name__ == "__main__":`` block (skipped);
+- in functions: assignments (also tuple unpacking) of constants, registers and qubits, gate
+  calls, ``measure``/``measure_all``/``reset``/``barrier``, calls of ``@quantum_circuit``
+  functions (inlined; their last statement may ``return`` a value), ``for`` over ``range``,
+  tuples, arrays and registers (unrolled), ``if`` on compile-time constants, docstrings,
+  ``pass``, a final bare ``return`` in the program function. Entrypoint parameters are
+  compile-time constants: their default, or the job's ``inputs`` value.
 
+Before a loop is unrolled or a function inlined, its work is estimated (iterations × statically
+counted statements) and the program is rejected at once when it would exceed
+``Limits.max_operations``; executed statements are counted too, so no program can run long.
 Every violation becomes a :class:`~eigen_common.errors.Diagnostic` (rule, 1-based line and
-column, hint); all are collected before :class:`CompilationFailedError` is raised. Statements
-and expressions dispatch on the node type (``_stmt_<Node>`` / ``_expr_<Node>``): loops,
-parameters and hybrid constructs extend the lowering by adding handlers.
+column, hint); all are collected before :class:`CompilationFailedError` is raised.
 """
 
 from __future__ import annotations
 
 import ast
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
+import numpy as np
+
 from eigen_common.aqo import Circuit
 from eigen_common.errors import Diagnostic
 from eigen_compiler import eigen_values as ev
-from eigen_compiler.model import Limits, fail, source_lines
-from eigen_lang import __all__ as LIBRARY_NAMES
-from eigen_lang.gates import DECORATOR_OPTIONS, GATE_ARITY, INSTRUCTIONS, MODULE_NAMES
-
-#: Modules a program may import (spelling → canonical module).
-ALLOWED_MODULES: dict[str, str] = {
-    **{m: "eigen_lang" for m in MODULE_NAMES},
-    "math": "math",
-    "numpy": "numpy",
-    "typing": "typing",
-    "__future__": "__future__",
-}
-#: Builtins that are always rejected (SPEC §6), reported as ``forbidden-call``.
-FORBIDDEN_BUILTINS = frozenset(
-    [
-        "eval",
-        "exec",
-        "open",
-        "compile",
-        "__import__",
-        "getattr",
-        "setattr",
-        "delattr",
-        "globals",
-        "locals",
-        "vars",
-        "input",
-        "breakpoint",
-        "exit",
-        "quit",
-        "help",
-        "memoryview",
-    ]
+from eigen_compiler.eigen_check import (
+    ALLOWED_MODULES,
+    FORBIDDEN_BUILTINS,
+    IMPORT_HINT,
+    PLANNED_ATTRIBUTES,
+    PLANNED_NAMES,
+    check_module,
+    is_main_guard,
+    library_names,
 )
-_IMPORT_HINT = "allowed imports: eigen_lang, math, numpy, typing"
+from eigen_compiler.model import Limits, fail, source_lines
+from eigen_lang.gates import DECORATOR_OPTIONS, GATE_ARITY, INSTRUCTIONS
+
+LIBRARY_NAMES = frozenset(library_names())
+_IMPORT_HINT = IMPORT_HINT
+_NOT_YET = "hybrid programs (Param, Observable, ExpectationValue, minimize) are not yet supported"
 _STATEMENT_HINTS: dict[str, str] = {
-    "For": "loops are not supported in straight-line programs yet; write the gates out",
     "While": "the circuit must be known at compile time",
-    "If": "conditions are not supported in straight-line programs",
+    "If": "module-level code runs once; put conditions in a function",
     "Try": "exception handling is not allowed in Eigen-Lang programs",
     "With": "context managers are not allowed in Eigen-Lang programs",
     "Global": "pass values as function parameters",
@@ -81,12 +67,27 @@ _DECORATOR_CHECKS: dict[str, tuple[str, Any]] = {
     "target": ("a string", lambda v: isinstance(v, str)),
     "compiler": ("a string", lambda v: isinstance(v, str)),
     "shots": ("an integer >= 1", lambda v: ev.is_int(v) and v >= 1),
-    "seed": ("an integer >= 0", lambda v: ev.is_int(v) and v >= 0),
+    "seed": (
+        "an integer in 0..4294967295 (it also seeds numpy's random initial guesses)",
+        lambda v: ev.is_int(v) and 0 <= v < 2**32,
+    ),
     "optimization_level": ("0, 1, 2 or 3", lambda v: ev.is_int(v) and v in (0, 1, 2, 3)),
 }
 _UNBOUND = object()
+#: Decorators that mark helper functions inlined by the compiler.
+_HELPER_DECORATORS = ("quantum_circuit",)
+#: Seed of ``np.random`` when the program gives none (the local runtime uses the same).
+DEFAULT_RANDOM_SEED = 0
 
 Candidate = tuple[ast.FunctionDef, dict[str, int | str]]
+_STORABLE = (ev.QReg, ev.CReg, ev.QubitRef, ev.ClbitRef)
+
+
+class _Silent(Exception):
+    """Abandon a statement that uses a name whose assignment already failed (reported)."""
+
+
+_POISON = object()
 
 
 class _Reject(Exception):
@@ -112,7 +113,7 @@ class LoweredProgram:
 
 
 def lower_program(
-    source: str,
+    source: str | bytes,
     *,
     entrypoint: str = "",
     inputs: Mapping[str, float] | None = None,
@@ -121,7 +122,7 @@ def lower_program(
     """Compile Eigen-Lang ``source`` to an unoptimised AQO circuit by AST analysis.
 
     Args:
-        source: the program text.
+        source: the program text (``bytes`` must be UTF-8).
         entrypoint: name of the ``@hybrid_program`` function; '' = the only one.
         inputs: values for the program function's parameters (override their defaults).
         limits: source bytes, AST nodes, nesting depth, qubits and operations.
@@ -132,7 +133,28 @@ def lower_program(
     Raises:
         CompilationFailedError: with every violation found (rule, line, column, hint).
     """
-    return Lowerer(source, inputs or {}, limits or Limits()).run(entrypoint)
+    limits = limits or Limits()
+    text = decode_source(source, limits)
+    return Lowerer(text, inputs or {}, limits).run(entrypoint)
+
+
+def decode_source(source: str | bytes, limits: Limits) -> str:
+    """Check the size and encoding of ``source`` and return it as text.
+
+    Raises:
+        CompilationFailedError: ``source-too-large`` or ``not-utf8``.
+    """
+    try:
+        data = source.encode("utf-8") if isinstance(source, str) else bytes(source)
+        text = source if isinstance(source, str) else data.decode("utf-8")
+    except UnicodeError as exc:
+        where = f"byte {exc.start}" if isinstance(exc, UnicodeDecodeError) else "a character"
+        message = f"the program is not valid UTF-8 (at {where})"
+        raise fail([Diagnostic("not-utf8", message, hint="save the file as UTF-8")]) from None
+    if len(data) > limits.max_source_bytes:
+        message = f"program is {len(data)} bytes; the limit is {limits.max_source_bytes}"
+        raise fail([Diagnostic("source-too-large", message, hint="split the program")])
+    return text
 
 
 class Lowerer:
@@ -148,6 +170,13 @@ class Lowerer:
         self.locals: dict[str, Any] | None = None
         self.local_names: set[str] = set()
         self.builder: ev.CircuitBuilder | None = None
+        self.helpers: dict[str, ast.FunctionDef] = {}
+        self.inlining: list[str] = []
+        self.steps = 0
+        self.costs: dict[str, int] = {}
+        self._cost_depth = 0
+        self._loop_costs: dict[int, int] = {}
+        self.rng: np.random.RandomState | None = None
 
     # --- diagnostics -------------------------------------------------------------------
 
@@ -186,26 +215,44 @@ class Lowerer:
             raise _Reject(self._diag(p.rule, p.message, node, p.hint)) from None
 
     def _collect(self, stmt: ast.stmt, action: Any) -> None:
-        """Run ``action(stmt)``; a rejection becomes a diagnostic and lowering continues."""
+        """Run ``action(stmt)``; a rejection becomes a diagnostic and lowering continues.
+
+        Names the failed statement would have assigned are poisoned: a later use of them
+        abandons that statement silently (the cause is already reported).
+        """
         try:
             action(stmt)
+            return
+        except _Silent:
+            pass
         except _Reject as rej:
             self.diags.append(rej.diag)
+        targets = stmt.targets if isinstance(stmt, ast.Assign) else []
+        if isinstance(stmt, ast.AnnAssign | ast.AugAssign):
+            targets = [stmt.target]
+        scope = self.globals if self.locals is None else self.locals
+        for target in targets:
+            for node in ast.walk(target):
+                if isinstance(node, ast.Name):
+                    scope[node.id] = _POISON
 
     # --- entry -------------------------------------------------------------------------
 
     def run(self, entrypoint: str) -> LoweredProgram:
         """Lower the module; raise :class:`CompilationFailedError` on any error diagnostic."""
-        size = len(self.source.encode("utf-8"))
-        if size > self.limits.max_source_bytes:
-            limit = self.limits.max_source_bytes
-            message = f"program is {size} bytes; the limit is {limit}"
-            raise fail([Diagnostic("source-too-large", message, hint="split the program")])
         if not self.source.strip():
             hint = "write a @hybrid_program function"
             raise fail([Diagnostic("empty-source", "the program is empty", hint=hint)])
         tree = self._parse()
         self._check_size(tree)
+        violations = check_module(tree)
+        if violations:
+            diags = [self._diag(r, m, n, h) for r, m, n, h in violations]
+            if not any(_looks_like_entrypoint(stmt) for stmt in tree.body):
+                hint = "decorate the program function with @hybrid_program(...)"
+                message = "the program has no @hybrid_program function"
+                diags.append(Diagnostic("missing-entrypoint", message, hint=hint))
+            raise fail(diags)
         lowered = self._program(self._module(tree), entrypoint)
         if lowered is None or any(d.severity == "error" for d in self.diags):
             raise fail(self.diags)
@@ -215,19 +262,24 @@ class Lowerer:
     def _parse(self) -> ast.Module:
         if "\x00" in self.source:
             before = source_lines(self.source[: self.source.index("\x00")])
-            d = Diagnostic("syntax", "source contains a NUL character", len(before))
+            message = "source contains a NUL character"
+            d = Diagnostic("syntax", message, len(before), len(before[-1]) + 1)
             raise fail([d])
         try:
             return ast.parse(self.source, filename="<program>", mode="exec")
         except SyntaxError as exc:
-            hint = "Eigen-Lang programs use Python syntax"
+            msg = exc.msg or "invalid syntax"
+            deep = "too many" in msg and ("nested" in msg or "indentation" in msg)
+            hint = "simplify the nesting" if deep else "Eigen-Lang programs use Python syntax"
             d = Diagnostic(
-                "syntax", exc.msg or "invalid syntax", exc.lineno or 0, exc.offset or 0, hint
+                "too-deep" if deep else "syntax", msg, exc.lineno or 0, exc.offset or 0, hint
             )
             raise fail([d]) from None
-        except (RecursionError, MemoryError, ValueError) as exc:
-            rule = "syntax" if isinstance(exc, ValueError) else "too-complex"
-            raise fail([Diagnostic(rule, f"cannot parse the program: {exc}"[:300])]) from None
+        except (RecursionError, MemoryError) as exc:
+            message = f"the program is nested too deeply to parse ({type(exc).__name__})"
+            raise fail([Diagnostic("too-deep", message, hint="simplify the nesting")]) from None
+        except ValueError as exc:
+            raise fail([Diagnostic("syntax", f"cannot parse the program: {exc}"[:300])]) from None
 
     def _check_size(self, tree: ast.Module) -> None:
         """Enforce the AST node and nesting limits without recursion."""
@@ -238,10 +290,10 @@ class Lowerer:
             count += 1
             if count > self.limits.max_ast_nodes:
                 message = f"the program has more than {self.limits.max_ast_nodes} syntax nodes"
-                raise fail([self._diag("too-complex", message, node, "split the program")])
+                raise fail([self._diag("too-many-nodes", message, node, "split the program")])
             if depth > self.limits.max_nesting_depth:
                 message = f"nesting deeper than {self.limits.max_nesting_depth} levels"
-                raise fail([self._diag("too-complex", message, node, "simplify the expression")])
+                raise fail([self._diag("too-deep", message, node, "simplify the nesting")])
             stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
 
     # --- module level ------------------------------------------------------------------
@@ -258,13 +310,13 @@ class Lowerer:
             elif isinstance(stmt, ast.Assign | ast.AnnAssign | ast.AugAssign):
                 self._statement(stmt)
             elif isinstance(stmt, ast.FunctionDef):
-                options = self._hybrid_decorator(stmt)
+                options = self._function_decorator(stmt)
                 if options is None:
-                    hint = "helper functions are not supported yet"
-                    message = f"function {stmt.name!r} is not a @hybrid_program"
-                    self._reject("unsupported-function", message, stmt, hint)
-                candidates.append((stmt, options))
-            elif isinstance(stmt, ast.If) and _is_main_guard(stmt):
+                    self.helpers[stmt.name] = stmt
+                    self.globals[stmt.name] = ev.HelperRef(stmt.name)
+                else:
+                    candidates.append((stmt, options))
+            elif isinstance(stmt, ast.If) and is_main_guard(stmt):
                 if index != last:
                     message = '`if __name__ == "__main__":` must be the last statement'
                     self._reject("forbidden-statement", message, stmt)
@@ -322,21 +374,38 @@ class Lowerer:
             raise ev.Problem("forbidden-name", f"__future__.{name} is not a value")
         return ev.module_member(module.name, name)
 
-    def _hybrid_decorator(self, fn: ast.FunctionDef) -> dict[str, int | str] | None:
-        """Decorator options if ``fn`` is a ``@hybrid_program``, else ``None``."""
-        found: dict[str, int | str] | None = None
-        for dec in fn.decorator_list:
-            call = dec if isinstance(dec, ast.Call) else None
-            target = call.func if call else dec
-            try:
-                resolved = self._eval(target)
-            except _Reject:
-                resolved = None
-            if resolved != ev.LibRef("hybrid_program"):
-                message = f"decorator {_snippet(target)!r} is not allowed"
-                self._reject("forbidden-decorator", message, dec, "use @hybrid_program")
-            found = self._decorator_options(call) if call else {}
-        return found
+    def _function_decorator(self, fn: ast.FunctionDef) -> dict[str, int | str] | None:
+        """Options of a ``@hybrid_program``; ``None`` for a ``@quantum_circuit`` helper.
+
+        Raises:
+            _Reject: ``unsupported-function`` (no decorator), ``forbidden-decorator``, or
+                ``unsupported-construct`` (``@ansatz``/``@cost_function``, not yet supported).
+        """
+        if not fn.decorator_list:
+            hint = "decorate it with @quantum_circuit (or @hybrid_program for the entrypoint)"
+            message = f"function {fn.name!r} has no Eigen-Lang decorator"
+            self._reject("unsupported-function", message, fn, hint)
+        if len(fn.decorator_list) > 1:
+            self._reject("forbidden-decorator", "use exactly one decorator", fn.decorator_list[1])
+        (dec,) = fn.decorator_list
+        call = dec if isinstance(dec, ast.Call) else None
+        target = call.func if call else dec
+        try:
+            resolved = self._eval(target)
+        except _Reject:
+            resolved = None
+        if resolved == ev.LibRef("hybrid_program"):
+            return self._decorator_options(call) if call else {}
+        if isinstance(resolved, ev.LibRef) and resolved.name in _HELPER_DECORATORS:
+            if call is not None and (call.args or call.keywords):
+                message = f"@{resolved.name} takes no arguments"
+                self._reject("invalid-decorator-argument", message, call)
+            return None
+        if isinstance(resolved, ev.LibRef) and resolved.name in PLANNED_NAMES:
+            message = f"@{resolved.name} is not yet supported"
+            self._reject("unsupported-construct", message, dec, _NOT_YET)
+        message = f"decorator {_snippet(target)!r} is not allowed"
+        self._reject("forbidden-decorator", message, dec, "use @hybrid_program or @quantum_circuit")
 
     def _decorator_options(self, call: ast.Call) -> dict[str, int | str]:
         out: dict[str, int | str] = {}
@@ -390,6 +459,8 @@ class Lowerer:
         builder = self.builder = ev.CircuitBuilder(
             self.limits.max_qubits, self.limits.max_operations
         )
+        seed = options.get("seed")
+        self.rng = np.random.RandomState(seed if isinstance(seed, int) else DEFAULT_RANDOM_SEED)
         self.locals = {}
         self.local_names = _assigned_names(fn)
         self._parameters(fn)
@@ -407,24 +478,22 @@ class Lowerer:
         return LoweredProgram(circuit, fn.name, options)
 
     def _parameters(self, fn: ast.FunctionDef) -> None:
-        """Bind the function's parameters from ``inputs`` or their numeric defaults."""
+        """Bind the function's parameters from ``inputs`` or their constant defaults."""
         a = fn.args
         assert self.locals is not None
         for star in (a.vararg, a.kwarg):
             if star is not None:
                 message = f"*{star.arg} parameters are not supported"
                 self._error("unsupported-parameter", message, star)
-        positional = [*a.posonlyargs, *a.args]
-        defaults: list[ast.expr | None] = [None] * (len(positional) - len(a.defaults))
-        defaults += a.defaults
-        params = [*zip(positional, defaults, strict=True)]
-        params += zip(a.kwonlyargs, a.kw_defaults, strict=True)
+        params = _signature(fn)
         for arg, default in params:
             try:
                 self.locals[arg.arg] = self._parameter(arg, default)
+            except _Silent:
+                self.locals[arg.arg] = _POISON
             except _Reject as rej:
                 self.diags.append(rej.diag)
-                self.locals[arg.arg] = 0.0  # placeholder: no follow-up "unknown-name" errors
+                self.locals[arg.arg] = _POISON  # no follow-up errors from its uses
         for name in sorted(set(self.inputs) - {arg.arg for arg, _ in params}):
             self._warn("unused-input", f"input {name!r} is not a parameter of {fn.name!r}")
 
@@ -433,8 +502,8 @@ class Lowerer:
         value: Any = _UNBOUND
         if default is not None:
             value = self._eval(default)
-            if not ev.is_number(value):
-                message = f"parameter {arg.arg!r} must default to a number"
+            if not ev.is_constant(value):
+                message = f"parameter {arg.arg!r} must default to a constant"
                 self._reject("unsupported-parameter", message, default)
         if arg.arg in self.inputs:
             given = float(self.inputs[arg.arg])
@@ -450,7 +519,7 @@ class Lowerer:
     def _return(self, stmt: ast.Return, *, last: bool) -> None:
         value = stmt.value
         if value is not None and not (isinstance(value, ast.Constant) and value.value is None):
-            hint = "measurement counts are the program's result"
+            hint = "measurement counts are the program's result; " + _NOT_YET
             self._reject("unsupported-statement", "programs return nothing yet", stmt, hint)
         if not last:
             self._reject("unsupported-statement", "`return` must be the last statement", stmt)
@@ -461,7 +530,16 @@ class Lowerer:
         handler = getattr(self, f"_stmt_{type(stmt).__name__}", None)
         if handler is None:
             self._forbidden_statement(stmt, module_level=False)
+        if self.builder is not None:
+            self.steps += 1
+            if self.steps > self.limits.max_operations:
+                message = f"the program executes more than {self.limits.max_operations} statements"
+                self._reject("too-many-operations", message, stmt, "use smaller loops")
         handler(stmt)
+
+    def _block(self, body: list[ast.stmt]) -> None:
+        for stmt in body:
+            self._statement(stmt)
 
     def _forbidden_statement(self, stmt: ast.stmt, *, module_level: bool) -> NoReturn:
         kind = type(stmt).__name__
@@ -469,7 +547,8 @@ class Lowerer:
         if isinstance(stmt, ast.AsyncFunctionDef | ast.AsyncFor | ast.AsyncWith):
             message = "async code is not allowed"
         elif isinstance(stmt, ast.FunctionDef):
-            message = "nested functions are not allowed"
+            message = f"nested function {stmt.name!r} is not yet supported"
+            self._reject("unsupported-construct", message, stmt, "define it at module level")
         elif module_level and isinstance(stmt, ast.Expr):
             message = "module-level expressions are not allowed"
             hint = 'put local runs under `if __name__ == "__main__":`'
@@ -479,11 +558,19 @@ class Lowerer:
         self._reject("forbidden-statement", message, stmt, hint)
 
     def _stmt_Expr(self, stmt: ast.Expr) -> None:
-        if not _is_docstring(stmt):
-            self._eval(stmt.value)
+        if _is_docstring(stmt):
+            return
+        if not isinstance(stmt.value, ast.Call):
+            message = f"{_describe(stmt.value)} has no effect"
+            self._reject("unsupported-statement", message, stmt, "call a gate or a function")
+        self._eval(stmt.value)
 
     def _stmt_Pass(self, stmt: ast.Pass) -> None:
         return
+
+    def _stmt_Return(self, stmt: ast.Return) -> None:
+        message = "`return` is only allowed as the last statement of a function"
+        self._reject("unsupported-statement", message, stmt)
 
     def _stmt_Assign(self, stmt: ast.Assign) -> None:
         value = self._eval(stmt.value)
@@ -503,16 +590,106 @@ class Lowerer:
             value = ev.binary(type(stmt.op).__name__, current, operand)
         self._assign(target, value)
 
+    def _stmt_For(self, stmt: ast.For) -> None:
+        if stmt.orelse:
+            self._reject("unsupported-construct", "`for ... else` is not supported", stmt)
+        iterable = self._eval(stmt.iter)
+        with self._at(stmt.iter):
+            items = self._iteration(iterable)
+        if id(stmt) not in self._loop_costs:
+            self._loop_costs[id(stmt)] = self._static_cost(stmt.body)
+        work = len(items) * self._loop_costs[id(stmt)]
+        if self.steps + work > self.limits.max_operations:
+            message = (
+                f"the loop unrolls to at least {work} statements; "
+                f"the limit is {self.limits.max_operations}"
+            )
+            self._reject("too-many-operations", message, stmt, "use fewer iterations")
+        for item in items:
+            self._assign(stmt.target, item)
+            self._block(stmt.body)
+
+    def _iteration(self, v: Any) -> Sequence[Any]:
+        """The items a ``for`` loop runs over (ranges are not materialised)."""
+        if isinstance(v, ev.QReg):
+            return [ev.QubitRef(v.offset + i) for i in range(v.size)]
+        if isinstance(v, ev.CReg):
+            return [ev.ClbitRef(v.offset + i) for i in range(v.size)]
+        if isinstance(v, tuple | range | ev.Array):
+            return ev.sequence(v)
+        raise ev.Problem(
+            "bad-argument",
+            f"a loop runs over range(...), a tuple, an array or a register, not {ev.kind(v)}",
+        )
+
+    def _stmt_If(self, stmt: ast.If) -> None:
+        test = self._eval(stmt.test)
+        if not ev.is_constant(test):
+            message = f"the condition is {ev.kind(test)}, not a compile-time constant"
+            hint = "branch only on constants, parameters and loop indices"
+            self._reject("non-constant-if", message, stmt.test, hint)
+        with self._at(stmt.test):
+            self._block(stmt.body if ev.truth(test) else stmt.orelse)
+
     def _assign(self, target: ast.expr, value: Any) -> None:
+        if isinstance(target, ast.Tuple | ast.List):
+            with self._at(target):
+                items = ev.sequence(value) if ev.is_constant(value) else None
+            if items is None or len(items) != len(target.elts):
+                message = f"cannot unpack {ev.kind(value)} into {len(target.elts)} names"
+                self._reject("unsupported-assignment", message, target)
+            for elt, item in zip(target.elts, items, strict=True):
+                self._assign(elt, item)
+            return
         if not isinstance(target, ast.Name):
             message = f"cannot assign to {_snippet(target)!r}; only to simple names"
             self._reject("unsupported-assignment", message, target)
         self._check_name(target.id, target)
-        if not isinstance(value, int | float | ev.QReg | ev.CReg | ev.QubitRef | ev.ClbitRef):
-            message = f"{target.id!r} must be a number, a register or a qubit, not {ev.kind(value)}"
+        if not (ev.is_constant(value) or isinstance(value, _STORABLE)):
+            what = ev.kind(value)
+            message = f"{target.id!r} must be a constant, a register or a qubit, not {what}"
             self._reject("unsupported-assignment", message, target)
         scope = self.globals if self.locals is None else self.locals
         scope[target.id] = value
+
+    # --- work estimates ----------------------------------------------------------------
+
+    def _static_cost(self, body: list[ast.stmt]) -> int:
+        """A lower bound of the statements ``body`` executes.
+
+        Loops with literal bounds and inlined functions are counted; anything else counts
+        once. Raises ``_Reject`` for recursion.
+        """
+        total = 0
+        for stmt in body:
+            total += 1
+            for node in ast.walk(stmt):
+                if (
+                    isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Name)
+                    and node.func.id in self.helpers
+                ):
+                    total += self._helper_cost(node.func.id, node)
+            if isinstance(stmt, ast.For):
+                n = _literal_length(stmt.iter)
+                total += max(n - 1, 0) * self._static_cost(stmt.body)
+        return total
+
+    def _helper_cost(self, name: str, node: ast.AST) -> int:
+        if self.costs.get(name) == -1:
+            self._reject("recursion", f"function {name!r} calls itself", node)
+        if name in self.costs:
+            return self.costs[name]
+        if len(self.inlining) + self._cost_depth >= self.limits.max_nesting_depth:
+            self._reject("too-deep", "functions call each other too deeply", node)
+        self.costs[name] = -1
+        self._cost_depth += 1
+        try:
+            cost = self._static_cost(self.helpers[name].body)
+        finally:
+            self._cost_depth -= 1
+        self.costs[name] = cost
+        return cost
 
     # --- expressions -------------------------------------------------------------------
 
@@ -520,16 +697,26 @@ class Lowerer:
         handler = getattr(self, f"_expr_{type(node).__name__}", None)
         if handler is None:
             message = f"{_describe(node)} is not supported in Eigen-Lang v0.1"
-            hint = "use numbers, registers, qubits and library calls"
+            hint = "use numbers, tuples, registers, qubits and library calls"
             self._reject("unsupported-expression", message, node, hint)
-        with self._at(node):
+        try:  # inline ``self._at(node)``: this is the hottest call of the lowering
             return handler(node)
+        except ev.Problem as p:
+            raise _Reject(self._diag(p.rule, p.message, node, p.hint)) from None
 
     def _expr_Constant(self, node: ast.Constant) -> Any:
         v = node.value
-        if isinstance(v, bool) or not (v is None or isinstance(v, int | float | str)):
+        if not (v is None or isinstance(v, bool | int | float | str)):
             self._reject("unsupported-expression", f"constant {v!r} is not supported", node)
-        return ev.checked(v) if isinstance(v, int | float) else v
+        if isinstance(v, str) and len(v) > ev.MAX_SEQUENCE:
+            self._reject("unsupported-expression", "string constant is too long", node)
+        return ev.checked(v) if ev.is_number(v) else v
+
+    def _expr_Tuple(self, node: ast.Tuple) -> tuple[Any, ...]:
+        return tuple(self._eval(e) for e in node.elts)
+
+    def _expr_List(self, node: ast.List) -> tuple[Any, ...]:
+        return tuple(self._eval(e) for e in node.elts)
 
     def _expr_Name(self, node: ast.Name) -> Any:
         return self._lookup(node.id, node)
@@ -539,13 +726,21 @@ class Lowerer:
         if self.locals is not None and (name in self.locals or name in self.local_names):
             if name not in self.locals:
                 self._reject("unbound-name", f"{name!r} is used before it is assigned", node)
-            return self.locals[name]
-        if name in self.globals:
-            return self.globals[name]
+            value = self.locals[name]
+        elif name in self.globals:
+            value = self.globals[name]
+        else:
+            value = _UNBOUND
+        if value is _POISON:
+            raise _Silent
+        if value is not _UNBOUND:
+            return value
         if name in ev.BUILTINS:
             return ev.PureFunction(name, ev.BUILTINS[name])
-        if name == "len":
-            return ev.PureFunction("len", len)
+        if name in ("len", "list", "tuple"):
+            return ev.PureFunction(name, len)
+        if name == "range":
+            return ev.PureFunction("range", range)
         hint = "define it before use, or import it from eigen_lang"
         self._reject("unknown-name", f"name {name!r} is not defined", node, hint)
 
@@ -553,65 +748,190 @@ class Lowerer:
         if name in FORBIDDEN_BUILTINS:
             self._reject("forbidden-call", f"{name!r} is not allowed in Eigen-Lang programs", node)
         if name.startswith("__") and name.endswith("__"):
-            self._reject("forbidden-name", f"dunder name {name!r} is not allowed", node)
+            self._reject("dunder", f"dunder name {name!r} is not allowed", node)
 
     def _expr_Attribute(self, node: ast.Attribute) -> Any:
         if node.attr.startswith("_"):
-            self._reject("forbidden-name", f"attribute {node.attr!r} is not allowed", node)
+            self._reject("dunder", f"attribute {node.attr!r} is not allowed", node)
         base = self._eval(node.value)
+        if isinstance(base, ev.NumpyRandom):
+            return ev.random_member(node.attr)
+        if not isinstance(base, ev.ModuleRef) and node.attr in PLANNED_ATTRIBUTES:
+            message = f"attribute {node.attr!r} of hybrid library objects is not yet supported"
+            self._reject("unsupported-construct", message, node, _NOT_YET)
         if not isinstance(base, ev.ModuleRef):
             message = f"attribute access {_snippet(node)!r} is not supported"
             self._reject("unsupported-expression", message, node)
         return self._member(base, node.attr)
 
     def _expr_Subscript(self, node: ast.Subscript) -> Any:
-        reg = self._eval(node.value)
-        if not isinstance(reg, ev.QReg | ev.CReg):
-            self._reject("unsupported-expression", "only registers can be indexed", node)
+        base = self._eval(node.value)
         if isinstance(node.slice, ast.Slice):
-            hint = "index single qubits, or pass the whole register"
-            self._reject("unsupported-expression", "register slices are not supported", node, hint)
+            if isinstance(base, ev.QReg | ev.CReg):
+                hint = "index single qubits, or pass the whole register"
+                message = "register slices are not supported"
+                self._reject("unsupported-expression", message, node, hint)
+            bounds = [None if b is None else self._eval(b) for b in _slice_parts(node.slice)]
+            if any(b is not None and not ev.is_int(b) for b in bounds):
+                self._reject("bad-argument", "slice bounds must be integers", node.slice)
+            if bounds[2] == 0:
+                self._reject("bad-argument", "slice step must not be zero", node.slice)
+            cut = slice(*bounds)
+            if isinstance(base, ev.Array):
+                return ev.Array(base.values[cut])
+            if isinstance(base, tuple | range):
+                return base[cut]
+            self._reject("bad-argument", f"{ev.kind(base)} cannot be sliced", node)
         index = self._eval(node.slice)
         if not ev.is_int(index):
-            message = f"register index must be an integer, got {ev.kind(index)}"
+            message = f"index must be an integer, got {ev.kind(index)}"
             self._reject("bad-argument", message, node.slice)
-        i = index + reg.size if index < 0 else index
-        if not 0 <= i < reg.size:
-            rule = "qubit-out-of-range" if isinstance(reg, ev.QReg) else "clbit-out-of-range"
-            message = f"index {index} is out of range for a register of size {reg.size}"
-            self._reject(rule, message, node.slice)
-        return (
-            ev.QubitRef(reg.offset + i) if isinstance(reg, ev.QReg) else ev.ClbitRef(reg.offset + i)
-        )
+        if isinstance(base, ev.QReg | ev.CReg):
+            i = index + base.size if index < 0 else index
+            if not 0 <= i < base.size:
+                rule = "qubit-out-of-range" if isinstance(base, ev.QReg) else "clbit-out-of-range"
+                message = f"index {index} is out of range for a register of size {base.size}"
+                self._reject(rule, message, node.slice)
+            if isinstance(base, ev.QReg):
+                return ev.QubitRef(base.offset + i)
+            return ev.ClbitRef(base.offset + i)
+        if isinstance(base, tuple | range | ev.Array | str):
+            items = ev.sequence(base)
+            if not -len(items) <= index < len(items):
+                message = f"index {index} is out of range for length {len(items)}"
+                self._reject("index-out-of-range", message, node.slice)
+            return items[index]
+        self._reject("bad-argument", f"{ev.kind(base)} cannot be indexed", node)
 
-    def _expr_UnaryOp(self, node: ast.UnaryOp) -> ev.Number:
-        value = ev.number(self._eval(node.operand))
-        if isinstance(node.op, ast.USub):
-            return -value
-        if isinstance(node.op, ast.UAdd):
-            return +value
+    def _expr_UnaryOp(self, node: ast.UnaryOp) -> Any:
+        value = self._eval(node.operand)
+        if isinstance(node.op, ast.Not):
+            return not ev.truth(value)
+        if isinstance(node.op, ast.USub | ast.UAdd):
+            if isinstance(value, ev.Array):
+                sign = -1.0 if isinstance(node.op, ast.USub) else 1.0
+                return ev.binary("Mult", value, sign)
+            num = ev.number(value)
+            return -num if isinstance(node.op, ast.USub) else +num
         self._reject("unsupported-expression", f"{_describe(node.op)} is not supported", node)
 
-    def _expr_BinOp(self, node: ast.BinOp) -> ev.Number:
+    def _expr_BinOp(self, node: ast.BinOp) -> Any:
         left, right = self._eval(node.left), self._eval(node.right)
         return ev.binary(type(node.op).__name__, left, right)
+
+    def _expr_Compare(self, node: ast.Compare) -> bool:
+        left = self._eval(node.left)
+        for op, comparator in zip(node.ops, node.comparators, strict=True):
+            right = self._eval(comparator)
+            if not ev.compare(type(op).__name__, left, right):
+                return False
+            left = right
+        return True
+
+    def _expr_BoolOp(self, node: ast.BoolOp) -> Any:
+        is_and = isinstance(node.op, ast.And)
+        value: Any = None
+        for operand in node.values:
+            value = self._eval(operand)
+            if ev.truth(value) != is_and:
+                return value
+        return value
+
+    def _expr_IfExp(self, node: ast.IfExp) -> Any:
+        test = self._eval(node.test)
+        if not ev.is_constant(test):
+            message = f"the condition is {ev.kind(test)}, not a compile-time constant"
+            self._reject("non-constant-if", message, node.test)
+        return self._eval(node.body if ev.truth(test) else node.orelse)
 
     def _expr_Call(self, node: ast.Call) -> Any:
         callee = self._eval(node.func)
         if any(isinstance(a, ast.Starred) for a in node.args) or any(
             kw.arg is None for kw in node.keywords
         ):
-            self._reject("unsupported-expression", "*args / **kwargs are not supported", node)
-        if isinstance(callee, ev.PureFunction):
+            self._reject("star-args", "*args / **kwargs are not supported", node)
+        if isinstance(callee, ev.HelperRef):
+            return self._inline(callee.name, node)
+        if isinstance(callee, ev.PureFunction | ev.RandomFunction):
             if node.keywords:
-                message = f"{callee.qualname}() takes positional arguments only"
+                message = f"{_snippet(node.func)}() takes positional arguments only"
                 self._reject("bad-argument", message, node)
-            return ev.call_pure(callee, [self._eval(a) for a in node.args])
+            args = [self._eval(a) for a in node.args]
+            if isinstance(callee, ev.RandomFunction):
+                if self.rng is None:
+                    self._reject("forbidden-call", "np.random is only usable in functions", node)
+                return ev.call_random(self.rng, callee, args)
+            if callee.qualname == "range":
+                return _range(args)
+            return ev.call_pure(callee, args)
         if isinstance(callee, ev.LibRef):
+            if callee.name in PLANNED_NAMES:
+                message = f"{callee.name}() is not yet supported"
+                self._reject("unsupported-construct", message, node, _NOT_YET)
             return self._call_library(callee.name, node)
         hint = "only Eigen-Lang library functions and math functions can be called"
         message = f"{_snippet(node.func)!r} cannot be called"
-        self._reject("forbidden-call", message, node, hint)
+        self._reject("unknown-call", message, node, hint)
+
+    def _inline(self, name: str, node: ast.Call) -> Any:
+        """Inline a ``@quantum_circuit`` call: bind arguments, run the body, return its value."""
+        fn = self.helpers[name]
+        if self.builder is None:
+            self._reject("forbidden-call", f"{name}() can only be called inside a function", node)
+        if name in self.inlining:
+            self._reject("recursion", f"function {name!r} calls itself", node)
+        if len(self.inlining) >= self.limits.max_nesting_depth:
+            self._reject("too-deep", "functions call each other too deeply", node)
+        work = self._helper_cost(name, node)
+        if self.steps + work > self.limits.max_operations:
+            message = f"{name}() runs at least {work} statements; the limit is "
+            self._reject("too-many-operations", message + str(self.limits.max_operations), node)
+        scope = self._bind_arguments(fn, node)
+        saved = (self.locals, self.local_names)
+        self.locals, self.local_names = scope, _assigned_names(fn) | set(scope)
+        self.inlining.append(name)
+        try:
+            body = fn.body
+            result: Any = None
+            if body and isinstance(body[-1], ast.Return):
+                self._block(body[:-1])
+                ret = body[-1].value
+                result = None if ret is None else self._eval(ret)
+            else:
+                self._block(body)
+        finally:
+            self.inlining.pop()
+            self.locals, self.local_names = saved
+        return result
+
+    def _bind_arguments(self, fn: ast.FunctionDef, node: ast.Call) -> dict[str, Any]:
+        a = fn.args
+        if a.vararg is not None or a.kwarg is not None:
+            self._reject("unsupported-parameter", f"{fn.name}(): *args are not supported", fn)
+        params = _signature(fn)
+        names = [arg.arg for arg, _ in params]
+        positional = [*a.posonlyargs, *a.args]
+        if len(node.args) > len(positional):
+            message = f"{fn.name}() takes {len(positional)} positional arguments"
+            self._reject("bad-argument", message + f", got {len(node.args)}", node)
+        scope: dict[str, Any] = {}
+        for arg, value in zip(positional, node.args, strict=False):
+            scope[arg.arg] = self._eval(value)
+        for kw in node.keywords:
+            if kw.arg not in names or kw.arg in scope:
+                self._reject("bad-argument", f"{fn.name}(): bad argument {kw.arg!r}", kw.value)
+            scope[kw.arg] = self._eval(kw.value)
+        saved = self.locals
+        self.locals = None  # defaults are evaluated in the module scope
+        try:
+            for arg, default in params:
+                if arg.arg not in scope:
+                    if default is None:
+                        self._reject("bad-argument", f"{fn.name}(): missing {arg.arg!r}", node)
+                    scope[arg.arg] = self._eval(default)
+        finally:
+            self.locals = saved
+        return scope
 
     # --- library calls (registers, gates, instructions) --------------------------------
 
@@ -703,21 +1023,6 @@ def _is_docstring(stmt: ast.stmt) -> bool:
     )
 
 
-def _is_main_guard(stmt: ast.If) -> bool:
-    """``if __name__ == "__main__":`` without ``else`` (the local-run block)."""
-    t = stmt.test
-    return (
-        not stmt.orelse
-        and isinstance(t, ast.Compare)
-        and isinstance(t.left, ast.Name)
-        and t.left.id == "__name__"
-        and len(t.ops) == 1
-        and isinstance(t.ops[0], ast.Eq)
-        and isinstance(t.comparators[0], ast.Constant)
-        and t.comparators[0].value == "__main__"
-    )
-
-
 _DESCRIPTIONS = {
     "Lambda": "lambda",
     "ListComp": "a comprehension",
@@ -757,3 +1062,65 @@ def _assigned_names(fn: ast.FunctionDef) -> set[str]:
         for node in ast.walk(stmt)
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)
     }
+
+
+def _signature(fn: ast.FunctionDef) -> list[tuple[ast.arg, ast.expr | None]]:
+    """``(parameter, default)`` pairs of ``fn`` (positional first, then keyword-only)."""
+    a = fn.args
+    positional = [*a.posonlyargs, *a.args]
+    defaults: list[ast.expr | None] = [None] * (len(positional) - len(a.defaults))
+    defaults += a.defaults
+    params = [*zip(positional, defaults, strict=True)]
+    params += zip(a.kwonlyargs, a.kw_defaults, strict=True)
+    return params
+
+
+def _slice_parts(s: ast.Slice) -> list[ast.expr | None]:
+    return [s.lower, s.upper, s.step]
+
+
+def _range(args: list[Any]) -> range:
+    if not 1 <= len(args) <= 3 or not all(ev.is_int(a) for a in args):
+        raise ev.Problem("bad-argument", "range() takes 1 to 3 integers")
+    if len(args) == 3 and args[2] == 0:
+        raise ev.Problem("bad-argument", "range() step must not be zero")
+    return range(*args)
+
+
+def _literal_length(node: ast.expr) -> int:
+    """Iterations of ``range(<literal ints>)`` or a literal tuple/list; 1 when not literal."""
+    if isinstance(node, ast.Tuple | ast.List):
+        return len(node.elts)
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
+        return 1
+    if node.func.id != "range" or node.keywords:
+        return 1
+    try:
+        args = [_literal_int(a) for a in node.args]
+        return len(_range(args))
+    except (ev.Problem, ValueError, OverflowError):
+        return 1
+
+
+def _literal_int(node: ast.expr) -> int:
+    if isinstance(node, ast.Constant) and isinstance(node.value, int):
+        return int(node.value)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        return -_literal_int(node.operand)
+    if isinstance(node, ast.BinOp):
+        value = ev.binary(type(node.op).__name__, _literal_int(node.left), _literal_int(node.right))
+        if ev.is_int(value):
+            return int(value)
+    raise ValueError("not a literal integer")
+
+
+def _looks_like_entrypoint(stmt: ast.stmt) -> bool:
+    """Syntactically a function decorated ``@hybrid_program`` (or ``@x.hybrid_program``)."""
+    if not isinstance(stmt, ast.FunctionDef):
+        return False
+    for dec in stmt.decorator_list:
+        target = dec.func if isinstance(dec, ast.Call) else dec
+        name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "")
+        if name == "hybrid_program":
+            return True
+    return False

@@ -13,6 +13,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from eigen_common.aqo import Operation
 
 Number = int | float
@@ -40,6 +42,13 @@ class ModuleRef:
 @dataclass(frozen=True)
 class LibRef:
     """A public name of ``eigen_lang`` (gate, instruction, register type, decorator)."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class HelperRef:
+    """A module-level ``@quantum_circuit`` function (inlined at each call)."""
 
     name: str
 
@@ -91,40 +100,172 @@ class ClbitRef:
 
 # --- allowlists ---------------------------------------------------------------------------
 
+#: Longest sequence or array a program may build at compile time.
+MAX_SEQUENCE = 100_000
+
+
+@dataclass(frozen=True)
+class Array:
+    """A one-dimensional numpy array of floats, folded at compile time (``np.zeros(3)``)."""
+
+    values: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class RandomFunction:
+    """An allowlisted ``np.random`` function, evaluated with the program's seeded generator."""
+
+    name: str
+
+
 _MATH: dict[str, Any] = {
     "pi": math.pi, "e": math.e, "tau": math.tau, "sqrt": math.sqrt, "sin": math.sin,
     "cos": math.cos, "tan": math.tan, "asin": math.asin, "acos": math.acos, "atan": math.atan,
     "atan2": math.atan2, "exp": math.exp, "log": math.log, "log2": math.log2,
     "log10": math.log10, "radians": math.radians, "degrees": math.degrees, "fabs": math.fabs,
-    "floor": math.floor, "ceil": math.ceil, "hypot": math.hypot,
+    "floor": math.floor, "ceil": math.ceil, "hypot": math.hypot, "isclose": math.isclose,
+    "sinh": math.sinh, "cosh": math.cosh, "tanh": math.tanh, "copysign": math.copysign,
 }  # fmt: skip
-# numpy's scalar functions, evaluated with the equal-valued math functions (float results).
+
+
+def _np_scalar(fn: Callable[..., Any]) -> Callable[..., float]:
+    """A numpy ufunc on scalars, as a Python float (numpy computes it, as it does locally)."""
+    return lambda *args: float(fn(*args))
+
+
+_NP_UFUNCS = (
+    "sqrt", "sin", "cos", "tan", "arcsin", "arccos", "arctan", "arctan2", "exp", "log",
+    "log2", "log10", "radians", "degrees", "deg2rad", "rad2deg", "abs", "floor", "ceil",
+    "sinh", "cosh", "tanh",
+)  # fmt: skip
 _NUMPY: dict[str, Any] = {
-    "pi": math.pi, "e": math.e, "sqrt": math.sqrt, "sin": math.sin, "cos": math.cos,
-    "tan": math.tan, "arcsin": math.asin, "arccos": math.acos, "arctan": math.atan,
-    "arctan2": math.atan2, "exp": math.exp, "log": math.log, "log2": math.log2,
-    "log10": math.log10, "radians": math.radians, "degrees": math.degrees,
-    "deg2rad": math.radians, "rad2deg": math.degrees, "abs": math.fabs,
-    "floor": lambda v: float(math.floor(v)), "ceil": lambda v: float(math.ceil(v)),
-}  # fmt: skip
+    "pi": math.pi,
+    "e": math.e,
+    **{name: _np_scalar(getattr(np, name)) for name in _NP_UFUNCS},
+    "array": None,
+    "zeros": None,
+    "ones": None,
+    "linspace": None,
+}
+#: ``np.random`` functions (legacy global generator, seeded per program).
+NP_RANDOM: tuple[str, ...] = ("seed", "randn", "rand", "random", "uniform", "normal")
 BUILTINS: dict[str, Callable[..., Any]] = {
     "abs": abs, "float": float, "int": int, "round": round, "min": min, "max": max,
+    "sum": sum, "bool": bool,
 }  # fmt: skip
+#: Every builtin a program may call (``range``/``len``/``list``/``tuple`` handled apart).
+BUILTIN_NAMES = frozenset([*BUILTINS, "range", "len", "list", "tuple"])
 
 
-def module_member(module: str, name: str) -> Number | PureFunction:
+def is_allowed_member(module: str, path: Sequence[str]) -> bool:
+    """True when ``module.<path>`` names an allowlisted constant or function."""
+    if module == "math":
+        return len(path) == 1 and path[0] in _MATH
+    if module == "numpy":
+        if len(path) == 2 and path[0] == "random":
+            return path[1] in NP_RANDOM
+        return len(path) == 1 and path[0] in _NUMPY
+    if module == "eigen_lang":
+        from eigen_compiler.eigen_check import library_names
+
+        return len(path) == 1 and path[0] in library_names()
+    return False
+
+
+def module_member(module: str, name: str) -> Any:
     """Resolve ``math.<name>`` or ``numpy.<name>`` to a constant or a pure function.
 
     Raises:
-        Problem: ``forbidden-name`` when ``name`` is not allowlisted.
+        Problem: ``unknown-call`` when ``name`` is not allowlisted.
     """
+    if module == "numpy" and name == "random":
+        return NumpyRandom()
     table = _MATH if module == "math" else _NUMPY
-    value = table.get(name)
-    if value is None:
+    if name not in table:
         allowed = ", ".join(sorted(table))
         message = f"{module}.{name} is not available in Eigen-Lang"
-        raise Problem("forbidden-name", message, f"allowed: {allowed}")
-    return value if isinstance(value, float) else PureFunction(f"{module}.{name}", value)
+        raise Problem("unknown-call", message, f"allowed: {allowed}")
+    value = table[name]
+    if isinstance(value, float):
+        return value
+    if value is None:
+        return PureFunction(f"np.{name}", _ARRAY_FUNCTIONS[name])
+    return PureFunction(f"{module}.{name}", value)
+
+
+@dataclass(frozen=True)
+class NumpyRandom:
+    """The ``np.random`` namespace."""
+
+
+def random_member(name: str) -> RandomFunction:
+    """``np.random.<name>``. Raises ``Problem('unknown-call')`` when not allowlisted."""
+    if name not in NP_RANDOM:
+        message = f"np.random.{name} is not available in Eigen-Lang"
+        raise Problem("unknown-call", message, f"allowed: {', '.join(NP_RANDOM)}")
+    return RandomFunction(name)
+
+
+def _size(n: Any) -> int:
+    if not is_int(n) or n < 0:
+        raise Problem("bad-argument", f"array size must be a non-negative integer, got {n!r}")
+    if n > MAX_SEQUENCE:
+        raise Problem("too-many-operations", f"array of {n} elements exceeds {MAX_SEQUENCE}")
+    return int(n)
+
+
+def to_array(v: Any) -> Array:
+    """``v`` (array, tuple/list of numbers, range) as an :class:`Array`."""
+    if isinstance(v, Array):
+        return v
+    if isinstance(v, tuple | range):
+        _size(len(v))
+        return Array(tuple(float(number(x)) for x in v))
+    raise Problem("bad-argument", f"expected a sequence of numbers, got {kind(v)}")
+
+
+def _linspace(start: Any, stop: Any, num: Any = 50) -> Array:
+    values = np.linspace(float(number(start)), float(number(stop)), _size(num))
+    return Array(tuple(float(x) for x in values))
+
+
+_ARRAY_FUNCTIONS: dict[str, Callable[..., Any]] = {
+    "array": to_array,
+    "zeros": lambda n: Array((0.0,) * _size(n)),
+    "ones": lambda n: Array((1.0,) * _size(n)),
+    "linspace": _linspace,
+}
+
+
+def call_random(rng: np.random.RandomState, fn: RandomFunction, args: Sequence[Any]) -> Any:
+    """Evaluate ``np.random.<fn>(*args)`` with ``rng`` (the same stream as a local run).
+
+    Scalars come back as ``float``, arrays as :class:`Array`; ``seed`` reseeds and returns None.
+    """
+    if fn.name == "seed":
+        if len(args) != 1 or not is_int(args[0]) or not 0 <= args[0] < 2**32:
+            raise Problem("bad-argument", "np.random.seed takes one integer in [0, 2**32)")
+        rng.seed(args[0])
+        return None
+    if fn.name in ("randn", "rand"):
+        if len(args) > 1:
+            raise Problem("bad-argument", f"np.random.{fn.name} takes at most one size here")
+        sizes = [_size(a) for a in args]
+        out = getattr(rng, fn.name)(*sizes)
+    elif fn.name == "random":
+        if len(args) > 1:
+            raise Problem("bad-argument", "np.random.random(size=None)")
+        out = rng.random_sample(_size(args[0]) if args else None)
+    else:  # uniform / normal: (a, b, size)
+        if len(args) > 3:
+            raise Problem("bad-argument", f"np.random.{fn.name}(a, b, size)")
+        defaults = (0.0, 1.0)
+        a, b = (float(number(x)) for x in (*args[:2], *defaults[len(args[:2]) :]))
+        size = _size(args[2]) if len(args) == 3 else None
+        out = getattr(rng, fn.name)(a, b, size)
+    if isinstance(out, np.ndarray):
+        return Array(tuple(float(x) for x in out))
+    return float(out)
 
 
 # --- numbers ------------------------------------------------------------------------------
@@ -169,21 +310,110 @@ _OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
 }
 
 
-def binary(operator: str, left: Any, right: Any) -> Number:
+def binary(operator: str, left: Any, right: Any) -> Any:
     """Fold ``left <operator> right`` (``operator`` is an ``ast`` class name such as ``Add``).
 
+    Numbers follow Python; arrays are element-wise with scalar broadcasting (numpy); tuples
+    concatenate (``+``) and repeat (``* int``).
+
     Raises:
-        Problem: ``unsupported-expression`` (other operators), ``bad-argument`` (non-numbers),
-            ``numeric-error`` (division by zero, overflow, complex or non-finite results).
+        Problem: ``unsupported-expression`` (other operators), ``bad-argument`` (wrong
+            operand types), ``numeric-error`` (division by zero, overflow, non-finite results).
     """
     fn = _OPERATORS.get(operator)
     if fn is None:
         raise Problem("unsupported-expression", f"operator {operator} is not supported")
+    if isinstance(left, Array) or isinstance(right, Array):
+        return _array_binary(operator, left, right)
+    if isinstance(left, tuple) and isinstance(right, tuple) and operator == "Add":
+        _size(len(left) + len(right))
+        return left + right
+    if operator == "Mult" and (isinstance(left, tuple) or isinstance(right, tuple)):
+        seq, times = (left, right) if isinstance(left, tuple) else (right, left)
+        if not is_int(times):
+            raise Problem("bad-argument", "a tuple can only be repeated an integer number of times")
+        _size(len(seq) * max(times, 0))
+        return seq * times
     a, b = number(left), number(right)
     try:
         return checked(fn(a, b))
     except (ZeroDivisionError, OverflowError, ValueError) as exc:
         raise Problem("numeric-error", f"cannot evaluate: {exc}") from None
+
+
+def _array_binary(operator: str, left: Any, right: Any) -> Array:
+    a = left.values if isinstance(left, Array) else None
+    b = right.values if isinstance(right, Array) else None
+    if a is not None and b is not None and len(a) != len(b):
+        raise Problem("bad-argument", f"arrays of lengths {len(a)} and {len(b)} do not match")
+    n = len(a if a is not None else b)  # type: ignore[arg-type]
+    xs = a if a is not None else (number(left),) * n
+    ys = b if b is not None else (number(right),) * n
+    return Array(tuple(float(binary(operator, x, y)) for x, y in zip(xs, ys, strict=True)))
+
+
+_COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
+    "Eq": lambda a, b: a == b,
+    "NotEq": lambda a, b: a != b,
+    "Lt": lambda a, b: a < b,
+    "LtE": lambda a, b: a <= b,
+    "Gt": lambda a, b: a > b,
+    "GtE": lambda a, b: a >= b,
+    "Is": lambda a, b: a is b,
+    "IsNot": lambda a, b: a is not b,
+    "In": lambda a, b: a in b,
+    "NotIn": lambda a, b: a not in b,
+}
+CONSTANT_TYPES = (bool, int, float, str, tuple, range, Array, type(None))
+
+
+def is_constant(v: Any) -> bool:
+    """True for compile-time constants (numbers, bools, strings, None, tuples, arrays)."""
+    return isinstance(v, CONSTANT_TYPES)
+
+
+def compare(operator: str, left: Any, right: Any) -> bool:
+    """Fold one comparison of constants. ``is``/``is not`` only against ``None``.
+
+    Raises:
+        Problem: ``non-constant`` for operands that are not constants, ``bad-argument`` for
+            unorderable ones.
+    """
+    for v in (left, right):
+        if not is_constant(v):
+            raise Problem("non-constant", f"cannot compare {kind(v)} at compile time")
+    if operator in ("Is", "IsNot") and left is not None and right is not None:
+        raise Problem("bad-argument", "`is` is only supported against None", "use ==")
+    if operator in ("In", "NotIn") and not isinstance(right, tuple | range | str):
+        raise Problem("bad-argument", f"`in` needs a tuple, range or string, got {kind(right)}")
+    if (isinstance(left, Array) or isinstance(right, Array)) and operator not in ("Eq", "NotEq"):
+        raise Problem("bad-argument", "arrays can only be compared with == and !=")
+    try:
+        return bool(_COMPARISONS[operator](left, right))
+    except TypeError as exc:
+        raise Problem("bad-argument", f"cannot compare: {exc}") from None
+
+
+def truth(v: Any) -> bool:
+    """Python truthiness of a constant. Raises ``Problem('non-constant')`` otherwise."""
+    if not is_constant(v):
+        raise Problem("non-constant", f"{kind(v)} is not a compile-time constant")
+    if isinstance(v, Array):
+        if len(v.values) != 1:
+            raise Problem("bad-argument", "the truth value of an array is ambiguous")
+        return bool(v.values[0])
+    return bool(v)
+
+
+def sequence(v: Any) -> tuple[Any, ...] | range:
+    """Elements of an iterable constant (tuple, range, array, string)."""
+    if isinstance(v, tuple | range):
+        return v
+    if isinstance(v, Array):
+        return v.values
+    if isinstance(v, str):
+        return tuple(v)
+    raise Problem("bad-argument", f"expected a sequence, got {kind(v)}")
 
 
 def _power(a: Number, b: Number) -> Number:
@@ -194,16 +424,43 @@ def _power(a: Number, b: Number) -> Number:
     return math.pow(a, b)  # ValueError for a complex result, OverflowError when too large
 
 
-def call_pure(fn: PureFunction, args: Sequence[Any]) -> Number:
-    """Call an allowlisted function on numbers (``len`` takes a register).
+def call_pure(fn: PureFunction, args: Sequence[Any]) -> Any:
+    """Call an allowlisted function on constants (``len`` also takes a register).
 
     Raises:
         Problem: ``bad-argument`` or ``numeric-error``.
     """
-    if fn.qualname == "len":
-        if len(args) != 1 or not isinstance(args[0], QReg | CReg):
-            raise Problem("bad-argument", "len() takes one register")
-        return args[0].size
+    name = fn.qualname
+    if name == "len":
+        if len(args) != 1:
+            raise Problem("bad-argument", "len() takes one argument")
+        if isinstance(args[0], QReg | CReg):
+            return args[0].size
+        return len(sequence(args[0]))
+    if name in ("list", "tuple"):
+        if len(args) != 1:
+            raise Problem("bad-argument", f"{name}() takes one argument")
+        items = sequence(args[0])
+        _size(len(items))
+        return tuple(items)
+    if name == "bool":
+        return truth(args[0]) if len(args) == 1 else False
+    if name.startswith("np.") or name.startswith("numpy."):
+        try:
+            return fn.fn(*args)
+        except TypeError as exc:
+            raise Problem("bad-argument", f"{name}(): {exc}") from None
+    if name in ("min", "max", "sum") and len(args) == 1:
+        items = sequence(args[0])
+        _size(len(items))
+        args = list(items)
+        if not args and name != "sum":
+            raise Problem("bad-argument", f"{name}() of an empty sequence")
+        if name == "sum":
+            total: Any = 0
+            for a in args:
+                total = binary("Add", total, a)
+            return total
     nums = [number(a) for a in args]
     try:
         return checked(fn.fn(*nums))
@@ -227,7 +484,10 @@ _KINDS: dict[type, str] = {
     ClbitRef: "a clbit",
     PureFunction: "a function",
     LibRef: "a function",
+    HelperRef: "a function",
     ModuleRef: "a module",
+    Array: "an array",
+    RandomFunction: "a function",
 }
 
 

@@ -1,0 +1,10 @@
+from eigen_lang import *
+import math
+import numpy as np
+
+
+@hybrid_program(seed=1)
+def p():
+    x = 1
+    del x
+    h(0)

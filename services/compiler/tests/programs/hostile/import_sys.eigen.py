@@ -1,0 +1,9 @@
+import sys
+from eigen_lang import *
+import math
+import numpy as np
+
+
+@hybrid_program(seed=1)
+def p():
+    h(0)

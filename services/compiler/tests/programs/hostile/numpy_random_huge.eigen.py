@@ -1,0 +1,9 @@
+from eigen_lang import *
+import math
+import numpy as np
+
+
+@hybrid_program(seed=1)
+def p():
+    a = np.random.randn(10**8)
+    h(0)

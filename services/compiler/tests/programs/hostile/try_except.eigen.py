@@ -1,0 +1,11 @@
+from eigen_lang import *
+import math
+import numpy as np
+
+
+@hybrid_program(seed=1)
+def p():
+    try:
+        h(0)
+    except Exception:
+        pass
