@@ -13,12 +13,24 @@ A program is one module with exactly one ``@hybrid_program`` function::
 
 On the platform the compiler reads it by AST analysis only. Locally, ``bell()`` runs it on
 Qiskit Aer and returns counts with the platform's bit order (clbit 0 rightmost).
-Gate functions take angles first, then qubits: ``rx(math.pi / 2, q[0])``.
+Gate functions take angles first, then qubits: ``rx(math.pi / 2, q[0])``; an angle may be a
+symbolic ``Param("theta")`` (recorded as a Qiskit ``Parameter``; bind it before sampling).
+
+Hybrid building blocks (library side; the compiler does not lower them yet):
+
+- ``Observable``: real-coefficient Pauli sums, Qiskit label order (rightmost char = qubit 0),
+  ``+ - * /``, ``terms``, ``n_qubits``, ``to_sparse_pauli_op()``, ``to_matrix()``.
+- ``create_ising_model_hamiltonian(n_spins, J, h, periodic)``:
+  ``H = Σ_<ij> J_ij Z_i Z_j + Σ_i h_i X_i`` (plus signs; ``J < 0`` is ferromagnetic).
+- ``create_hea_ansatz(n_qubits, depth, entanglement, rotations)`` → ``Ansatz``: Qiskit's
+  ``n_local`` layout (``reps=depth``, final rotation layer), parameters ``theta[k]``.
 """
 
+from eigen_lang.ansatz import Ansatz, create_hea_ansatz
 from eigen_lang.circuit import (
     ClassicalRegister,
     Clbit,
+    Param,
     Qubit,
     QubitRegister,
     barrier,
@@ -55,14 +67,18 @@ from eigen_lang.circuit import (
     z,
 )
 from eigen_lang.gates import GATE_ARITY, GateSpec
+from eigen_lang.observable import Observable, create_ising_model_hamiltonian
 from eigen_lang.program import HybridProgram, ProgramOptions, hybrid_program, quantum_circuit
 
 __all__ = [
     "GATE_ARITY",
+    "Ansatz",
     "ClassicalRegister",
     "Clbit",
     "GateSpec",
     "HybridProgram",
+    "Observable",
+    "Param",
     "ProgramOptions",
     "Qubit",
     "QubitRegister",
@@ -70,6 +86,8 @@ __all__ = [
     "ccx",
     "ch",
     "cp",
+    "create_hea_ansatz",
+    "create_ising_model_hamiltonian",
     "crx",
     "cry",
     "crz",

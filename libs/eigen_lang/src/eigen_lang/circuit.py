@@ -25,8 +25,37 @@ from typing import Any
 
 from eigen_lang.gates import GATE_ARITY
 
+
+@dataclass(frozen=True)
+class Param:
+    """``Param(name)``: a named symbolic gate angle, bound to a value later (a hybrid loop).
+
+    ``ry(Param("theta"), q[0])`` records a Qiskit ``Parameter`` named ``theta`` in the locally
+    built circuit; every ``Param`` with the same name is the same parameter. A program with
+    parameters can be built (:meth:`HybridProgram.build`) but not sampled until bound.
+
+    Raises:
+        TypeError: ``name`` is not a string.
+        ValueError: ``name`` is not an identifier (letters, digits, ``_``; not a digit first)
+            or starts with ``__``.
+    """
+
+    name: str
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str):
+            raise TypeError(f"Param name must be a string, got {self.name!r}")
+        if not self.name.isidentifier() or not self.name.isascii() or self.name.startswith("__"):
+            raise ValueError(
+                f"Param name must be an ASCII identifier not starting with '__', got {self.name!r}"
+            )
+
+
+#: A recorded gate angle: radians, or a symbolic :class:`Param`.
+Angle = float | Param
+
 #: One recorded instruction: ``(name, qubits, clbits, params)``; names are lower-case.
-RecordedOp = tuple[str, tuple[int, ...], tuple[int, ...], tuple[float, ...]]
+RecordedOp = tuple[str, tuple[int, ...], tuple[int, ...], tuple[Angle, ...]]
 
 
 @dataclass
@@ -215,9 +244,11 @@ def _clbits(rec: Recorder, arg: Any) -> list[int]:
     raise TypeError(f"expected a clbit, a ClassicalRegister or an integer, got {arg!r}")
 
 
-def _angle(value: Any) -> float:
+def _angle(value: Any) -> Angle:
+    if isinstance(value, Param):
+        return value
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"gate parameters must be real numbers (radians), got {value!r}")
+        raise TypeError(f"gate parameters must be real numbers (radians) or Param, got {value!r}")
     f = float(value)
     if not math.isfinite(f):
         raise ValueError(f"gate parameters must be finite, got {value!r}")
@@ -264,8 +295,9 @@ def _make_gate(name: str) -> Callable[..., None]:
     gate.__name__ = gate.__qualname__ = name
     gate.__doc__ = (
         f"``{name}({shape})``: apply {name.upper()} ({spec.num_qubits} qubit(s), "
-        f"{spec.num_params} angle(s) in radians). Qubits are ``q[i]``, registers (broadcast) or "
-        "integers.\n\nRaises:\n    TypeError: wrong argument count or types.\n"
+        f"{spec.num_params} angle(s) in radians, or ``Param``). Qubits are ``q[i]``, "
+        "registers (broadcast) or integers.\n\n"
+        "Raises:\n    TypeError: wrong argument count or types.\n"
         "    ValueError / IndexError: bad qubits or non-finite angles."
     )
     return gate

@@ -21,9 +21,9 @@ from typing import Any, TypeVar, overload
 
 import numpy as np
 from qiskit import transpile
-from qiskit.circuit import ClassicalRegister, QuantumCircuit, QuantumRegister
+from qiskit.circuit import ClassicalRegister, Parameter, QuantumCircuit, QuantumRegister
 
-from eigen_lang.circuit import Recorder, record
+from eigen_lang.circuit import Angle, Param, Recorder, record
 
 DEFAULT_SHOTS = 1024
 #: Seed of ``np.random`` during a run when the decorator gives none (the compiler's too).
@@ -71,6 +71,13 @@ def to_qiskit(rec: Recorder) -> QuantumCircuit:
     if rec.num_clbits:
         regs.append(ClassicalRegister(rec.num_clbits, "c"))
     qc = QuantumCircuit(*regs)
+    symbols: dict[str, Parameter] = {}
+
+    def angle(value: Angle) -> float | Parameter:
+        if isinstance(value, Param):
+            return symbols.setdefault(value.name, Parameter(value.name))
+        return value
+
     for name, qs, cs, params in rec.ops:
         if name == "measure":
             qc.measure(qs[0], cs[0])
@@ -79,7 +86,7 @@ def to_qiskit(rec: Recorder) -> QuantumCircuit:
         elif name == "barrier":
             qc.barrier(*qs)
         else:
-            getattr(qc, name)(*params, *qs)
+            getattr(qc, name)(*(angle(a) for a in params), *qs)
     return qc
 
 
@@ -120,10 +127,19 @@ class HybridProgram:
 
         Returns:
             Counts keyed by bitstring, clbit 0 rightmost.
+
+        Raises:
+            ValueError: the program uses a :class:`~eigen_lang.Param` (unbound parameters).
         """
         from qiskit_aer import AerSimulator
 
         qc = self.build(*args, **kwargs)
+        if qc.parameters:
+            names = ", ".join(p.name for p in qc.parameters)
+            raise ValueError(
+                f"{self.name} has unbound Param(s) ({names}); build() returns the parametrised "
+                "circuit, bind it with assign_parameters before sampling"
+            )
         n_shots = shots or self.options.shots or DEFAULT_SHOTS
         sim_seed = seed if seed is not None else self.options.seed
         if not qc.num_clbits:
