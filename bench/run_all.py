@@ -17,6 +17,7 @@ import argparse
 import asyncio
 import json
 import secrets
+import shutil
 import statistics
 import sys
 import time
@@ -160,6 +161,7 @@ def main() -> None:
     ap.add_argument("--jobs", type=int, default=2000)
     ap.add_argument("--clients", type=int, default=16)
     ap.add_argument("--reps", type=int, default=50)
+    ap.add_argument("--keep-state", action="store_true", help="keep the stack's logs and job store")
     args = ap.parse_args()
     out: dict[str, object] = {}
     home = Path(ROOT / "bench" / "results" / f"home-{secrets.token_hex(4)}")
@@ -239,6 +241,8 @@ def main() -> None:
     res = ROOT / "bench" / "results" / "latest.json"
     res.write_text(json.dumps(out, indent=2))
     print("wrote", res)
+    if not args.keep_state:  # logs and the job store stay only when asked (or on failure)
+        shutil.rmtree(home, ignore_errors=True)
 
 
 if __name__ == "__main__":
