@@ -177,6 +177,12 @@ class Lowerer:
         self._cost_depth = 0
         self._loop_costs: dict[int, int] = {}
         self.rng: np.random.RandomState | None = None
+        # Hot-path caches (lowering evaluates the same nodes once per unrolled iteration):
+        # handler per AST node type, and names already accepted by ``_check_name``.
+        self._expr_handlers: dict[type, Any] = {}
+        self._stmt_handlers: dict[type, Any] = {}
+        self._checked_names: set[str] = set()
+        self._starred: dict[int, bool] = {}  # id(ast.Call) → has *args/**kwargs (tree is alive)
 
     # --- diagnostics -------------------------------------------------------------------
 
@@ -527,9 +533,12 @@ class Lowerer:
     # --- statements --------------------------------------------------------------------
 
     def _statement(self, stmt: ast.stmt) -> None:
-        handler = getattr(self, f"_stmt_{type(stmt).__name__}", None)
+        handler = self._stmt_handlers.get(type(stmt))
         if handler is None:
-            self._forbidden_statement(stmt, module_level=False)
+            handler = getattr(self, f"_stmt_{type(stmt).__name__}", None)
+            if handler is None:
+                self._forbidden_statement(stmt, module_level=False)
+            self._stmt_handlers[type(stmt)] = handler
         if self.builder is not None:
             self.steps += 1
             if self.steps > self.limits.max_operations:
@@ -694,11 +703,14 @@ class Lowerer:
     # --- expressions -------------------------------------------------------------------
 
     def _eval(self, node: ast.expr) -> Any:
-        handler = getattr(self, f"_expr_{type(node).__name__}", None)
+        handler = self._expr_handlers.get(type(node))
         if handler is None:
-            message = f"{_describe(node)} is not supported in Eigen-Lang v0.1"
-            hint = "use numbers, tuples, registers, qubits and library calls"
-            self._reject("unsupported-expression", message, node, hint)
+            handler = getattr(self, f"_expr_{type(node).__name__}", None)
+            if handler is None:
+                message = f"{_describe(node)} is not supported in Eigen-Lang v0.1"
+                hint = "use numbers, tuples, registers, qubits and library calls"
+                self._reject("unsupported-expression", message, node, hint)
+            self._expr_handlers[type(node)] = handler
         try:  # inline ``self._at(node)``: this is the hottest call of the lowering
             return handler(node)
         except ev.Problem as p:
@@ -706,6 +718,8 @@ class Lowerer:
 
     def _expr_Constant(self, node: ast.Constant) -> Any:
         v = node.value
+        if type(v) is float or type(v) is int:  # fast path; bool and subclasses fall through
+            return ev.checked(v)
         if not (v is None or isinstance(v, bool | int | float | str)):
             self._reject("unsupported-expression", f"constant {v!r} is not supported", node)
         if isinstance(v, str) and len(v) > ev.MAX_SEQUENCE:
@@ -722,7 +736,8 @@ class Lowerer:
         return self._lookup(node.id, node)
 
     def _lookup(self, name: str, node: ast.AST) -> Any:
-        self._check_name(name, node)
+        if name not in self._checked_names:
+            self._check_name(name, node)
         if self.locals is not None and (name in self.locals or name in self.local_names):
             if name not in self.locals:
                 self._reject("unbound-name", f"{name!r} is used before it is assigned", node)
@@ -745,10 +760,13 @@ class Lowerer:
         self._reject("unknown-name", f"name {name!r} is not defined", node, hint)
 
     def _check_name(self, name: str, node: ast.AST) -> None:
+        if name in self._checked_names:
+            return
         if name in FORBIDDEN_BUILTINS:
             self._reject("forbidden-call", f"{name!r} is not allowed in Eigen-Lang programs", node)
         if name.startswith("__") and name.endswith("__"):
             self._reject("dunder", f"dunder name {name!r} is not allowed", node)
+        self._checked_names.add(name)
 
     def _expr_Attribute(self, node: ast.Attribute) -> Any:
         if node.attr.startswith("_"):
@@ -846,9 +864,13 @@ class Lowerer:
 
     def _expr_Call(self, node: ast.Call) -> Any:
         callee = self._eval(node.func)
-        if any(isinstance(a, ast.Starred) for a in node.args) or any(
-            kw.arg is None for kw in node.keywords
-        ):
+        starred = self._starred.get(id(node))
+        if starred is None:  # a static fact of the node: computed once, not per iteration
+            starred = any(isinstance(a, ast.Starred) for a in node.args) or any(
+                kw.arg is None for kw in node.keywords
+            )
+            self._starred[id(node)] = starred
+        if starred:
             self._reject("star-args", "*args / **kwargs are not supported", node)
         if isinstance(callee, ev.HelperRef):
             return self._inline(callee.name, node)
@@ -969,8 +991,13 @@ class Lowerer:
         out = []
         for arg in args:
             value = self._eval(arg)
-            with self._at(arg):
+            if type(value) is ev.QubitRef:  # fast path of ``b.qubits``
+                out.append([value.index])
+                continue
+            try:  # inline ``self._at(arg)`` (hot)
                 out.append(b.qubits(value))
+            except ev.Problem as p:
+                raise _Reject(self._diag(p.rule, p.message, arg, p.hint)) from None
         return out
 
     def _clbit_arg(self, b: ev.CircuitBuilder, arg: ast.expr) -> list[int]:
@@ -988,8 +1015,13 @@ class Lowerer:
         params = []
         for arg in node.args[: spec.num_params]:
             value = self._eval(arg)
-            with self._at(arg):
+            if type(value) is float or type(value) is int:  # fast path of ``ev.number``
+                params.append(float(value))
+                continue
+            try:  # inline ``self._at(arg)`` (hot)
                 params.append(float(ev.number(value)))
+            except ev.Problem as p:
+                raise _Reject(self._diag(p.rule, p.message, arg, p.hint)) from None
         b.gate(name, params, self._qubit_args(b, node.args[spec.num_params :]))
 
     def _instr_measure(self, b: ev.CircuitBuilder, node: ast.Call) -> None:

@@ -290,6 +290,11 @@ def number(v: Any) -> Number:
 
 def checked(v: Any) -> Number:
     """Return a finite real result. Raises ``Problem('numeric-error')`` otherwise."""
+    t = type(v)
+    if t is float and math.isfinite(v):  # fast paths (hot: every folded number)
+        return v  # type: ignore[no-any-return]
+    if t is int and v.bit_length() <= _MAX_INT_BITS:
+        return v  # type: ignore[no-any-return]
     if not is_number(v):
         raise Problem("numeric-error", "the result is not a real number")
     if isinstance(v, float) and not math.isfinite(v):
@@ -323,6 +328,12 @@ def binary(operator: str, left: Any, right: Any) -> Any:
     fn = _OPERATORS.get(operator)
     if fn is None:
         raise Problem("unsupported-expression", f"operator {operator} is not supported")
+    lt, rt = type(left), type(right)
+    if (lt is int or lt is float) and (rt is int or rt is float):  # fast path: plain numbers
+        try:
+            return checked(fn(left, right))
+        except (ZeroDivisionError, OverflowError, ValueError) as exc:
+            raise Problem("numeric-error", f"cannot evaluate: {exc}") from None
     if isinstance(left, Array) or isinstance(right, Array):
         return _array_binary(operator, left, right)
     if isinstance(left, tuple) and isinstance(right, tuple) and operator == "Add":
@@ -590,6 +601,13 @@ class CircuitBuilder:
 
     def gate(self, name: str, params: list[float], qargs: list[list[int]]) -> None:
         """Apply gate ``name`` with broadcasting (length-1 arguments are reused)."""
+        if all(len(q) == 1 for q in qargs):  # fast path: one qubit per argument
+            qs = tuple(q[0] for q in qargs)
+            if len(qs) > 1 and len(set(qs)) != len(qs):
+                message = f"{name}() acts on the same qubit twice: {list(qs)}"
+                raise Problem("duplicate-qubit", message)
+            self.emit(Operation(name.upper(), qs, (), tuple(params)))
+            return
         n = max(len(q) for q in qargs)
         if any(len(q) not in (1, n) for q in qargs):
             raise Problem("bad-argument", f"{name}(): register arguments must have equal lengths")

@@ -63,19 +63,26 @@ def circuit_stats(circuit: aqo.Circuit) -> tuple[int, int]:
     longest chain over qubits and clbits (a MEASURE writes its clbits, a ``cond`` reads them);
     barriers do not add depth, as in Qiskit's ``QuantumCircuit.depth()``.
     """
-    level: dict[tuple[str, int], int] = {}
+    qlevel: dict[int, int] = {}
+    clevel: dict[int, int] = {}
     depth = gates = 0
     for op in circuit.operations:
-        if op.op not in ("MEASURE", "RESET", "BARRIER"):
-            gates += 1
-        if op.op == "BARRIER":
+        name = op.op
+        if name == "BARRIER":
             continue
-        wires = [("q", q) for q in op.q] + [("c", c) for c in op.c]
-        if op.cond is not None:
-            wires += [("c", c) for c in op.cond[0]]
-        d = 1 + max((level.get(w, 0) for w in wires), default=0)
-        for w in wires:
-            level[w] = d
+        if name != "MEASURE" and name != "RESET":
+            gates += 1
+        clbits = op.c if op.cond is None else (*op.c, *op.cond[0])
+        d = 0
+        for q in op.q:
+            d = max(d, qlevel.get(q, 0))
+        for c in clbits:
+            d = max(d, clevel.get(c, 0))
+        d += 1
+        for q in op.q:
+            qlevel[q] = d
+        for c in clbits:
+            clevel[c] = d
         depth = max(depth, d)
     return depth, gates
 
