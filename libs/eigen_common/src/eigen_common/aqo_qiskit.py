@@ -10,13 +10,17 @@ from __future__ import annotations
 from typing import Any
 
 from qiskit.circuit import (
+    Barrier,
+    CircuitInstruction,
     ClassicalRegister,
     Clbit,
     IfElseOp,
+    Measure,
     Parameter,
     ParameterExpression,
     QuantumCircuit,
     QuantumRegister,
+    Reset,
 )
 from qiskit.circuit import library as lib
 from qiskit.circuit.classical import expr
@@ -201,9 +205,24 @@ def to_qiskit(aqo: Circuit, values: dict[str, float] | None = None) -> QuantumCi
         else:
             qc.append(_FROM_AQO[o.op](*[param(p) for p in o.params]), qs)
 
+    qubits, clbits = qc.qubits, qc.clbits
+    measure, reset = Measure(), Reset()
     for o in aqo.operations:
         if o.cond is None:
-            apply(o)
+            # Fast path (Qiskit's documented ``_append``): ``aqo.parse`` already validated
+            # indices and arities, so append's broadcasting and checks (≈70 % of the time
+            # for a 7,500-operation circuit) are skipped.
+            if o.op == "MEASURE":
+                for qi, ci in zip(o.q, o.c, strict=True):
+                    qc._append(CircuitInstruction(measure, (qubits[qi],), (clbits[ci],)))
+            elif o.op == "RESET":
+                for qi in o.q:
+                    qc._append(CircuitInstruction(reset, (qubits[qi],), ()))
+            elif o.op == "BARRIER":
+                qc._append(CircuitInstruction(Barrier(len(o.q)), [qubits[i] for i in o.q], ()))
+            else:
+                gate = _FROM_AQO[o.op](*[param(p) for p in o.params])
+                qc._append(CircuitInstruction(gate, tuple(qubits[i] for i in o.q), ()))
             continue
         bits, value = o.cond
         cond: Any = None
