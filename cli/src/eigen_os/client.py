@@ -22,6 +22,7 @@ Conventions:
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import json
 import time
@@ -499,7 +500,7 @@ def _dial(api: Any, config: ClientConfig) -> Any:
     return api.insecure_channel(config.target, options=_channel_options())
 
 
-class _ClientBase:
+class _ClientBase(abc.ABC):
     """What both clients share: configuration, metadata, deadlines, stubs and the calls.
 
     ``_<method>_call`` builds the request of the public ``<method>`` with its deadline and
@@ -530,8 +531,9 @@ class _ClientBase:
         self._devices = device_pb2_grpc.DeviceServiceStub(self._channel)
         self._compiler = compilation_pb2_grpc.CompilationServiceStub(self._channel)
 
+    @abc.abstractmethod
     def _open_channel(self) -> Any:
-        raise NotImplementedError
+        """Open the transport channel: sync ``grpc`` or ``grpc.aio``, per subclass."""
 
     @property
     def endpoint(self) -> str:

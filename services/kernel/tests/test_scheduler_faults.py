@@ -65,6 +65,17 @@ def manager(tmp_path: Path, driver=None, compiler=None, slots: int = 1) -> JobMa
     )
 
 
+async def reached(jm: JobManager, job_id: str, state: TaskState) -> None:
+    """Wait (on the job's event stream) until it has reached ``state``."""
+
+    async def go() -> None:
+        async for e in jm.watch("t", job_id, 0):
+            if getattr(e, "state", None) == state:
+                return
+
+    await asyncio.wait_for(go(), 5)
+
+
 async def final(jm: JobManager, job_id: str):
     async def drain():
         async for _ in jm.watch("t", job_id, 0):
@@ -74,23 +85,36 @@ async def final(jm: JobManager, job_id: str):
     return jm.get("t", job_id)
 
 
+class FlakyDriver(Driver):
+    """Driver-manager not up yet when the kernel restarts: the first listings fail."""
+
+    def __init__(self, failures: int):
+        super().__init__()
+        self.failures = failures
+
+    async def list_devices(self, timeout):
+        if self.failures:
+            self.failures -= 1
+            raise errors.ServiceUnavailableError("driver-manager down")
+        return [DEV]
+
+
 async def test_driver_outage_during_recovery_is_retried(tmp_path):
     d = Driver()
     d.gate.clear()
     jm = manager(tmp_path, d)
     a, _ = await jm.submit("t", "o", sub("a"), b"0")
     b, _ = await jm.submit("t", "o", sub("b"), b"1")
-    await asyncio.sleep(0.05)
+    await reached(jm, a.job_id, TaskState.EXECUTING)
+    await reached(jm, b.job_id, TaskState.QUEUED)
     await jm.shutdown()
     jm.store.close()
-    d2 = Driver()
-    d2.down = True  # driver-manager not up yet when the kernel restarts
+    d2 = FlakyDriver(failures=3)
     jm2 = manager(tmp_path, d2)
     assert jm2.recover() == 2
-    await asyncio.sleep(0.03)
-    d2.down = False
     assert (await final(jm2, a.job_id)).state == TaskState.COMPLETED
     assert (await final(jm2, b.job_id)).state == TaskState.COMPLETED
+    assert d2.failures == 0  # the outage was met and retried through
 
 
 async def test_disk_full_on_error_record_still_ends_the_job(tmp_path, monkeypatch):
@@ -125,9 +149,10 @@ async def test_recovery_never_runs_a_live_job_twice(tmp_path):
     d.gate.clear()
     jm = manager(tmp_path, d, slots=2)
     job, _ = await jm.submit("t", "o", sub(), b"0")
-    await asyncio.sleep(0.02)
+    await reached(jm, job.job_id, TaskState.EXECUTING)
+    task = jm._tasks[job.job_id]
     jm.recover()
-    await asyncio.sleep(0.02)
+    assert list(jm._tasks) == [job.job_id] and jm._tasks[job.job_id] is task
     d.gate.set()
     assert (await final(jm, job.job_id)).state == TaskState.COMPLETED
     assert d.executions == [job.job_id]
@@ -162,3 +187,17 @@ async def test_every_job_ends_exactly_once_under_mixed_faults(tmp_path):
         assert [e.seq for e in evs] == list(range(1, len(evs) + 1))
         assert sum(e.terminal for e in evs) == 1 and evs[-1].terminal
     assert not jm._tasks
+
+
+async def test_idempotency_key_is_reusable_after_its_window(tmp_path, monkeypatch):
+    from eigen_kernel import scheduler
+
+    jm = manager(tmp_path)
+    first, dup = await jm.submit("t", "o", sub(idempotency_key="k"), b"same")
+    again, dup2 = await jm.submit("t", "o", sub(idempotency_key="k"), b"same")
+    assert not dup and dup2 and again.job_id == first.job_id
+    monkeypatch.setattr(scheduler, "IDEMPOTENCY_WINDOW_SECONDS", -1.0)  # everything expired
+    fresh, dup3 = await jm.submit("t", "o", sub(idempotency_key="k"), b"other payload")
+    assert not dup3 and fresh.job_id != first.job_id
+    await final(jm, first.job_id)
+    await final(jm, fresh.job_id)
