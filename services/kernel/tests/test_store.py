@@ -80,7 +80,7 @@ def test_idempotency_key_is_unique_per_tenant(store):
     store.create_job("j2", "other", "u", sub(idempotency_key="k"), "h")
     with pytest.raises(sqlite3.IntegrityError):
         store.create_job("j3", "t", "u", sub(idempotency_key="k"), "h")
-    assert store.find_idempotent("t", "k", 60).job_id == "j1"
+    assert store.find_idempotent("t", "k").job_id == "j1"
 
 
 def test_state_survives_reopen(tmp_path):

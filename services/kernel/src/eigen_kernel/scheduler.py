@@ -391,11 +391,11 @@ class JobManager:
         Raises:
             IdempotencyConflictError: the key was used with a different payload.
         """
-        prior = self.store.find_idempotent(tenant, key, IDEMPOTENCY_WINDOW_SECONDS)
+        prior = self.store.find_idempotent(tenant, key)
         if prior is None:
-            stale = self.store.find_idempotent(tenant, key, float("inf"))
-            if stale is not None:  # older than the window: the key may be used again
-                self.store.release_idempotency_key(stale.job_id)
+            return None
+        if time.time() - prior.created_at > IDEMPOTENCY_WINDOW_SECONDS:
+            self.store.release_idempotency_key(prior.job_id)  # expired: the key is free again
             return None
         if prior.payload_hash != phash:
             raise errors.IdempotencyConflictError(

@@ -192,15 +192,12 @@ class JobStore:
             return None
         return self._job(r)
 
-    def find_idempotent(self, tenant: str, key: str, max_age_seconds: float) -> Job | None:
-        """The tenant's job with this idempotency key created within ``max_age_seconds``."""
+    def find_idempotent(self, tenant: str, key: str) -> Job | None:
+        """The tenant's job holding this idempotency key (the caller judges its age)."""
         r = self._db.execute(
             f"SELECT {_JOB_COLS} FROM jobs WHERE tenant = ? AND idempotency_key = ?", (tenant, key)
         ).fetchone()
-        if r is None:
-            return None
-        job = self._job(r)
-        return job if time.time() - job.created_at <= max_age_seconds else None
+        return None if r is None else self._job(r)
 
     def release_idempotency_key(self, job_id: str) -> None:
         """Forget an expired key so that it can be reused."""
