@@ -164,3 +164,76 @@ class CalibrateDeviceResponse(_message.Message):
     status: DeviceStatus
     calibration: _containers.ScalarMap[str, str]
     def __init__(self, device_id: _Optional[str] = ..., status: _Optional[_Union[DeviceStatus, str]] = ..., calibration: _Optional[_Mapping[str, str]] = ...) -> None: ...
+
+class PauliTerm(_message.Message):
+    __slots__ = ("label", "coefficient")
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    COEFFICIENT_FIELD_NUMBER: _ClassVar[int]
+    label: str
+    coefficient: float
+    def __init__(self, label: _Optional[str] = ..., coefficient: _Optional[float] = ...) -> None: ...
+
+class ParameterBinding(_message.Message):
+    __slots__ = ("values",)
+    class ValuesEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: float
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[float] = ...) -> None: ...
+    VALUES_FIELD_NUMBER: _ClassVar[int]
+    values: _containers.ScalarMap[str, float]
+    def __init__(self, values: _Optional[_Mapping[str, float]] = ...) -> None: ...
+
+class EstimateExpectationValuesRequest(_message.Message):
+    __slots__ = ("job_id", "device_id", "payload", "observable", "bindings", "shots", "options", "seed")
+    class OptionsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    JOB_ID_FIELD_NUMBER: _ClassVar[int]
+    DEVICE_ID_FIELD_NUMBER: _ClassVar[int]
+    PAYLOAD_FIELD_NUMBER: _ClassVar[int]
+    OBSERVABLE_FIELD_NUMBER: _ClassVar[int]
+    BINDINGS_FIELD_NUMBER: _ClassVar[int]
+    SHOTS_FIELD_NUMBER: _ClassVar[int]
+    OPTIONS_FIELD_NUMBER: _ClassVar[int]
+    SEED_FIELD_NUMBER: _ClassVar[int]
+    job_id: str
+    device_id: str
+    payload: _compiler_pb2.CircuitPayload
+    observable: _containers.RepeatedCompositeFieldContainer[PauliTerm]
+    bindings: _containers.RepeatedCompositeFieldContainer[ParameterBinding]
+    shots: int
+    options: _containers.ScalarMap[str, str]
+    seed: int
+    def __init__(self, job_id: _Optional[str] = ..., device_id: _Optional[str] = ..., payload: _Optional[_Union[_compiler_pb2.CircuitPayload, _Mapping]] = ..., observable: _Optional[_Iterable[_Union[PauliTerm, _Mapping]]] = ..., bindings: _Optional[_Iterable[_Union[ParameterBinding, _Mapping]]] = ..., shots: _Optional[int] = ..., options: _Optional[_Mapping[str, str]] = ..., seed: _Optional[int] = ...) -> None: ...
+
+class ExpectationValue(_message.Message):
+    __slots__ = ("value", "std_error")
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    STD_ERROR_FIELD_NUMBER: _ClassVar[int]
+    value: float
+    std_error: float
+    def __init__(self, value: _Optional[float] = ..., std_error: _Optional[float] = ...) -> None: ...
+
+class EstimateExpectationValuesResponse(_message.Message):
+    __slots__ = ("values", "execution_time_sec", "metadata")
+    class MetadataEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    VALUES_FIELD_NUMBER: _ClassVar[int]
+    EXECUTION_TIME_SEC_FIELD_NUMBER: _ClassVar[int]
+    METADATA_FIELD_NUMBER: _ClassVar[int]
+    values: _containers.RepeatedCompositeFieldContainer[ExpectationValue]
+    execution_time_sec: float
+    metadata: _containers.ScalarMap[str, str]
+    def __init__(self, values: _Optional[_Iterable[_Union[ExpectationValue, _Mapping]]] = ..., execution_time_sec: _Optional[float] = ..., metadata: _Optional[_Mapping[str, str]] = ...) -> None: ...

@@ -57,6 +57,11 @@ class DriverManagerServiceStub:
                 request_serializer=eigen_dot_driver_dot_v1_dot_driver__pb2.CalibrateDeviceRequest.SerializeToString,
                 response_deserializer=eigen_dot_driver_dot_v1_dot_driver__pb2.CalibrateDeviceResponse.FromString,
                 _registered_method=True)
+        self.EstimateExpectationValues = channel.unary_unary(
+                '/eigen.driver.v1.DriverManagerService/EstimateExpectationValues',
+                request_serializer=eigen_dot_driver_dot_v1_dot_driver__pb2.EstimateExpectationValuesRequest.SerializeToString,
+                response_deserializer=eigen_dot_driver_dot_v1_dot_driver__pb2.EstimateExpectationValuesResponse.FromString,
+                _registered_method=True)
 
 
 class DriverManagerServiceServicer:
@@ -93,6 +98,16 @@ class DriverManagerServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def EstimateExpectationValues(self, request, context):
+        """Expectation values of one observable for a batch of parameter bindings of one
+        parametrised circuit (the hybrid loop's quantum step). Exact when shots is unset and the
+        device can compute it; otherwise estimated from samples, one measurement per commuting
+        Pauli group.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_DriverManagerServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -115,6 +130,11 @@ def add_DriverManagerServiceServicer_to_server(servicer, server):
                     servicer.CalibrateDevice,
                     request_deserializer=eigen_dot_driver_dot_v1_dot_driver__pb2.CalibrateDeviceRequest.FromString,
                     response_serializer=eigen_dot_driver_dot_v1_dot_driver__pb2.CalibrateDeviceResponse.SerializeToString,
+            ),
+            'EstimateExpectationValues': grpc.unary_unary_rpc_method_handler(
+                    servicer.EstimateExpectationValues,
+                    request_deserializer=eigen_dot_driver_dot_v1_dot_driver__pb2.EstimateExpectationValuesRequest.FromString,
+                    response_serializer=eigen_dot_driver_dot_v1_dot_driver__pb2.EstimateExpectationValuesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -228,6 +248,33 @@ class DriverManagerService:
             '/eigen.driver.v1.DriverManagerService/CalibrateDevice',
             eigen_dot_driver_dot_v1_dot_driver__pb2.CalibrateDeviceRequest.SerializeToString,
             eigen_dot_driver_dot_v1_dot_driver__pb2.CalibrateDeviceResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def EstimateExpectationValues(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/eigen.driver.v1.DriverManagerService/EstimateExpectationValues',
+            eigen_dot_driver_dot_v1_dot_driver__pb2.EstimateExpectationValuesRequest.SerializeToString,
+            eigen_dot_driver_dot_v1_dot_driver__pb2.EstimateExpectationValuesResponse.FromString,
             options,
             channel_credentials,
             insecure,
