@@ -224,6 +224,7 @@ def parse_plan(data: bytes | str | Mapping[str, Any]) -> HybridPlan:
         if not _int_or_none(seed) or (seed is not None and not 0 <= seed < 2**63):
             errs.append(("optimizer.seed", "must be null or an integer in 0..2^63-1"))
         if len(errs) == n0:
+            assert isinstance(mi, int) and isinstance(x0, list)
             spec = OptimizerSpec(
                 o["method"],
                 mi,
