@@ -22,14 +22,35 @@ def test_key_covers_everything_the_compiler_output_depends_on():
         assert compile_key(changed) != k
 
 
+def test_inputs_that_bind_parameters_are_not_part_of_the_key():
+    bound = frozenset({"theta"})
+    a = compile_key(sub(inputs={"theta": 0.1, "n": 3}), bound)
+    assert compile_key(sub(inputs={"theta": 0.9, "n": 3}), bound) == a
+    assert compile_key(sub(inputs={"theta": 0.1, "n": 4}), bound) != a
+
+
+def test_parameter_values_hit_the_cache_after_the_first_compile():
+    c = CompileCache(8)
+    prog = CompiledProgram(b"{}", "x", {}, parameters=("theta",))
+    first = sub(inputs={"theta": 0.1, "n": 3})
+    assert c.get(first) is None
+    c.put(first, prog)
+    assert c.get(sub(inputs={"theta": 2.5, "n": 3})) is prog  # new value: no recompile
+    assert c.get(sub(inputs={"theta": 0.1, "n": 4})) is None  # a real input changed
+    plain = CompileCache(8)
+    plain.put(first, CompiledProgram(b"{}", "y", {}))  # no parameters: every input counts
+    assert plain.get(sub(inputs={"theta": 2.5, "n": 3})) is None
+
+
 def test_lru_is_bounded_and_size_zero_disables():
     c = CompileCache(2)
     progs = [CompiledProgram(b"{}", str(i), {}) for i in range(3)]
-    c.put("a", progs[0])
-    c.put("b", progs[1])
-    assert c.get("a") is progs[0]  # a is now most recent
-    c.put("c", progs[2])
-    assert c.get("b") is None and c.get("a") is progs[0] and c.get("c") is progs[2]
+    subs = [sub(source=f"s{i}") for i in range(3)]
+    c.put(subs[0], progs[0])
+    c.put(subs[1], progs[1])
+    assert c.get(subs[0]) is progs[0]  # 0 is now most recent
+    c.put(subs[2], progs[2])
+    assert c.get(subs[1]) is None and c.get(subs[0]) is progs[0] and c.get(subs[2]) is progs[2]
     off = CompileCache(0)
-    off.put("a", progs[0])
-    assert off.get("a") is None
+    off.put(subs[0], progs[0])
+    assert off.get(subs[0]) is None

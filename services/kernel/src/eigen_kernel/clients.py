@@ -6,6 +6,9 @@ Every call carries a deadline and the current trace/auth metadata; failures come
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping, Sequence
+
 import grpc
 
 from eigen.api.v1 import common_pb2
@@ -14,7 +17,13 @@ from eigen.driver.v1 import driver_pb2, driver_pb2_grpc
 from eigen_common.channel import create_channel
 from eigen_common.context import outgoing_metadata
 from eigen_common.errors import from_rpc_error
-from eigen_kernel.domain import CompiledProgram, Device, ExecutionOutcome, Submission
+from eigen_kernel.domain import (
+    CompiledProgram,
+    Device,
+    EstimateOutcome,
+    ExecutionOutcome,
+    Submission,
+)
 
 _STATUS = {v: k.removeprefix("DEVICE_STATUS_") for k, v in driver_pb2.DeviceStatus.items()}
 
@@ -61,7 +70,13 @@ class GrpcCompiler:
             depth=str(md.depth),
             gate_count=str(md.gate_count),
         )
-        return CompiledProgram(resp.payload.data, md.aqo_sha256, metrics, resp.hybrid_plan_json)
+        return CompiledProgram(
+            resp.payload.data,
+            md.aqo_sha256,
+            metrics,
+            resp.hybrid_plan_json,
+            _aqo_parameters(resp.payload.data),
+        )
 
 
 class GrpcDriverManager:
@@ -130,3 +145,50 @@ class GrpcDriverManager:
         except grpc.RpcError as exc:
             raise from_rpc_error(exc) from None
         return ExecutionOutcome(dict(resp.counts), resp.execution_time_sec, dict(resp.metadata))
+
+    async def estimate(
+        self,
+        job_id: str,
+        device_id: str,
+        aqo_json: bytes,
+        observable: Sequence[tuple[str, float]],
+        bindings: Sequence[Mapping[str, float]],
+        shots: int | None,
+        seed: int | None,
+        timeout: float,
+    ) -> EstimateOutcome:
+        """Expectation values for a batch of bindings (see the port)."""
+        req = driver_pb2.EstimateExpectationValuesRequest(
+            job_id=job_id,
+            device_id=device_id,
+            payload=compiler_pb2.CircuitPayload(
+                format=compiler_pb2.CircuitPayload.FORMAT_AQO_JSON, data=aqo_json
+            ),
+            observable=[driver_pb2.PauliTerm(label=lab, coefficient=c) for lab, c in observable],
+            bindings=[driver_pb2.ParameterBinding(values=dict(b)) for b in bindings],
+        )
+        if shots is not None:
+            req.shots = shots
+        if seed is not None:
+            req.seed = seed
+        try:
+            resp = await self._stub.EstimateExpectationValues(
+                req, timeout=timeout, metadata=outgoing_metadata(job_id)
+            )
+        except grpc.RpcError as exc:
+            raise from_rpc_error(exc) from None
+        return EstimateOutcome(
+            [v.value for v in resp.values],
+            [v.std_error for v in resp.values],
+            resp.execution_time_sec,
+            dict(resp.metadata),
+        )
+
+
+def _aqo_parameters(aqo_json: bytes) -> tuple[str, ...]:
+    """The ``parameters`` list of an AQO document (empty if absent or unreadable)."""
+    try:
+        params = json.loads(aqo_json).get("parameters", [])
+    except (ValueError, AttributeError):
+        return ()
+    return tuple(p for p in params if isinstance(p, str))

@@ -130,6 +130,10 @@ def event_to_proto(item: Event | Heartbeat) -> job_pb2.JobUpdate:
     return upd
 
 
+#: Values of the convergence history sent inline; the full history is at ``history_ref``.
+MAX_INLINE_HISTORY = 100_000
+
+
 def results_to_proto(r: JobResults) -> job_pb2.GetJobResultsResponse:
     """Public ``GetJobResultsResponse``."""
     job = r.job
@@ -141,6 +145,21 @@ def results_to_proto(r: JobResults) -> job_pb2.GetJobResultsResponse:
         completed_at=ts(job.updated_at),
         outputs=struct_pb2.Struct(),
     )
+    if r.outputs:
+        resp.outputs.update(r.outputs)
+    opt = r.optimization
+    if opt:
+        resp.optimization.CopyFrom(
+            job_pb2.OptimizationResult(
+                optimal_value=float(opt["optimal_value"]),
+                optimal_parameters={k: float(v) for k, v in opt["optimal_parameters"].items()},
+                iterations=int(opt["iterations"]),
+                success=bool(opt["success"]),
+                history=[float(v) for v in opt.get("history", [])[:MAX_INLINE_HISTORY]],
+                history_ref=opt.get("history_ref", ""),
+            )
+        )
+        resp.metadata["optimizer.message"] = str(opt.get("message", ""))[:500]
     if job.state != TaskState.COMPLETED and job.state in TERMINAL:
         resp.error_code = job.error_code or r.error.get("error_code", "")
         resp.error_summary = job.error_summary or r.error.get("summary", "")

@@ -103,12 +103,17 @@ class Event:
 
 @dataclass(frozen=True)
 class CompiledProgram:
-    """Compiler output: canonical AQO bytes, metrics (strings) and optional hybrid plan."""
+    """Compiler output: canonical AQO bytes, metrics (strings) and optional hybrid plan.
+
+    ``parameters``: the AQO's symbolic parameter names (sorted); job ``inputs`` with these
+    names are bound at execution (Pattern A), not compiled in.
+    """
 
     aqo_json: bytes
     aqo_sha256: str
     metrics: dict[str, str]
     hybrid_plan_json: bytes = b""
+    parameters: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -116,6 +121,16 @@ class ExecutionOutcome:
     """Driver output: counts (bitstring → count, clbit 0 rightmost), seconds, metadata."""
 
     counts: dict[str, int]
+    execution_time_sec: float
+    metadata: dict[str, str]
+
+
+@dataclass(frozen=True)
+class EstimateOutcome:
+    """Driver output of an estimate: one value and standard error per binding, in order."""
+
+    values: list[float]
+    std_errors: list[float]
     execution_time_sec: float
     metadata: dict[str, str]
 

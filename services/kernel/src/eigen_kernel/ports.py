@@ -6,9 +6,16 @@ Adapters over gRPC live in :mod:`eigen_kernel.clients`. Implementations raise
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Protocol
 
-from eigen_kernel.domain import CompiledProgram, Device, ExecutionOutcome, Submission
+from eigen_kernel.domain import (
+    CompiledProgram,
+    Device,
+    EstimateOutcome,
+    ExecutionOutcome,
+    Submission,
+)
 
 
 class CompilerPort(Protocol):
@@ -38,4 +45,21 @@ class DriverPort(Protocol):
         timeout: float,
     ) -> ExecutionOutcome:
         """Run a circuit; ``timeout`` in seconds."""
+        ...
+
+    async def estimate(
+        self,
+        job_id: str,
+        device_id: str,
+        aqo_json: bytes,
+        observable: Sequence[tuple[str, float]],
+        bindings: Sequence[Mapping[str, float]],
+        shots: int | None,
+        seed: int | None,
+        timeout: float,
+    ) -> EstimateOutcome:
+        """Expectation values of ``observable`` for each binding of the parametrised circuit.
+
+        ``shots`` None = exact; otherwise shots per measurement group. ``timeout`` in seconds.
+        """
         ...

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import hashlib
 import json
+import math
 import random
 import secrets
 import sqlite3
@@ -22,12 +23,15 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
+import numpy as np
 from opentelemetry import trace
 from prometheus_client import Counter, Gauge, Histogram
 
 from eigen_common import errors
+from eigen_common.hybrid import PlanError, parse_plan, render_returns
 from eigen_common.logs import get_logger
 from eigen_kernel.domain import CompiledProgram, Device, Event, Job, Submission
+from eigen_kernel.hybrid_loop import LoopStopped, StoredEvaluation, loop_seed, run_loop
 from eigen_kernel.ports import CompilerPort, DriverPort
 from eigen_kernel.qfs import Qfs
 from eigen_kernel.states import TERMINAL, TaskState
@@ -49,16 +53,21 @@ STAGE_SECONDS = Histogram(
 QUEUE_DEPTH = Gauge("eigen_kernel_queue_depth", "Jobs waiting or running per device", ["device"])
 ACTIVE_JOBS = Gauge("eigen_kernel_active_jobs", "Non-terminal jobs in this kernel")
 
+ITERATIONS = Counter(
+    "eigen_kernel_hybrid_iterations_total", "Objective evaluations run by hybrid loops"
+)
 COMPILE_CACHE = Counter("eigen_kernel_compile_cache_total", "Compile cache lookups", ["result"])
 
 IDEMPOTENCY_WINDOW_SECONDS = 24 * 3600
 
 
-def compile_key(sub: Submission) -> str:
+def compile_key(sub: Submission, bound: frozenset[str] = frozenset()) -> str:
     """Cache key of a compilation: everything the compiler's output depends on.
 
     By the determinism invariant (seed 000 §7) identical source + options + inputs (+ target and
     entrypoint) give byte-identical AQO, so a cached result is exactly what a recompile returns.
+    Inputs named in ``bound`` are values of the AQO's symbolic parameters: the compiler leaves
+    them symbolic (they are bound at execution), so they are not part of the key.
     """
     material = json.dumps(
         [
@@ -68,34 +77,51 @@ def compile_key(sub: Submission) -> str:
             sub.qasm_version,
             sub.target,
             sorted(sub.compiler_options.items()),
-            sorted(sub.inputs.items()),
+            sorted((k, v) for k, v in sub.inputs.items() if k not in bound),
         ]
     )
     return hashlib.sha256(material.encode()).hexdigest()
 
 
 class CompileCache:
-    """Bounded LRU of compiled programs keyed by :func:`compile_key` (``size`` 0 disables it)."""
+    """Bounded LRU of compiled programs (``size`` 0 disables it).
+
+    Keyed by :func:`compile_key` without the inputs that bind symbolic parameters: the cache
+    remembers, per program (the key without any inputs), which parameter names its AQO has.
+    So a Pattern A loop that only changes parameter values compiles once.
+    """
 
     def __init__(self, size: int):
         self._size = size
         self._items: OrderedDict[str, CompiledProgram] = OrderedDict()
+        self._params: OrderedDict[str, frozenset[str]] = OrderedDict()
 
-    def get(self, key: str) -> CompiledProgram | None:
-        """The cached program, refreshed as most recently used."""
+    def _key(self, sub: Submission) -> str:
+        base = compile_key(replace(sub, inputs={}))
+        return compile_key(sub, self._params.get(base, frozenset()))
+
+    def get(self, sub: Submission) -> CompiledProgram | None:
+        """The cached program for ``sub``, refreshed as most recently used."""
+        key = self._key(sub)
         item = self._items.get(key)
         if item is not None:
             self._items.move_to_end(key)
         return item
 
-    def put(self, key: str, item: CompiledProgram) -> None:
+    def put(self, sub: Submission, item: CompiledProgram) -> None:
         """Insert, evicting the least recently used beyond ``size``."""
         if self._size <= 0:
             return
+        base = compile_key(replace(sub, inputs={}))
+        self._params[base] = frozenset(item.parameters)
+        self._params.move_to_end(base)
+        key = compile_key(sub, self._params[base])
         self._items[key] = item
         self._items.move_to_end(key)
         while len(self._items) > self._size:
             self._items.popitem(last=False)
+        while len(self._params) > self._size:
+            self._params.popitem(last=False)
 
 
 @dataclass(frozen=True)
@@ -132,6 +158,8 @@ class JobResults:
     counts: dict[str, int]
     metadata: dict[str, str]
     error: dict[str, Any] = field(default_factory=dict)
+    optimization: dict[str, Any] = field(default_factory=dict)
+    outputs: dict[str, Any] = field(default_factory=dict)
 
 
 class EventBus:
@@ -466,7 +494,14 @@ class JobManager:
             )
         res = self.qfs.read_json(job_id, "results.json") or {}
         err = self.qfs.read_json(job_id, "error.json") or {}
-        return JobResults(job, res.get("counts", {}), res.get("metadata", {}), err)
+        return JobResults(
+            job,
+            res.get("counts", {}),
+            res.get("metadata", {}),
+            err,
+            res.get("optimization", {}),
+            res.get("outputs", {}),
+        )
 
     async def watch(
         self, tenant: str, job_id: str, after: int, heartbeat: float | None = None
@@ -672,8 +707,7 @@ class JobManager:
             )
             job = self._transition(job, TaskState.COMPILING, msg, progress=0.1)
             sub = replace(sub, source=self.store.source(job.job_id))
-            key = compile_key(sub)
-            compiled = self._compile_cache.get(key)
+            compiled = self._compile_cache.get(sub)
             if compiled is None:
                 with tracer.start_as_current_span("compile"):
                     compiled = await self._retry(
@@ -681,16 +715,22 @@ class JobManager:
                         job.job_id,
                         lambda: self.compiler.compile(job.job_id, sub, self.config.compile_timeout),
                     )
-                self._compile_cache.put(key, compiled)
+                self._compile_cache.put(sub, compiled)
                 COMPILE_CACHE.labels("miss").inc()
             else:
                 compiled = replace(compiled, metrics={**compiled.metrics, "cache": "hit"})
                 COMPILE_CACHE.labels("hit").inc()
             self.qfs.write_bytes(job.job_id, "compiled.aqo.json", compiled.aqo_json)
+            if compiled.hybrid_plan_json:
+                self.qfs.write_bytes(job.job_id, "hybrid_plan.json", compiled.hybrid_plan_json)
             self.qfs.write_json(
                 job.job_id,
                 "compiled.meta.json",
-                {"aqo_sha256": compiled.aqo_sha256, "metrics": compiled.metrics},
+                {
+                    "aqo_sha256": compiled.aqo_sha256,
+                    "metrics": compiled.metrics,
+                    "parameters": list(compiled.parameters),
+                },
             )
             self._compiled[job.job_id] = compiled
             STAGE_SECONDS.labels("compile").observe(time.perf_counter() - t0)
@@ -725,46 +765,208 @@ class JobManager:
                 f"allocating {device.device_id}",
                 device_id=device.device_id,
             )
-            job = self._transition(
-                job, TaskState.EXECUTING, f"executing on {device.device_id}", progress=0.5
-            )
-            metrics = compiled.metrics
-            shots, seed = self._shots_and_seed(sub, metrics)
-            t_x = time.perf_counter()
-            with tracer.start_as_current_span("execute"):
-                outcome = await self._retry(
-                    "execute",
-                    job.job_id,
-                    lambda: self.driver.execute(
-                        job.job_id,
-                        device.device_id,
-                        compiled.aqo_json,
-                        shots,
-                        seed,
-                        {},
-                        {},
-                        self.config.execute_timeout,
-                    ),
+            if compiled.hybrid_plan_json:
+                job = self._transition(
+                    job, TaskState.EXECUTING, f"optimising on {device.device_id}", progress=0.0
                 )
-            elapsed = time.perf_counter() - t_x
-            STAGE_SECONDS.labels("execute").observe(elapsed)
-            queue.avg_exec_seconds = 0.8 * queue.avg_exec_seconds + 0.2 * elapsed
-            meta = {
-                **{f"compile.{k}": v for k, v in metrics.items()},
-                **outcome.metadata,
-                "device_id": device.device_id,
-                "shots": str(shots),
-                "execution_time_sec": f"{outcome.execution_time_sec:.6f}",
-                "aqo_sha256": compiled.aqo_sha256,
-            }
-            if seed is not None:
-                meta["seed"] = str(seed)
-            self.qfs.write_json(
-                job.job_id, "results.json", {"counts": outcome.counts, "metadata": meta}
-            )
-            self._transition(job, TaskState.COMPLETED, "done", progress=1.0)
+                await self._run_hybrid(job, device, compiled, queue)
+            else:
+                job = self._transition(
+                    job, TaskState.EXECUTING, f"executing on {device.device_id}", progress=0.5
+                )
+                await self._execute(job, device, compiled, queue)
         finally:
             queue.release()
+
+    async def _execute(
+        self, job: Job, device: Device, compiled: CompiledProgram, queue: DeviceQueue
+    ) -> None:
+        """Run a circuit job on ``device`` and store its counts (the linear flow)."""
+        sub = job.submission
+        metrics = compiled.metrics
+        shots, seed = self._shots_and_seed(sub, metrics)
+        bindings = self._bindings(sub, compiled)
+        t_x = time.perf_counter()
+        with tracer.start_as_current_span("execute"):
+            outcome = await self._retry(
+                "execute",
+                job.job_id,
+                lambda: self.driver.execute(
+                    job.job_id,
+                    device.device_id,
+                    compiled.aqo_json,
+                    shots,
+                    seed,
+                    {},
+                    bindings,
+                    self.config.execute_timeout,
+                ),
+            )
+        elapsed = time.perf_counter() - t_x
+        STAGE_SECONDS.labels("execute").observe(elapsed)
+        queue.avg_exec_seconds = 0.8 * queue.avg_exec_seconds + 0.2 * elapsed
+        meta = {
+            **{f"compile.{k}": v for k, v in metrics.items()},
+            **outcome.metadata,
+            "device_id": device.device_id,
+            "shots": str(shots),
+            "execution_time_sec": f"{outcome.execution_time_sec:.6f}",
+            "aqo_sha256": compiled.aqo_sha256,
+        }
+        if seed is not None:
+            meta["seed"] = str(seed)
+        if bindings:
+            meta["parameter_values"] = json.dumps(bindings, sort_keys=True)
+        self.qfs.write_json(
+            job.job_id, "results.json", {"counts": outcome.counts, "metadata": meta}
+        )
+        self._transition(job, TaskState.COMPLETED, "done", progress=1.0)
+
+    @staticmethod
+    def _bindings(sub: Submission, compiled: CompiledProgram) -> dict[str, float]:
+        """Values of the AQO's symbolic parameters from the job's ``inputs`` (Pattern A).
+
+        Raises:
+            InvalidArgumentError: a parameter has no value in ``inputs``.
+        """
+        if not compiled.parameters:
+            return {}
+        missing = [p for p in compiled.parameters if p not in sub.inputs]
+        if missing:
+            raise errors.InvalidArgumentError(
+                f"the program has unbound parameter(s) {', '.join(missing)}; give their values "
+                "in the job's inputs (radians)",
+                reason="MISSING_PARAMETER_VALUES",
+                violations=[
+                    errors.FieldViolation(f"inputs.{p}", "value required") for p in missing
+                ],
+            )
+        return {p: float(sub.inputs[p]) for p in compiled.parameters}
+
+    async def _run_hybrid(
+        self, job: Job, device: Device, compiled: CompiledProgram, queue: DeviceQueue
+    ) -> None:
+        """Run a hybrid plan as a kernel-managed loop (Pattern B); store the outcome.
+
+        One EXECUTING event per objective evaluation (``iteration``, ``current_value``,
+        progress = iteration / max_iter); the device slot is held for the whole loop.
+        """
+        job_id = job.job_id
+        try:
+            plan = parse_plan(compiled.hybrid_plan_json)
+        except PlanError as exc:
+            raise errors.InternalError(
+                f"the compiler produced an invalid hybrid plan: {exc}", reason="INVALID_PLAN"
+            ) from None
+        sub = job.submission
+        seed = loop_seed(plan, job_id) if sub.seed is None else sub.seed
+        aqo_json = plan.circuit.canonical_bytes()
+        names = plan.parameters
+        max_iter = plan.optimizer.max_iter
+        stored = [StoredEvaluation(*row) for row in self.store.evaluations(job_id)]
+        if stored:
+            log.info("hybrid loop resuming", job_id=job_id, stored=len(stored))
+
+        async def evaluate(k: int, x: np.ndarray) -> tuple[float, float]:
+            binding = {n: float(v) for n, v in zip(names, x, strict=True)}
+            eval_seed = None if plan.shots is None else (seed + k) % 2**63
+            out = await self._retry(
+                "estimate",
+                job_id,
+                lambda: self.driver.estimate(
+                    job_id,
+                    device.device_id,
+                    aqo_json,
+                    plan.observable,
+                    [binding],
+                    plan.shots,
+                    eval_seed,
+                    self.config.execute_timeout,
+                ),
+            )
+            if len(out.values) != 1 or not math.isfinite(out.values[0]):
+                raise errors.InternalError(
+                    "the driver returned no finite expectation value", reason="BAD_ESTIMATE"
+                )
+            value, err = float(out.values[0]), float(out.std_errors[0] if out.std_errors else 0)
+            self._transition(
+                job,
+                TaskState.EXECUTING,
+                f"iteration {k}/{max_iter}: value {value:.8g}",
+                progress=min(k / max_iter, 1.0),
+                iteration=k,
+                value=value,
+                point=[float(v) for v in x],
+                std_error=err,
+            )
+            ITERATIONS.inc()
+            return value, err
+
+        t_x = time.perf_counter()
+        try:
+            with tracer.start_as_current_span("hybrid_loop"):
+                outcome = await run_loop(plan, evaluate, stored, seed)
+        except LoopStopped:
+            raise _Stop() from None
+        elapsed = time.perf_counter() - t_x
+        STAGE_SECONDS.labels("hybrid_loop").observe(elapsed)
+        queue.avg_exec_seconds = 0.8 * queue.avg_exec_seconds + 0.2 * elapsed
+        evaluations = self.store.evaluations(job_id)
+        history_ref = self.qfs.write_json(
+            job_id,
+            "history.json",
+            {
+                "parameters": list(names),
+                "iterations": [
+                    {"iteration": k, "value": v, "std_error": e, "point": p}
+                    for k, p, v, e in evaluations
+                ],
+            },
+        )
+        best = [float(v) for v in outcome.optimal_parameters]
+        optimization = {
+            "optimal_value": outcome.optimal_value,
+            "optimal_parameters": dict(zip(names, best, strict=True)),
+            "optimal_point": best,
+            "iterations": outcome.iterations,
+            "success": outcome.success,
+            "message": outcome.message,
+            "method": plan.optimizer.method,
+            "history": [v for _, _, v, _ in evaluations],
+            "history_ref": history_ref,
+        }
+        outputs = render_returns(
+            plan,
+            {
+                "optimal_value": outcome.optimal_value,
+                "optimal_parameters": best,
+                "success": outcome.success,
+                "iterations": outcome.iterations,
+            },
+        )
+        meta = {
+            **{f"compile.{k}": v for k, v in compiled.metrics.items()},
+            "device_id": device.device_id,
+            "aqo_sha256": compiled.aqo_sha256,
+            "plan_sha256": plan.sha256(),
+            "optimizer": plan.optimizer.method,
+            "optimizer_seed": str(seed),
+            "shots": "exact" if plan.shots is None else str(plan.shots),
+            "evaluations": str(outcome.iterations),
+            "loop_seconds": f"{elapsed:.6f}",
+        }
+        self.qfs.write_json(
+            job_id,
+            "results.json",
+            {"counts": {}, "metadata": meta, "optimization": optimization, "outputs": outputs},
+        )
+        self._transition(
+            job,
+            TaskState.COMPLETED,
+            f"done: optimal value {outcome.optimal_value:.8g} after {outcome.iterations} "
+            "iterations",
+            progress=1.0,
+        )
 
     async def _resolve(self, target: str, job_id: str) -> Device:
         """Resolve a target inside the pipeline, retrying UNAVAILABLE like any internal call."""
@@ -798,7 +1000,9 @@ class JobManager:
         meta = self.qfs.read_json(job_id, "compiled.meta.json")
         if aqo is None or meta is None:
             raise errors.InternalError("compiled artifact missing", reason="ARTIFACT_MISSING")
-        return CompiledProgram(aqo, meta["aqo_sha256"], meta["metrics"])
+        plan = self.qfs.read_bytes(job_id, "hybrid_plan.json") or b""
+        params = tuple(meta.get("parameters", ()))
+        return CompiledProgram(aqo, meta["aqo_sha256"], meta["metrics"], plan, params)
 
     async def _await_dependencies(self, job: Job) -> None:
         deps = list(job.submission.dependencies)

@@ -59,6 +59,14 @@ CREATE TABLE IF NOT EXISTS events (
     value REAL,
     PRIMARY KEY (job_id, seq)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS evaluations (
+    job_id TEXT NOT NULL,
+    iteration INTEGER NOT NULL,
+    point TEXT NOT NULL,
+    value REAL NOT NULL,
+    std_error REAL NOT NULL DEFAULT 0,
+    PRIMARY KEY (job_id, iteration)
+) WITHOUT ROWID;
 """
 
 _JOB_COLS = (
@@ -247,8 +255,14 @@ class JobStore:
         error_summary: str = "",
         iteration: int = 0,
         value: float | None = None,
+        point: list[float] | None = None,
+        std_error: float = 0.0,
     ) -> tuple[Job, Event]:
         """Move a job to ``new_state`` and persist the event (seq + 1) in one transaction.
+
+        With ``point`` (a hybrid loop's evaluation), the evaluation ``(iteration, point,
+        value, std_error)`` is stored in the same transaction, so an announced iteration is
+        always a stored one (a restarted loop replays from them).
 
         Raises:
             TransitionRejected: the job is terminal (the first terminal decision won) or the
@@ -287,6 +301,12 @@ class JobStore:
                 "iteration, value) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (job_id, seq, new_state.value, prog, message, now, int(terminal), iteration, value),
             )
+            if point is not None:
+                self._db.execute(
+                    "INSERT OR REPLACE INTO evaluations (job_id, iteration, point, value, "
+                    "std_error) VALUES (?, ?, ?, ?, ?)",
+                    (job_id, iteration, json.dumps(point), value, std_error),
+                )
         job = replace(
             old,
             state=new_state,
@@ -310,6 +330,15 @@ class JobStore:
         """
         r = self._db.execute("SELECT source FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
         return "" if r is None else str(r[0])
+
+    def evaluations(self, job_id: str) -> list[tuple[int, list[float], float, float]]:
+        """Stored hybrid-loop evaluations ``(iteration, point, value, std_error)``, in order."""
+        rows = self._db.execute(
+            "SELECT iteration, point, value, std_error FROM evaluations WHERE job_id = ? "
+            "ORDER BY iteration",
+            (job_id,),
+        ).fetchall()
+        return [(int(r[0]), json.loads(r[1]), float(r[2]), float(r[3])) for r in rows]
 
     def events_after(self, job_id: str, after_seq: int, limit: int = 1000) -> list[Event]:
         """Persisted events with ``seq > after_seq``, in order (at most ``limit``, 1..10^5).
