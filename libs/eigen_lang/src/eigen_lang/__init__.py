@@ -16,7 +16,22 @@ Qiskit Aer and returns counts with the platform's bit order (clbit 0 rightmost).
 Gate functions take angles first, then qubits: ``rx(math.pi / 2, q[0])``; an angle may be a
 symbolic ``Param("theta")`` (recorded as a Qiskit ``Parameter``; bind it before sampling).
 
-Hybrid building blocks (library side; the compiler does not lower them yet):
+Variational programs (compiled to a hybrid plan the kernel runs as a loop, SPEC §6-7)::
+
+    @hybrid_program(shots=4096)
+    def vqe() -> dict:
+        H = Observable({"ZZ": -1.0, "XI": 0.5, "IX": 0.5})
+        ansatz = create_hea_ansatz(n_qubits=2, depth=1)
+
+        @cost_function
+        def energy(params):
+            return ExpectationValue(circuit_or_ansatz=ansatz, observable=H, shots=None)
+
+        result = minimize(energy, np.random.randn(ansatz.num_params) * 0.1, method="cobyla")
+        return {"energy": result.optimal_value}
+
+Locally ``vqe()`` runs the body and returns its dict; ``minimize`` calls the kernel's own
+optimiser (:func:`eigen_common.optimize.minimize`) on Aer expectation values.
 
 - ``Observable``: real-coefficient Pauli sums, Qiskit label order (rightmost char = qubit 0),
   ``+ - * /``, ``terms``, ``n_qubits``, ``to_sparse_pauli_op()``, ``to_matrix()``.
@@ -24,9 +39,20 @@ Hybrid building blocks (library side; the compiler does not lower them yet):
   ``H = Σ_<ij> J_ij Z_i Z_j + Σ_i h_i X_i`` (plus signs; ``J < 0`` is ferromagnetic).
 - ``create_hea_ansatz(n_qubits, depth, entanglement, rotations)`` → ``Ansatz``: Qiskit's
   ``n_local`` layout (``reps=depth``, final rotation layer), parameters ``theta[k]``.
+- ``@ansatz def f(theta): ...``: a hand-written ansatz, ``theta[k]`` = parameter ``"theta[k]"``;
+  used as a value like ``Ansatz`` (both are ``AnsatzLike``).
+- ``ExpectationValue(circuit_or_ansatz, observable, shots=None)``: exact when ``shots`` is
+  ``None``, else sampled per qubit-wise commuting group; ``.evaluate(values, seed)``.
+- ``@cost_function``: ``f(params) -> ExpectationValue``, the objective of ``minimize``.
+- ``minimize(objective, initial_guess, method, max_iter, tolerance)`` → ``MinimizeResult``
+  (``optimal_value``, ``optimal_parameters``, ``success``, ``iterations``, ``history``).
+- Local utilities: ``get_program_ast(program)`` (the tree the compiler analyses) and
+  ``visualize_circuit(obj, output="text"|"png"|"svg", filename, values)``.
+
+``Eigen_lang`` (the seed's spelling) is an alias module re-exporting these names.
 """
 
-from eigen_lang.ansatz import Ansatz, create_hea_ansatz
+from eigen_lang.ansatz import Ansatz, AnsatzFunction, AnsatzLike, ansatz, create_hea_ansatz
 from eigen_lang.circuit import (
     ClassicalRegister,
     Clbit,
@@ -66,25 +92,36 @@ from eigen_lang.circuit import (
     y,
     z,
 )
+from eigen_lang.drawing import visualize_circuit
+from eigen_lang.expectation import CostFunction, ExpectationValue, cost_function
 from eigen_lang.gates import GATE_ARITY, GateSpec
 from eigen_lang.observable import Observable, create_ising_model_hamiltonian
+from eigen_lang.optimize import MinimizeResult, minimize
 from eigen_lang.program import HybridProgram, ProgramOptions, hybrid_program, quantum_circuit
+from eigen_lang.source import get_program_ast
 
 __all__ = [
     "GATE_ARITY",
     "Ansatz",
+    "AnsatzFunction",
+    "AnsatzLike",
     "ClassicalRegister",
     "Clbit",
+    "CostFunction",
+    "ExpectationValue",
     "GateSpec",
     "HybridProgram",
+    "MinimizeResult",
     "Observable",
     "Param",
     "ProgramOptions",
     "Qubit",
     "QubitRegister",
+    "ansatz",
     "barrier",
     "ccx",
     "ch",
+    "cost_function",
     "cp",
     "create_hea_ansatz",
     "create_ising_model_hamiltonian",
@@ -95,10 +132,12 @@ __all__ = [
     "cx",
     "cy",
     "cz",
+    "get_program_ast",
     "h",
     "hybrid_program",
     "measure",
     "measure_all",
+    "minimize",
     "p",
     "quantum_circuit",
     "reset",
@@ -115,6 +154,7 @@ __all__ = [
     "t",
     "tdg",
     "u",
+    "visualize_circuit",
     "x",
     "y",
     "z",

@@ -1,9 +1,11 @@
 """``@hybrid_program``: mark the program entrypoint; run it locally on Qiskit Aer.
 
 On the platform the compiler reads the program by AST analysis and never runs it. Locally,
-calling the decorated function records its instructions (see :mod:`eigen_lang.circuit`), builds a
-Qiskit circuit with one register ``q`` and one register ``c`` and samples it on ``AerSimulator``,
-so counts keys have the platform's bit order (clbit 0 is the rightmost character).
+calling the decorated function runs its body, recording its instructions (see
+:mod:`eigen_lang.circuit`). If the body returns a value (a variational program returns a dict
+built from ``minimize``), that value is the result. Otherwise the recorded circuit, with one
+register ``q`` and one register ``c``, is sampled on ``AerSimulator`` and the counts are the
+result; counts keys have the platform's bit order (clbit 0 is the rightmost character).
 
 ``np.random`` is seeded with the decorator's ``seed`` (default :data:`DEFAULT_RANDOM_SEED`) for
 the duration of a local run, as the compiler does, so random initial values agree; the caller's
@@ -15,7 +17,9 @@ from __future__ import annotations
 
 import functools
 import numbers
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, TypeVar, overload
 
@@ -65,6 +69,32 @@ class ProgramOptions:
                 raise TypeError(f"hybrid_program({name}=...) must be a string, got {v!r}")
 
 
+_RUNNING: ContextVar[ProgramOptions | None] = ContextVar("eigen_lang_program", default=None)
+
+
+def running_program_seed() -> int | None:
+    """The decorator ``seed`` of the ``@hybrid_program`` running now (``None``: none, or unset).
+
+    ``minimize`` passes it to the optimiser (SPSA directions) and to sampled expectation values.
+    """
+    options = _RUNNING.get()
+    return options.seed if options is not None else None
+
+
+@contextmanager
+def _program_context(options: ProgramOptions) -> Iterator[None]:
+    """Seed ``np.random`` and mark ``options`` as the running program's for the block."""
+    seed = options.seed if options.seed is not None else DEFAULT_RANDOM_SEED
+    state = np.random.get_state()
+    np.random.seed(seed)
+    token = _RUNNING.set(options)
+    try:
+        yield
+    finally:
+        _RUNNING.reset(token)
+        np.random.set_state(state)
+
+
 def to_qiskit(rec: Recorder) -> QuantumCircuit:
     """Build the Qiskit circuit of a recorded run (one register ``q``, one register ``c``)."""
     regs: list[Any] = [QuantumRegister(rec.num_qubits, "q")]
@@ -93,8 +123,9 @@ def to_qiskit(rec: Recorder) -> QuantumCircuit:
 class HybridProgram:
     """A function decorated with ``@hybrid_program``.
 
-    Calling it runs the program locally and returns counts (``dict[str, int]`` summing to
-    ``shots``; empty when nothing is measured). :meth:`build` returns the circuit without running.
+    Calling it runs the program locally: the body's return value if it returns one (``not
+    None``), else counts (``dict[str, int]`` summing to ``shots``; empty when nothing is
+    measured). :meth:`build` returns the recorded circuit without sampling.
     """
 
     def __init__(self, func: Callable[..., Any], options: ProgramOptions) -> None:
@@ -105,19 +136,17 @@ class HybridProgram:
 
     def build(self, *args: Any, **kwargs: Any) -> QuantumCircuit:
         """Run the program body with ``args``/``kwargs`` and return the recorded Qiskit circuit."""
-        seed = self.options.seed if self.options.seed is not None else DEFAULT_RANDOM_SEED
-        state = np.random.get_state()
-        np.random.seed(seed)
-        try:
-            rec, _ = record(self.func, *args, **kwargs)
-        finally:
-            np.random.set_state(state)
+        rec, _ = self._execute(args, kwargs)
         return to_qiskit(rec)
+
+    def _execute(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Recorder, Any]:
+        with _program_context(self.options):
+            return record(self.func, *args, **kwargs)
 
     def run(
         self, *args: Any, shots: int | None = None, seed: int | None = None, **kwargs: Any
-    ) -> dict[str, int]:
-        """Run locally on ``AerSimulator``.
+    ) -> Any:
+        """Run locally: the body, then (if it returns nothing) a sample on ``AerSimulator``.
 
         Args:
             *args: positional arguments of the program function.
@@ -126,14 +155,18 @@ class HybridProgram:
             **kwargs: keyword arguments of the program function.
 
         Returns:
-            Counts keyed by bitstring, clbit 0 rightmost.
+            The body's return value when it is not ``None`` (e.g. the dict of a variational
+            program); otherwise counts keyed by bitstring, clbit 0 rightmost.
 
         Raises:
             ValueError: the program uses a :class:`~eigen_lang.Param` (unbound parameters).
         """
         from qiskit_aer import AerSimulator
 
-        qc = self.build(*args, **kwargs)
+        rec, returned = self._execute(args, kwargs)
+        if returned is not None:
+            return returned
+        qc = to_qiskit(rec)
         if qc.parameters:
             names = ", ".join(p.name for p in qc.parameters)
             raise ValueError(
@@ -149,7 +182,7 @@ class HybridProgram:
         result = sim.run(tqc, shots=n_shots, seed_simulator=sim_seed).result()
         return {str(k): int(v) for k, v in result.get_counts().items()}
 
-    def __call__(self, *args: Any, **kwargs: Any) -> dict[str, int]:
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """Same as :meth:`run` (decorator shots and seed unless overridden)."""
         return self.run(*args, **kwargs)
 
