@@ -13,6 +13,7 @@ from rich.text import Text
 from eigen.api.v1 import compilation_pb2
 from eigen_common.aqo import AqoError
 from eigen_common.errors import FieldViolation
+from eigen_common.hybrid import HybridPlan, PlanError, parse_plan
 from eigen_os.cli import render
 from eigen_os.cli.context import AppContext, pass_app
 from eigen_os.cli.errors import EXIT_USER
@@ -152,13 +153,20 @@ def compile_cmd(
         emit_json(_decoded(message_to_dict(resp), resp))
         return
     render.render_compilation(console, resp.metadata)
+    plan: HybridPlan | None = None
     if resp.hybrid_plan_json:
-        console.print(
-            f"hybrid plan: {len(resp.hybrid_plan_json)} bytes (parametrised circuit below)"
-        )
-    if draw and resp.aqo_json:
         try:
-            drawing = render.draw_circuit(resp.aqo_json, console.width)
+            plan = parse_plan(resp.hybrid_plan_json)
+        except PlanError as exc:  # a server bug; the metrics and circuit are still useful
+            console.print(Text(f"cannot read the hybrid plan: {exc}", style="yellow"))
+        else:
+            render.render_hybrid_plan(console, plan)
+    circuit = resp.aqo_json or (plan.circuit.canonical_bytes() if plan is not None else b"")
+    if draw and circuit:
+        if plan is not None:
+            console.print(Text("parametrised circuit", style="bold underline"))
+        try:
+            drawing = render.draw_circuit(circuit, console.width)
         except AqoError as exc:  # a server bug, but the metrics above are still useful
             console.print(Text(f"cannot draw the circuit: {exc}", style="yellow"))
         else:

@@ -28,6 +28,7 @@ from eigen_os.cli.output import (
     stderr_console,
     stdout_console,
 )
+from eigen_os.cli.plot import PLOT_FORMATS, plot_convergence
 from eigen_os.client import EigenClient, parse_state, state_name
 from eigen_os.jobspec import Overrides, load_jobspec
 
@@ -221,6 +222,12 @@ def watch(app: AppContext, job_id: str, wait_timeout: float | None, as_json: boo
         raise click.exceptions.Exit(code)
 
 
+def _plot_suffix(_ctx: click.Context, _param: click.Parameter, value: Path | None) -> Path | None:
+    if value is not None and value.suffix.lower() not in PLOT_FORMATS:
+        raise click.BadParameter(f"must end in {', '.join(PLOT_FORMATS)}")
+    return value
+
+
 @click.command()
 @click.argument("job_id")
 @click.option(
@@ -235,15 +242,39 @@ def watch(app: AppContext, job_id: str, wait_timeout: float | None, as_json: boo
     show_default=True,
     help="Show at most this many outcomes (0 = all).",
 )
+@click.option(
+    "--plot",
+    "plot_path",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    default=None,
+    callback=_plot_suffix,
+    metavar="FILE",
+    help="Hybrid jobs: write the convergence plot to FILE (.png, .svg or .pdf; exit 2 if the "
+    "job has no history).",
+)
 @json_option
 @pass_app
-def results(app: AppContext, job_id: str, histogram: bool, top: int, as_json: bool) -> None:
-    """Show a finished job's results (counts, or error code and diagnostics)."""
+def results(
+    app: AppContext,
+    job_id: str,
+    histogram: bool,
+    top: int,
+    plot_path: Path | None,
+    as_json: bool,
+) -> None:
+    """Show a finished job's results (counts, optimisation outcome, or error and diagnostics)."""
     res = app.client().results(job_id)
+    if plot_path is not None:
+        plot_convergence(res, plot_path)
     if as_json:
         emit_json(message_to_dict(res))
     else:
         render.render_results(stdout_console(), res, histogram=histogram, top=top)
+    if plot_path is not None:
+        if as_json:
+            stderr_console().print(f"convergence plot written to {plot_path}")
+        else:
+            stdout_console().print(f"convergence plot written to {plot_path}")
 
 
 @click.command()

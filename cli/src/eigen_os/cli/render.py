@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from google.protobuf.json_format import MessageToDict
@@ -12,7 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from eigen.api.v1 import common_pb2, compilation_pb2, device_pb2, job_pb2
-from eigen_common import aqo
+from eigen_common import aqo, hybrid
 from eigen_os.cli.output import format_time
 from eigen_os.client import state_name
 
@@ -139,6 +141,142 @@ def render_diagnostics(console: Console, diagnostics: Iterable[common_pb2.Diagno
             console.print(Text(f"      hint: {d.hint}", style="dim"))
 
 
+_SPARKS = "▁▂▃▄▅▆▇█"
+#: Width (characters) of the convergence sparkline.
+SPARK_WIDTH = 48
+#: Optimal parameters listed in full up to this many; beyond it the first few and a count.
+MAX_PARAMETERS_SHOWN = 12
+_PARAMETERS_HEAD = 8
+_MAX_LIST_SHOWN = 8
+
+
+def sparkline(values: Sequence[float], width: int = SPARK_WIDTH) -> str:
+    """A one-line unicode chart of ``values`` (``▁`` = lowest, ``█`` = highest).
+
+    At most ``width`` characters: longer series are split into ``width`` consecutive buckets
+    and each bucket shows its minimum (optimisers minimise, so the chart follows the best value
+    reached in each stretch). Non-finite values are blanks; a constant series is a flat line.
+    """
+    if not values or width <= 0:
+        return ""
+    n = len(values)
+    if n > width:
+        points = [_bucket_min(values[i * n // width : (i + 1) * n // width]) for i in range(width)]
+    else:
+        points = list(values)
+    finite = [v for v in points if math.isfinite(v)]
+    if not finite:
+        return " " * len(points)
+    lo, hi = min(finite), max(finite)
+    top = len(_SPARKS) - 1
+    out = []
+    for v in points:
+        if not math.isfinite(v):
+            out.append(" ")
+        elif hi == lo:
+            out.append(_SPARKS[top // 2])
+        else:
+            out.append(_SPARKS[round((v - lo) / (hi - lo) * top)])
+    return "".join(out)
+
+
+def _bucket_min(bucket: Sequence[float]) -> float:
+    finite = [v for v in bucket if math.isfinite(v)]
+    return min(finite) if finite else math.nan
+
+
+def natural_key(name: str) -> tuple[tuple[int, int | str], ...]:
+    """Sort key that orders embedded numbers numerically (``theta[2]`` before ``theta[10]``)."""
+    return tuple(
+        (0, int(part)) if part.isdigit() else (1, part) for part in re.split(r"(\d+)", name) if part
+    )
+
+
+def compact_value(value: Any, max_items: int = _MAX_LIST_SHOWN) -> str:
+    """One-line text for a JSON value (an ``outputs`` entry).
+
+    Numbers get 10 significant digits (``5.0`` → ``5``); lists longer than ``max_items`` are
+    cut to their first items and a count.
+    """
+    if isinstance(value, bool) or value is None:
+        return json.dumps(value)
+    if isinstance(value, float):
+        return f"{value:.10g}"
+    if isinstance(value, int | str):
+        return str(value)
+    if isinstance(value, list):
+        items = [compact_value(v, max_items) for v in value[:max_items]]
+        if len(value) > max_items:
+            items.append(f"… ({len(value)} values)")
+        return "[" + ", ".join(items) + "]"
+    if isinstance(value, dict):
+        inner = ", ".join(f"{k}: {compact_value(v, max_items)}" for k, v in value.items())
+        return "{" + inner + "}"
+    return str(value)
+
+
+def convergence_summary(history: Sequence[float], *, iterations: int = 0) -> list[str]:
+    """Lines summarising an objective history (one value per evaluation, in order).
+
+    First line: evaluation count, first, best (with its 1-based iteration) and last value;
+    second line: the :func:`sparkline`. When the server sent fewer values than ``iterations``
+    (a truncated inline history), the first line says so. Empty ``history`` → no lines.
+    """
+    if not history:
+        return []
+    finite = [(v, i) for i, v in enumerate(history, 1) if math.isfinite(v)]
+    best = f"{min(finite)[0]:.8g} (#{min(finite)[1]})" if finite else "-"
+    head = (
+        f"{len(history)} evaluation(s)  first {history[0]:.8g}  best {best}  last {history[-1]:.8g}"
+    )
+    if iterations > len(history):
+        head += f"  (first {len(history)} of {iterations} shown)"
+    return [head, sparkline(history)]
+
+
+def render_optimization(
+    console: Console,
+    opt: job_pb2.OptimizationResult,
+    metadata: Mapping[str, str] | None = None,
+) -> None:
+    """The outcome of a hybrid loop: value, success, iterations, optimiser, parameters, history.
+
+    ``metadata`` is the results metadata (``optimizer``, ``optimizer.message``, ``shots``,
+    ``optimizer_seed``); missing keys are left out. Parameters are sorted by name
+    (:func:`natural_key`); more than :data:`MAX_PARAMETERS_SHOWN` are cut to the first few
+    and a count.
+    """
+    meta = metadata or {}
+    rows: list[tuple[str, Any]] = [
+        ("optimal_value", Text(f"{opt.optimal_value:.10g}", style="bold")),
+        ("success", Text("yes", style="green") if opt.success else Text("no", style="yellow")),
+        ("iterations", opt.iterations),
+    ]
+    for key, label in (
+        ("optimizer", "optimizer"),
+        ("optimizer.message", "message"),
+        ("shots", "shots"),
+        ("optimizer_seed", "seed"),
+    ):
+        if meta.get(key):
+            rows.append((label, meta[key]))
+    console.print(_kv_table(rows, title="optimisation"))
+    params = sorted(opt.optimal_parameters.items(), key=lambda kv: natural_key(kv[0]))
+    if params:
+        shown = params if len(params) <= MAX_PARAMETERS_SHOWN else params[:_PARAMETERS_HEAD]
+        prows: list[tuple[str, Any]] = [(k, f"{v:.10g}") for k, v in shown]
+        if len(shown) < len(params):
+            prows.append(("…", f"{len(params) - len(shown)} more (use --json for all)"))
+        console.print(_kv_table(prows, title=f"optimal parameters ({len(params)})"))
+    lines = convergence_summary(opt.history, iterations=opt.iterations)
+    if lines:
+        console.print(Text("convergence", style="bold underline"))
+        console.print(Text(lines[0]))
+        console.print(Text(lines[1], style="cyan"))
+    if opt.history_ref:
+        console.print(Text(f"history: {opt.history_ref}", style="dim"))
+
+
 def render_results(
     console: Console, res: job_pb2.GetJobResultsResponse, *, histogram: bool = True, top: int = 32
 ) -> None:
@@ -159,14 +297,7 @@ def render_results(
     if res.counts:
         render_counts(console, res.counts, histogram=histogram, top=top)
     if res.HasField("optimization"):
-        o = res.optimization
-        rows: list[tuple[str, Any]] = [
-            ("optimal_value", f"{o.optimal_value:.10g}"),
-            ("iterations", o.iterations),
-            ("success", o.success),
-        ]
-        rows += [(f"θ {k}", f"{v:.10g}") for k, v in sorted(o.optimal_parameters.items())]
-        console.print(_kv_table(rows, title="optimisation"))
+        render_optimization(console, res.optimization, res.metadata)
     if res.expectation_values:
         console.print(
             _kv_table(
@@ -175,8 +306,10 @@ def render_results(
             )
         )
     if res.HasField("outputs") and res.outputs.fields:
-        console.print("outputs:")
-        console.out(json.dumps(MessageToDict(res.outputs), indent=2), highlight=False)
+        outputs = MessageToDict(res.outputs)
+        console.print(
+            _kv_table([(k, compact_value(v)) for k, v in sorted(outputs.items())], title="outputs")
+        )
     if res.metadata:
         console.print(_kv_table(sorted(res.metadata.items()), title="metadata"))
 
@@ -248,26 +381,49 @@ def render_device(
     console.print(_kv_table(rows))
 
 
+def iteration_label(u: job_pb2.JobUpdate) -> str:
+    """``iteration k/N value=v`` for a hybrid iteration event, ``""`` for other events.
+
+    ``N`` (the evaluation budget) is not a field of the update; it is recovered from
+    ``progress = iteration / max_iter`` and left out while progress is 0.
+    """
+    if not u.iteration:
+        return ""
+    label = f"iteration {u.iteration}"
+    if u.progress > 0:
+        label += f"/{max(u.iteration, round(u.iteration / u.progress))}"
+    if u.HasField("current_value"):
+        label += f" value={u.current_value:.8g}"
+    return label
+
+
 def event_line(u: job_pb2.JobUpdate) -> Text:
-    """One line for a job event: ``#seq STATE stage progress message``."""
+    """One line for a job event: ``#seq time STATE stage progress message``.
+
+    Hybrid iteration events show ``iteration k/N value=v`` in place of the kernel's own
+    ``iteration ...`` message (any other message follows it).
+    """
     t = Text.assemble(
         (f"#{u.event_seq:<3} ", "dim"),
         (format_time(u.timestamp)[-8:] + " ", "dim"),
         styled_state(u.state, 9),
         f" {u.stage or '-':<11} {u.progress:>4.0%}  ",
-        u.message,
     )
-    if u.iteration:
-        value = f", value {u.current_value:.8g}" if u.HasField("current_value") else ""
-        t.append(f"  (iteration {u.iteration}{value})", style="dim")
+    label = iteration_label(u)
+    if label:
+        t.append(label, style="cyan")
+        if u.message and not u.message.startswith("iteration"):
+            t.append(f"  {u.message}")
+    else:
+        t.append(u.message)
     return t
 
 
 def progress_description(u: job_pb2.JobUpdate) -> str:
-    """Short description for a live progress bar."""
+    """Short description for a live progress bar (``RUNNING EXECUTING iteration 3/50 value=…``)."""
     stage = f" {u.stage}" if u.stage else ""
-    it = f" it {u.iteration}" if u.iteration else ""
-    return f"{state_name(u.state)}{stage}{it}"
+    label = iteration_label(u)
+    return f"{state_name(u.state)}{stage}{' ' + label if label else ''}"
 
 
 def _ops_listing(circuit: aqo.Circuit) -> str:
@@ -311,3 +467,57 @@ def render_compilation(
     console.print(_kv_table(rows, title=title))
     for w in meta.warnings:
         console.print(Text(f"warning: {w}", style="yellow"))
+
+
+#: Parameter names and observable terms listed in the compile summary before a count.
+PLAN_NAMES_SHOWN = 6
+PLAN_TERMS_SHOWN = 4
+
+
+def _returns_text(plan: hybrid.HybridPlan) -> str:
+    parts = []
+    for key, ref in plan.returns:
+        if "result" in ref:
+            parts.append(f"{key} ← {ref['result']}")
+        else:
+            parts.append(f"{key} = {compact_value(ref['value'])}")
+    return ", ".join(parts) or "-"
+
+
+def plan_rows(plan: hybrid.HybridPlan) -> list[tuple[str, str]]:
+    """Summary rows of a hybrid plan: parameters, observable, shots, optimiser, returns, sha256.
+
+    Long lists are cut to their first :data:`PLAN_NAMES_SHOWN` parameter names and
+    :data:`PLAN_TERMS_SHOWN` observable terms (``+0.39·IZ``), with the total count first.
+    """
+    names = ", ".join(plan.parameters[:PLAN_NAMES_SHOWN])
+    if len(plan.parameters) > PLAN_NAMES_SHOWN:
+        names += ", …"
+    terms = ", ".join(f"{c:+.6g}·{label}" for label, c in plan.observable[:PLAN_TERMS_SHOWN])
+    if len(plan.observable) > PLAN_TERMS_SHOWN:
+        terms += ", …"
+    opt = plan.optimizer
+    x0 = f"{len(opt.initial_point)} value(s)"
+    if opt.initial_point and len(opt.initial_point) <= _MAX_LIST_SHOWN:
+        x0 += " " + compact_value(list(opt.initial_point))
+    rows = [
+        ("parameters", f"{len(plan.parameters)}" + (f": {names}" if names else "")),
+        (
+            "observable",
+            f"{len(plan.observable)} term(s) on {plan.num_qubits} qubit(s): {terms}",
+        ),
+        ("shots", "exact" if plan.shots is None else str(plan.shots)),
+        ("optimizer", opt.method),
+        ("max_iter", str(opt.max_iter)),
+        ("tolerance", "method default" if opt.tolerance is None else f"{opt.tolerance:g}"),
+        ("initial_point", x0),
+    ]
+    if opt.seed is not None:
+        rows.append(("optimizer_seed", str(opt.seed)))
+    rows += [("returns", _returns_text(plan)), ("plan_sha256", plan.sha256())]
+    return rows
+
+
+def render_hybrid_plan(console: Console, plan: hybrid.HybridPlan) -> None:
+    """Summary table of a hybrid plan (see :func:`plan_rows`)."""
+    console.print(_kv_table(plan_rows(plan), title="hybrid plan"))
