@@ -7,6 +7,9 @@ block on network I/O or CPU work freely. Drivers raise the typed errors of
 
 - :class:`~eigen_common.errors.DeviceNotFoundError` (NOT_FOUND): unknown ``device_id``;
 - :class:`~eigen_common.errors.DeviceOfflineError` (FAILED_PRECONDITION): device not ONLINE;
+- :class:`~eigen_common.errors.FailedPreconditionError` with reason
+  :data:`EXACT_UNSUPPORTED` (FAILED_PRECONDITION): exact expectation values asked of a device
+  that can only sample;
 - :class:`~eigen_common.errors.BackendUnavailableError` (UNAVAILABLE, retried by the kernel):
   the backend is down or unreachable;
 - :class:`~eigen_common.errors.InvalidArgumentError` / ``InvalidOptionError`` (INVALID_ARGUMENT):
@@ -21,12 +24,14 @@ from __future__ import annotations
 import enum
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+from eigen_common import pauli
 from eigen_common.aqo import AqoError, Circuit, bind
 from eigen_common.errors import (
+    FailedPreconditionError,
     FieldViolation,
     InvalidArgumentError,
     UnimplementedError,
@@ -36,6 +41,13 @@ from eigen_driver_manager.options import OptionSpec, validate_options
 
 #: A driver name: lower-case identifier (it prefixes device ids and labels metrics).
 DRIVER_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+
+#: ErrorInfo reason of the FAILED_PRECONDITION raised when exact expectation values are asked
+#: of a device that can only sample.
+EXACT_UNSUPPORTED = "EXACT_EXPECTATION_UNSUPPORTED"
+
+#: Seeds derived from a request seed stay in the non-negative int64 range.
+_SEED_MASK = (1 << 63) - 1
 
 
 class DeviceStatus(enum.Enum):
@@ -115,6 +127,24 @@ class ExecutionResult:
 
 
 @dataclass(frozen=True)
+class EstimateOutcome:
+    """Answer of :meth:`BaseDriver.estimate_expectation_values`.
+
+    Attributes:
+        values: one expectation value per binding, in binding order.
+        std_errors: standard error of each value (0.0 when exact), same length as ``values``.
+        execution_time_sec: time the backend spent, summed over its runs, in seconds.
+        metadata: backend facts as strings (``mode`` = ``exact``/``sampled``, ``groups``,
+            ``shots_per_group``, ``method``, ...).
+    """
+
+    values: list[float]
+    std_errors: list[float]
+    execution_time_sec: float
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class CalibrationResult:
     """Answer of :meth:`BaseDriver.calibrate_device`: status after it and calibration data."""
 
@@ -189,6 +219,86 @@ class BaseDriver(ABC):
                 instruction the device cannot run.
             BackendUnavailableError: the backend is down.
         """
+
+    def estimate_expectation_values(
+        self,
+        device_id: str,
+        circuit: Circuit,
+        observable: Sequence[tuple[str, float]],
+        bindings: Sequence[Mapping[str, float]],
+        shots: int | None,
+        options: Mapping[str, str],
+        *,
+        seed: int | None = None,
+    ) -> EstimateOutcome:
+        """Return ``⟨ψ(θ_b)|H|ψ(θ_b)⟩`` for every binding ``θ_b`` of ``circuit``.
+
+        The default samples through :meth:`execute_circuit`, so any driver that can sample
+        (a QPU too) can estimate: the terms are split into qubit-wise commuting groups
+        (:func:`eigen_common.pauli.measurement_groups`); for each binding and each group the
+        circuit gets the group's basis change and a measurement of every qubit and runs
+        ``shots`` times. **Shots are per measurement group**: a call costs
+        ``len(bindings) × groups × shots`` shots. Run ``k`` (binding-major, groups inner) gets
+        the seed ``seed + k`` (None stays None). Simulators that compute exact values override
+        this method.
+
+        Args:
+            device_id: one of this driver's devices.
+            circuit: a validated AQO circuit without measurements or clbits, possibly with
+                symbolic parameters.
+            observable: ``(label, coefficient)`` Pauli terms; labels over ``IXYZ`` of length
+                ``circuit.qubits``, Qiskit order (rightmost character = qubit 0).
+            bindings: one mapping per value wanted, each binding every circuit parameter
+                (radians).
+            shots: shots per measurement group (≥ 1), or None for exact values.
+            options: execution options (the driver's allowlist).
+            seed: simulator seed; the same seed gives the same estimates.
+
+        Returns:
+            One value and standard error per binding, in order.
+
+        Raises:
+            FailedPreconditionError: reason :data:`EXACT_UNSUPPORTED` when ``shots`` is None
+                and the device cannot compute exact values.
+            DeviceNotFoundError, DeviceOfflineError, InvalidOptionError, InvalidArgumentError,
+            BackendUnavailableError: as in :meth:`execute_circuit`.
+        """
+        if shots is None:
+            raise FailedPreconditionError(
+                f"device {device_id!r} cannot compute exact expectation values; give shots",
+                reason=EXACT_UNSUPPORTED,
+                metadata={"subject": device_id},
+            )
+        groups = pauli.measurement_groups(observable)
+        measured = [pauli.measured_circuit(circuit, g.basis) for g in groups]
+        values: list[float] = []
+        std_errors: list[float] = []
+        elapsed = 0.0
+        run = 0
+        for binding in bindings:
+            estimates = []
+            for group, program in zip(groups, measured, strict=True):
+                result = self.execute_circuit(
+                    device_id,
+                    program,
+                    shots,
+                    options,
+                    seed=None if seed is None else (seed + run) & _SEED_MASK,
+                    parameter_values=binding,
+                )
+                run += 1
+                elapsed += result.execution_time_sec
+                estimates.append(pauli.estimate_from_counts(group.terms, result.counts))
+            value, error = pauli.combine(estimates)
+            values.append(value)
+            std_errors.append(error)
+        meta = {
+            "mode": "sampled",
+            "groups": str(len(groups)),
+            "shots_per_group": str(shots),
+            "circuits_run": str(run),
+        }
+        return EstimateOutcome(values, std_errors, elapsed, meta)
 
     @abstractmethod
     def get_device_status(self, device_id: str) -> DeviceStatusReport:

@@ -9,9 +9,10 @@ from eigen_driver_manager.base import (
     DeviceInfo,
     DeviceStatus,
     DeviceStatusReport,
+    EstimateOutcome,
     ExecutionResult,
 )
-from eigen_driver_manager.manager import ExecutionRequest, PayloadFormat
+from eigen_driver_manager.manager import EstimationRequest, ExecutionRequest, PayloadFormat
 
 _STATUS_TO_PROTO: dict[DeviceStatus, driver_pb2.DeviceStatus] = {
     DeviceStatus.ONLINE: driver_pb2.DEVICE_STATUS_ONLINE,
@@ -106,6 +107,37 @@ def execution_result_to_proto(res: ExecutionResult) -> driver_pb2.ExecuteCircuit
         counts=res.counts,
         execution_time_sec=res.execution_time_sec,
         metadata=res.metadata,
+    )
+
+
+def estimation_request_from_proto(
+    req: driver_pb2.EstimateExpectationValuesRequest,
+) -> EstimationRequest:
+    """``EstimateExpectationValuesRequest`` → domain request (unset shots → None = exact)."""
+    return EstimationRequest(
+        job_id=req.job_id,
+        device_id=req.device_id,
+        payload_format=_FORMAT_FROM_PROTO.get(req.payload.format, PayloadFormat.UNSPECIFIED),
+        payload=bytes(req.payload.data),
+        observable=[(t.label, t.coefficient) for t in req.observable],
+        bindings=[dict(b.values) for b in req.bindings],
+        shots=req.shots if req.HasField("shots") else None,
+        options=dict(req.options),
+        seed=req.seed if req.HasField("seed") else None,
+    )
+
+
+def estimate_outcome_to_proto(
+    out: EstimateOutcome,
+) -> driver_pb2.EstimateExpectationValuesResponse:
+    """Domain outcome → ``EstimateExpectationValuesResponse`` (values in binding order)."""
+    return driver_pb2.EstimateExpectationValuesResponse(
+        values=[
+            driver_pb2.ExpectationValue(value=v, std_error=e)
+            for v, e in zip(out.values, out.std_errors, strict=True)
+        ],
+        execution_time_sec=out.execution_time_sec,
+        metadata=out.metadata,
     )
 
 

@@ -9,9 +9,10 @@ import asyncio
 import contextvars
 import enum
 import math
+import re
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -35,6 +36,7 @@ from eigen_driver_manager.base import (
     DeviceInfo,
     DeviceStatus,
     DeviceStatusReport,
+    EstimateOutcome,
     ExecutionResult,
     check_width,
 )
@@ -50,6 +52,13 @@ _PARSE_INLINE_BYTES = 32 * 1024
 
 #: Smoothing factor of the per-device execution-time average behind ``estimated_wait_sec``.
 _EWMA_ALPHA = 0.2
+
+#: Limits of an EstimateExpectationValues request (proto ``EstimateExpectationValuesRequest``).
+MAX_TERMS = 100_000
+MAX_BINDINGS = 1024
+#: At most this many violations are listed per repeated field (the rest are counted).
+_MAX_LISTED = 20
+_PAULI_LABEL = re.compile(r"[IXYZ]+")
 
 
 class PayloadFormat(enum.Enum):
@@ -85,6 +94,35 @@ class ExecutionRequest:
     options: Mapping[str, str] = field(default_factory=dict)
     seed: int | None = None
     parameter_values: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class EstimationRequest:
+    """An EstimateExpectationValues request in domain terms.
+
+    Attributes:
+        job_id: for logs only.
+        device_id: the device to run on.
+        payload_format: how ``payload`` is encoded; only ``AQO_JSON`` is accepted.
+        payload: the parametrised circuit, without measurements or clbits.
+        observable: ``(label, coefficient)`` Pauli terms, 1..:data:`MAX_TERMS`; labels over
+            ``IXYZ``, one character per circuit qubit, rightmost = qubit 0.
+        bindings: 1..:data:`MAX_BINDINGS` mappings, each binding exactly the circuit's
+            parameters (radians).
+        shots: shots per measurement group (1..``max_shots``), or None for exact values.
+        options: execution options (checked against the driver's allowlist).
+        seed: simulator seed (≥ 0), or None for a random one.
+    """
+
+    job_id: str
+    device_id: str
+    payload_format: PayloadFormat
+    payload: bytes
+    observable: Sequence[tuple[str, float]]
+    bindings: Sequence[Mapping[str, float]]
+    shots: int | None = None
+    options: Mapping[str, str] = field(default_factory=dict)
+    seed: int | None = None
 
 
 class DriverManager:
@@ -236,6 +274,82 @@ class DriverManager:
             )
             return result
 
+    async def estimate(self, req: EstimationRequest) -> EstimateOutcome:
+        """Validate ``req`` and return one expectation value per binding from its device.
+
+        Exact when ``req.shots`` is None (devices that can compute it), else sampled with
+        ``shots`` per measurement group.
+
+        Returns:
+            ``len(req.bindings)`` values and standard errors (0.0 when exact), in order.
+
+        Raises:
+            ValidationError: every request-field problem at once (``device_id``, ``shots``,
+                ``seed``, ``payload.*`` incl. AQO violations and a measuring circuit,
+                ``observable``, ``observable[i].label|coefficient``, ``bindings``,
+                ``bindings[i].values[.<name>]``).
+            UnimplementedError: payload format other than AQO JSON.
+            DeviceNotFoundError: unknown device.
+            InvalidOptionError: option outside the device's allowlist.
+            InvalidArgumentError: ``CIRCUIT_TOO_LARGE``, ``UNSUPPORTED_INSTRUCTION``, ...
+            FailedPreconditionError: reason ``EXACT_EXPECTATION_UNSUPPORTED`` (exact values
+                from a device that can only sample); ``DEVICE_OFFLINE``.
+            BackendUnavailableError: from the driver.
+        """
+        circuit = await self._validate_estimate(req)
+        driver, info = self._registry.device(req.device_id)
+        mode = "exact" if req.shots is None else "sampled"
+        with structlog.contextvars.bound_contextvars(
+            job_id=req.job_id, device_id=req.device_id, driver_name=driver.name
+        ):
+
+            def run() -> EstimateOutcome:
+                return driver.estimate_expectation_values(
+                    req.device_id,
+                    circuit,
+                    req.observable,
+                    req.bindings,
+                    req.shots,
+                    req.options,
+                    seed=req.seed,
+                )
+
+            def precheck() -> None:
+                driver.parse_options(req.device_id, req.options)
+                check_width(circuit, info)
+
+            t0 = time.perf_counter()
+            code = "OK"
+            try:
+                outcome = await self._call(
+                    driver, req.device_id, req.job_id, run, precheck=precheck, track_queue=True
+                )
+                _check_outcome(driver, len(req.bindings), outcome)
+            except EigenError as exc:
+                code = exc.code.name
+                raise
+            except asyncio.CancelledError:
+                code = "CANCELLED"
+                raise
+            except Exception:
+                code = "INTERNAL"
+                raise
+            finally:
+                metrics.ESTIMATES.labels(driver.name, req.device_id, mode, code).inc()
+                metrics.ESTIMATE_DURATION.labels(driver.name, mode).observe(
+                    time.perf_counter() - t0
+                )
+            log.info(
+                "expectation values estimated",
+                mode=mode,
+                shots=req.shots,
+                qubits=circuit.qubits,
+                terms=len(req.observable),
+                bindings=len(req.bindings),
+                execution_time_sec=round(outcome.execution_time_sec, 6),
+            )
+            return outcome
+
     # --- helpers ------------------------------------------------------------------------
 
     async def _validate(self, req: ExecutionRequest) -> Circuit:
@@ -247,30 +361,61 @@ class DriverManager:
         for k, v in sorted(req.parameter_values.items()):
             if not math.isfinite(v):
                 violations.append(FieldViolation(f"parameter_values.{k}", "must be finite"))
-        circuit: Circuit | None = None
-        if req.payload_format is PayloadFormat.UNSPECIFIED:
+        circuit = await self._parse_payload(req.payload_format, req.payload, violations)
+        if violations:
+            raise ValidationError(violations)
+        return _require_circuit(circuit, req.payload_format)
+
+    async def _validate_estimate(self, req: EstimationRequest) -> Circuit:
+        violations: list[FieldViolation] = []
+        if not req.device_id:
+            violations.append(FieldViolation("device_id", "must not be empty"))
+        if req.shots is not None and not 1 <= req.shots <= self._max_shots:
+            violations.append(
+                FieldViolation("shots", f"must be in 1..{self._max_shots} or unset (exact)")
+            )
+        if req.seed is not None and req.seed < 0:
+            violations.append(FieldViolation("seed", "must be >= 0"))
+        circuit = await self._parse_payload(req.payload_format, req.payload, violations)
+        if circuit is not None and (
+            circuit.clbits or any(o.op == "MEASURE" for o in circuit.operations)
+        ):
+            violations.append(
+                FieldViolation(
+                    "payload.data",
+                    "must not measure or have classical bits (estimation adds its own "
+                    "measurements)",
+                )
+            )
+        violations.extend(_observable_violations(req.observable, circuit))
+        violations.extend(_binding_violations(req.bindings, circuit))
+        if violations:
+            raise ValidationError(violations)
+        return _require_circuit(circuit, req.payload_format)
+
+    async def _parse_payload(
+        self, fmt: PayloadFormat, payload: bytes, violations: list[FieldViolation]
+    ) -> Circuit | None:
+        """Parse an AQO JSON payload; append problems to ``violations``.
+
+        Returns None when the payload is invalid or in another format.
+        """
+        if fmt is PayloadFormat.UNSPECIFIED:
             violations.append(FieldViolation("payload.format", "must be set (FORMAT_AQO_JSON)"))
-        elif not req.payload:
+        elif not payload:
             violations.append(FieldViolation("payload.data", "must not be empty"))
-        elif req.payload_format is PayloadFormat.AQO_JSON:
+        elif fmt is PayloadFormat.AQO_JSON:
             try:
-                if len(req.payload) <= _PARSE_INLINE_BYTES:
-                    circuit = parse(req.payload)
-                else:  # a big document takes long to parse: keep the event loop free
-                    circuit = await self._run(partial(parse, req.payload))
+                if len(payload) <= _PARSE_INLINE_BYTES:
+                    return parse(payload)
+                # a big document takes long to parse: keep the event loop free
+                return await self._run(partial(parse, payload))
             except AqoError as exc:
                 violations.extend(
                     FieldViolation(f"payload.data.{p}" if p != "$" else "payload.data", d)
                     for p, d in exc.violations
                 )
-        if violations:
-            raise ValidationError(violations)
-        if circuit is None:
-            raise UnimplementedError(
-                f"payload format {req.payload_format.name} is not supported; send FORMAT_AQO_JSON",
-                metadata={"format": req.payload_format.name},
-            )
-        return circuit
+        return None
 
     async def _run(self, fn: Callable[[], T], *, control: bool = False) -> T:
         ctx = contextvars.copy_context()
@@ -362,6 +507,88 @@ class DriverManager:
     def _with_queue(self, info: DeviceInfo, depth: int, wait: int) -> DeviceInfo:
         d, w = self._queue(info.device_id, depth, wait)
         return replace(info, queue_depth=d, estimated_wait_sec=w)
+
+
+def _require_circuit(circuit: Circuit | None, fmt: PayloadFormat) -> Circuit:
+    if circuit is None:
+        raise UnimplementedError(
+            f"payload format {fmt.name} is not supported; send FORMAT_AQO_JSON",
+            metadata={"format": fmt.name},
+        )
+    return circuit
+
+
+def _capped(field_name: str, found: list[FieldViolation]) -> list[FieldViolation]:
+    """The first :data:`_MAX_LISTED` violations, plus one that counts the rest."""
+    if len(found) <= _MAX_LISTED:
+        return found
+    rest = len(found) - _MAX_LISTED
+    return [*found[:_MAX_LISTED], FieldViolation(field_name, f"{rest} more problem(s) not listed")]
+
+
+def _observable_violations(
+    observable: Sequence[tuple[str, float]], circuit: Circuit | None
+) -> list[FieldViolation]:
+    """Check term count, labels (``IXYZ``, one per qubit when the circuit parsed), coefficients."""
+    if not 1 <= len(observable) <= MAX_TERMS:
+        return [FieldViolation("observable", f"must have 1..{MAX_TERMS} terms")]
+    width = circuit.qubits if circuit is not None else None
+    found: list[FieldViolation] = []
+    for i, (label, coeff) in enumerate(observable):
+        if not _PAULI_LABEL.fullmatch(label):
+            found.append(FieldViolation(f"observable[{i}].label", "must be non-empty over IXYZ"))
+        elif width is not None and len(label) != width:
+            found.append(
+                FieldViolation(
+                    f"observable[{i}].label",
+                    f"has {len(label)} characters; the circuit has {width} qubits",
+                )
+            )
+        if not math.isfinite(coeff):
+            found.append(FieldViolation(f"observable[{i}].coefficient", "must be finite"))
+    return _capped("observable", found)
+
+
+def _binding_violations(
+    bindings: Sequence[Mapping[str, float]], circuit: Circuit | None
+) -> list[FieldViolation]:
+    """Check binding count, that each binds exactly the circuit's parameters, finite values."""
+    if not 1 <= len(bindings) <= MAX_BINDINGS:
+        return [FieldViolation("bindings", f"must have 1..{MAX_BINDINGS} entries")]
+    params = set(circuit.parameters) if circuit is not None else None
+    found: list[FieldViolation] = []
+    for i, values in enumerate(bindings):
+        if params is not None:
+            missing = sorted(params - set(values))
+            unknown = sorted(set(values) - params)
+            if missing:
+                found.append(
+                    FieldViolation(f"bindings[{i}].values", f"missing {', '.join(missing)}")
+                )
+            if unknown:
+                found.append(
+                    FieldViolation(
+                        f"bindings[{i}].values",
+                        f"unknown parameter(s) {', '.join(unknown)}; the circuit has "
+                        f"{', '.join(sorted(params)) or 'none'}",
+                    )
+                )
+        for name, value in sorted(values.items()):
+            if not math.isfinite(value):
+                found.append(FieldViolation(f"bindings[{i}].values.{name}", "must be finite"))
+    return _capped("bindings", found)
+
+
+def _check_outcome(driver: BaseDriver, n: int, out: EstimateOutcome) -> None:
+    """Enforce the estimate contract; a violation is a driver bug (→ INTERNAL)."""
+    ok = (
+        len(out.values) == n
+        and len(out.std_errors) == n
+        and all(math.isfinite(v) for v in out.values)
+        and all(math.isfinite(e) and e >= 0 for e in out.std_errors)
+    )
+    if not ok:
+        raise RuntimeError(f"driver {driver.name!r} broke the estimate contract ({n} bindings)")
 
 
 def _require_device_id(device_id: str) -> None:

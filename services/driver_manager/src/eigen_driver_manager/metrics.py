@@ -13,7 +13,8 @@ _BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 
 
 REQUESTS = Counter(
     "eigen_driver_requests",
-    "Driver calls (ExecuteCircuit, GetDeviceStatus, CalibrateDevice) by outcome",
+    "Driver calls (ExecuteCircuit, EstimateExpectationValues, GetDeviceStatus, CalibrateDevice) "
+    "by outcome",
     ["driver", "device", "code"],
 )
 REQUEST_DURATION = Histogram(
@@ -37,4 +38,15 @@ IN_FLIGHT = Gauge(
     "eigen_driver_in_flight",
     "Driver calls accepted and not finished (waiting or running)",
     ["driver"],
+)
+ESTIMATES = Counter(
+    "eigen_driver_estimates",
+    "EstimateExpectationValues calls by mode (exact, sampled) and outcome",
+    ["driver", "device", "mode", "code"],
+)
+ESTIMATE_DURATION = Histogram(
+    "eigen_driver_estimate_duration_seconds",
+    "Time an EstimateExpectationValues call took, queue wait included, in seconds",
+    ["driver", "mode"],
+    buckets=_BUCKETS,
 )

@@ -53,6 +53,18 @@ class DriverManagerServicer(driver_pb2_grpc.DriverManagerServiceServicer):
         result = await self._manager.execute(convert.execution_request_from_proto(request))
         return convert.execution_result_to_proto(result)
 
+    async def EstimateExpectationValues(
+        self,
+        request: driver_pb2.EstimateExpectationValuesRequest,
+        context: _Ctx[
+            driver_pb2.EstimateExpectationValuesRequest,
+            driver_pb2.EstimateExpectationValuesResponse,
+        ],
+    ) -> driver_pb2.EstimateExpectationValuesResponse:
+        """One expectation value per binding: exact without shots, else sampled."""
+        outcome = await self._manager.estimate(convert.estimation_request_from_proto(request))
+        return convert.estimate_outcome_to_proto(outcome)
+
     async def CalibrateDevice(
         self,
         request: driver_pb2.CalibrateDeviceRequest,

@@ -85,6 +85,12 @@ class FakeCall:
 class FakeDriver(BaseDriver):
     """Deterministic test double: every shot measures all zeros.
 
+    Expectation values use :meth:`BaseDriver.estimate_expectation_values` unchanged (the
+    default every sampling driver gets): exact values (``shots`` None) fail with
+    FAILED_PRECONDITION, sampled ones run one :meth:`execute_circuit` per binding and
+    measurement group (recorded in :attr:`calls`). As every shot is all zeros, each term counts
+    as ``+coefficient``: the estimate is the sum of the coefficients with standard error 0.
+
     Config keys (strings, all optional):
         ``devices``: comma-separated device ids (default ``fake.device``);
         ``offline``: comma-separated ids reported OFFLINE (execution → DeviceOfflineError);

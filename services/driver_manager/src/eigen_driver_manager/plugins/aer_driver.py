@@ -18,22 +18,40 @@ the methods), ``crx``/``cry``/``crz`` (MPS, density matrix) and ``cswap`` (densi
 :func:`eigen_driver_manager.lowering.lower` rewrites exactly in microseconds — no transpiler on
 the hot path. The noisy device is transpiled to its backend by a pass manager built once (seeded,
 so the same seed gives the same counts); counts stay keyed by the circuit's own clbits.
+
+Expectation values (:meth:`AerDriver.estimate_expectation_values`): with ``shots`` unset they are
+exact, from Aer's ``save_expectation_value`` of the observable as a ``SparsePauliOp`` on all
+qubits — statevector for ``automatic``/``statevector``, the MPS itself for
+``matrix_product_state``, the density matrix for ``density_matrix`` and for the noisy device
+(which runs ``method="density_matrix"`` then, so the value is the exact noisy expectation, no
+trajectory sampling). With ``shots`` set they are sampled: one Aer run covers every measurement
+group × binding. The device-ready parametrised Qiskit circuit (lowered, or transpiled for the
+noisy device) is kept in a bounded LRU keyed by device, AQO sha256 and measurement basis, and the
+bindings go to Aer as ``parameter_binds``: a hybrid loop that sends the same circuit with new
+values never lowers or transpiles again.
 """
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
-from collections.abc import Callable, Mapping
+from array import array
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, ClassVar
 
 import qiskit_aer
-from qiskit.circuit import QuantumCircuit
+from qiskit.circuit import Parameter, QuantumCircuit
 from qiskit.providers.fake_provider import GenericBackendV2
-from qiskit.transpiler import PassManager, generate_preset_pass_manager
+from qiskit.quantum_info import SparsePauliOp
+from qiskit.result import Result
+from qiskit.transpiler import PassManager, TranspileLayout, generate_preset_pass_manager
 from qiskit_aer import AerError, AerSimulator
 
+from eigen_common import pauli
 from eigen_common.aqo import GATES, Circuit
 from eigen_common.aqo_qiskit import to_qiskit
 from eigen_common.errors import (
@@ -50,6 +68,7 @@ from eigen_driver_manager.base import (
     DeviceInfo,
     DeviceStatus,
     DeviceStatusReport,
+    EstimateOutcome,
     ExecutionResult,
     bind_parameters,
     check_width,
@@ -87,6 +106,14 @@ _IDEAL_METHODS: dict[str, tuple[str, ...]] = {
     "density_matrix": ("sim:density_matrix",),
 }
 _CONFIG_KEYS = frozenset({"devices", "noisy_qubits", "noisy_seed"})
+
+#: Device-ready parametrised programs kept for estimation (LRU entries, one per circuit × basis).
+PROGRAM_CACHE_SIZE = 256
+#: Gates whose symbolic angle Aer 0.18 drops when it binds ``parameter_binds`` (it simulates them
+#: with the angle unbound; qiskit-aer issues #2323, #2391, #2403): decomposed before a run.
+_UNBINDABLE = frozenset({"CRX", "CRY", "CRZ", "CP"})
+#: Label of the saved expectation value in Aer's result data.
+_EV_LABEL = "ev"
 _NO_CLBITS_NOTE = "circuit has no classical bits: nothing is measured, so it was not run"
 
 
@@ -119,6 +146,43 @@ class _Device:
         return out
 
 
+@dataclass(frozen=True)
+class _Program:
+    """A device-ready parametrised circuit and what is needed to feed it."""
+
+    circuit: QuantumCircuit
+    parameters: tuple[tuple[str, Parameter], ...]  # AQO name → Qiskit parameter still present
+    layout: TranspileLayout | None  # set when transpiled: virtual → physical qubits
+
+
+class _ProgramCache:
+    """A thread-safe bounded LRU of :class:`_Program` (builds outside the lock)."""
+
+    def __init__(self, size: int):
+        self._size = size
+        self._items: OrderedDict[tuple[str, ...], _Program] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, ...], build: Callable[[], _Program]) -> tuple[_Program, bool]:
+        """Return ``(program, hit)``; on a miss build it and keep it (evicting the oldest)."""
+        with self._lock:
+            prog = self._items.get(key)
+            if prog is not None:
+                self._items.move_to_end(key)
+                return prog, True
+        prog = build()
+        with self._lock:
+            self._items[key] = prog
+            self._items.move_to_end(key)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+        return prog, False
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._items)
+
+
 class AerDriver(BaseDriver):
     """Qiskit Aer simulators as Eigen OS devices (ideal methods plus one noisy device).
 
@@ -132,6 +196,7 @@ class AerDriver(BaseDriver):
 
     def __init__(self) -> None:
         self._devices: dict[str, _Device] = {}
+        self._programs = _ProgramCache(PROGRAM_CACHE_SIZE)
 
     def initialize(self, config: Mapping[str, str]) -> None:
         """Create one simulator per device.
@@ -250,17 +315,7 @@ class AerDriver(BaseDriver):
         run_options: dict[str, Any] = {_AER_RUN_OPTION[k]: v for k, v in parsed.items()}
         if seed is not None:
             run_options["seed_simulator"] = seed
-        t0 = time.perf_counter()
-        try:
-            result = dev.simulator.run(qc, shots=shots, **run_options).result()
-        except AerError as exc:
-            raise _aer_failure(str(exc)) from None
-        except (RuntimeError, MemoryError) as exc:  # executor gone, allocation failed
-            raise BackendUnavailableError(f"Qiskit Aer is unavailable: {exc}") from None
-        wall = time.perf_counter() - t0
-        if not result.success or not result.results or not result.results[0].success:
-            status = result.results[0].status if result.results else result.status
-            raise _aer_failure(str(status or result.status))
+        result, wall = _run_aer(dev, qc, shots=shots, **run_options)
         exp = result.results[0]
         width = circuit.clbits
         raw = getattr(exp.data, "counts", None)
@@ -272,6 +327,116 @@ class AerDriver(BaseDriver):
         meta["seed"] = str(seed if seed is not None else exp.seed_simulator)
         return ExecutionResult(counts, float(getattr(result, "time_taken", wall) or wall), meta)
 
+    def estimate_expectation_values(
+        self,
+        device_id: str,
+        circuit: Circuit,
+        observable: Sequence[tuple[str, float]],
+        bindings: Sequence[Mapping[str, float]],
+        shots: int | None,
+        options: Mapping[str, str],
+        *,
+        seed: int | None = None,
+    ) -> EstimateOutcome:
+        """Exact (``shots`` None) or sampled expectation values in one Aer run.
+
+        See :meth:`BaseDriver.estimate_expectation_values` for arguments and errors; every Aer
+        device computes exact values (the noisy one with its density matrix). Sampled: ``shots``
+        per measurement group and binding, seeded by ``seed`` (Aer derives one seed per
+        experiment from it), standard errors from the sample variance.
+
+        Metadata: ``mode`` (``exact``/``sampled``), ``method``, ``groups`` (sampled),
+        ``shots_per_group`` (sampled), ``program_cache`` (``hit``/``miss``), ``device_id``,
+        ``simulator``, ``noise``, ``seed`` (sampled, when given).
+        """
+        dev = self._device(device_id)
+        if dev.info.status is not DeviceStatus.ONLINE:
+            raise DeviceOfflineError(
+                f"device {device_id!r} is {dev.info.status.value}", metadata={"subject": device_id}
+            )
+        parsed = self.parse_options(device_id, options)
+        check_width(circuit, dev.info)
+        if circuit.clbits or any(o.op == "MEASURE" for o in circuit.operations):
+            raise InvalidArgumentError(
+                "the circuit to estimate must not measure or have classical bits",
+                reason="UNSUPPORTED_INSTRUCTION",
+            )
+        run_options: dict[str, Any] = {_AER_RUN_OPTION[k]: v for k, v in parsed.items()}
+        sha = circuit.sha256()
+        meta = {
+            "device_id": device_id,
+            "simulator": f"qiskit-aer {qiskit_aer.__version__}",
+            "noise": dev.info.capabilities.get("noise", "ideal"),
+        }
+        if shots is None:
+
+            def build() -> _Program:
+                base, _ = self._programs.get(
+                    (device_id, sha, ""), lambda: self._compile(dev, circuit)
+                )
+                return _with_expectation_value(base, observable)
+
+            # the observable's save instruction is part of the cached program (building it
+            # costs more than the simulation of a small circuit)
+            prog, hit = self._programs.get((device_id, sha, "", _digest(observable)), build)
+            if dev.make_pass_manager is not None:  # noisy: exact means the density matrix
+                run_options["method"] = "density_matrix"
+            if prog.parameters:
+                run_options["parameter_binds"] = [_binds(prog, bindings)]
+            values, std_errors, elapsed, method = _exact(dev, prog, len(bindings), run_options)
+            meta["mode"] = "exact"
+        else:
+            groups = pauli.measurement_groups(observable)
+            progs = []
+            hit = True
+            for g in groups:
+                prog, g_hit = self._programs.get(
+                    (device_id, sha, g.basis),
+                    partial(self._compile_measured, dev, circuit, g.basis),
+                )
+                progs.append(prog)
+                hit = hit and g_hit
+            if seed is not None:
+                run_options["seed_simulator"] = seed
+                meta["seed"] = str(seed)
+            values, std_errors, elapsed, method = _sampled(
+                dev, progs, groups, bindings, shots, run_options
+            )
+            meta.update(mode="sampled", groups=str(len(groups)), shots_per_group=str(shots))
+        meta["method"] = method
+        meta["program_cache"] = "hit" if hit else "miss"
+        return EstimateOutcome(values, std_errors, elapsed, meta)
+
+    def _compile_measured(self, dev: _Device, circuit: Circuit, basis: str) -> _Program:
+        return self._compile(dev, pauli.measured_circuit(circuit, basis))
+
+    def _compile(self, dev: _Device, circuit: Circuit) -> _Program:
+        """Lower (ideal) or transpile (noisy) a parametrised circuit for ``dev``.
+
+        Raises:
+            InvalidArgumentError: reason ``UNSUPPORTED_INSTRUCTION``.
+        """
+        layout: TranspileLayout | None = None
+        if dev.native is not None:
+            try:
+                qc = to_qiskit(lower(circuit, dev.native))
+            except ValueError as exc:
+                if not circuit.parameters:
+                    raise InvalidArgumentError(str(exc), reason="UNSUPPORTED_INSTRUCTION") from None
+                # a rewrite needs a symbolic angle (θ/2), which AQO cannot write: Qiskit's
+                # definitions below keep parameter expressions
+                qc = to_qiskit(circuit)
+            symbolic = {
+                o.op for o in circuit.operations if any(isinstance(p, str) for p in o.params)
+            }
+            qc = _decompose(qc, dev.native - (symbolic & _UNBINDABLE))
+        else:
+            qc = dev.transpile(to_qiskit(circuit))
+            layout = qc.layout
+        present = {p.name: p for p in qc.parameters}
+        params = tuple((n, present[n]) for n in circuit.parameters if n in present)
+        return _Program(qc, params, layout)
+
     def _device(self, device_id: str) -> _Device:
         dev = self._devices.get(device_id)
         if dev is None:
@@ -280,6 +445,129 @@ class AerDriver(BaseDriver):
                 metadata={"device_id": device_id},
             )
         return dev
+
+
+def _run_aer(dev: _Device, circuits: Any, **run_options: Any) -> tuple[Result, float]:
+    """Run on ``dev``'s simulator; return the result and the wall time (s).
+
+    Raises:
+        InvalidArgumentError, BackendUnavailableError: see :func:`_aer_failure`.
+    """
+    t0 = time.perf_counter()
+    try:
+        result = dev.simulator.run(circuits, **run_options).result()
+    except AerError as exc:
+        raise _aer_failure(str(exc)) from None
+    except (RuntimeError, MemoryError) as exc:  # executor gone, allocation failed
+        raise BackendUnavailableError(f"Qiskit Aer is unavailable: {exc}") from None
+    wall = time.perf_counter() - t0
+    failed = next((r for r in result.results if not r.success), None)
+    if not result.success or not result.results or failed is not None:
+        status = failed.status if failed is not None else result.status
+        raise _aer_failure(str(status or result.status))
+    return result, wall
+
+
+def _binds(prog: _Program, bindings: Sequence[Mapping[str, float]]) -> dict[Parameter, list[float]]:
+    return {p: [float(b[name]) for b in bindings] for name, p in prog.parameters}
+
+
+def _elapsed(result: Result, wall: float) -> float:
+    return float(getattr(result, "time_taken", wall) or wall)
+
+
+def _method(result: Result, dev: _Device) -> str:
+    return str(result.results[0].metadata.get("method", dev.info.capabilities.get("method", "")))
+
+
+def _digest(observable: Sequence[tuple[str, float]]) -> str:
+    """A sha256 of the observable's labels and exact coefficients (a cache key)."""
+    h = hashlib.sha256()
+    h.update("/".join(label for label, _ in observable).encode())
+    h.update(array("d", [c for _, c in observable]).tobytes())
+    return h.hexdigest()
+
+
+def _with_expectation_value(prog: _Program, observable: Sequence[tuple[str, float]]) -> _Program:
+    """``prog`` plus a save of ⟨observable⟩ on all its qubits (laid out when transpiled)."""
+    op = SparsePauliOp.from_list(observable)
+    if prog.layout is not None:
+        op = op.apply_layout(prog.layout)
+    qc = prog.circuit.copy()
+    qc.save_expectation_value(op, list(range(qc.num_qubits)), label=_EV_LABEL)
+    return _Program(qc, prog.parameters, prog.layout)
+
+
+def _exact(
+    dev: _Device, prog: _Program, nb: int, run_options: dict[str, Any]
+) -> tuple[list[float], list[float], float, str]:
+    """One run of ``prog`` (which saves ⟨H⟩) for ``nb`` bindings already in ``run_options``.
+
+    Returns values, zero errors, time (s) and the Aer method.
+    """
+    result, wall = _run_aer(dev, prog.circuit, shots=1, **run_options)
+    if prog.parameters:
+        values = [float(result.data(i)[_EV_LABEL]) for i in range(nb)]
+    else:  # nothing to bind: one state serves every binding
+        values = [float(result.data(0)[_EV_LABEL])] * nb
+    return values, [0.0] * nb, _elapsed(result, wall), _method(result, dev)
+
+
+def _sampled(
+    dev: _Device,
+    progs: Sequence[_Program],
+    groups: Sequence[pauli.MeasurementGroup],
+    bindings: Sequence[Mapping[str, float]],
+    shots: int,
+    run_options: dict[str, Any],
+) -> tuple[list[float], list[float], float, str]:
+    """One run of every group × binding; returns values, std errors, time (s), Aer method.
+
+    Experiments come back circuit-major: group ``g``, binding ``b`` is experiment
+    ``g * len(bindings) + b`` (a parametrised circuit expands to one experiment per value).
+    """
+    nb = len(bindings)
+    circuits: list[QuantumCircuit] = []
+    binds: list[dict[Parameter, list[float]]] = []
+    for prog in progs:
+        if prog.parameters:
+            circuits.append(prog.circuit)
+            binds.append(_binds(prog, bindings))
+        else:
+            circuits.extend([prog.circuit] * nb)
+            binds.extend({} for _ in range(nb))
+    if any(binds):
+        run_options["parameter_binds"] = binds
+    result, wall = _run_aer(dev, circuits, shots=shots, **run_options)
+    values: list[float] = []
+    std_errors: list[float] = []
+    for b in range(nb):
+        estimates = []
+        for g, group in enumerate(groups):
+            exp = result.results[g * nb + b]
+            width = len(group.basis)  # every qubit measured, clbit i = qubit i
+            raw = exp.data.counts
+            counts = {format(int(k, 16), f"0{width}b"): int(v) for k, v in raw.items()}
+            estimates.append(pauli.estimate_from_counts(group.terms, counts))
+        value, error = pauli.combine(estimates)
+        values.append(value)
+        std_errors.append(error)
+    return values, std_errors, _elapsed(result, wall), _method(result, dev)
+
+
+def _decompose(qc: QuantumCircuit, native: frozenset[str]) -> QuantumCircuit:
+    """Decompose gates outside ``native`` (AQO names) with Qiskit's parametric definitions."""
+    allowed = {_AER_NAME[op] for op in native} | {"measure", "reset", "barrier"}
+    for _ in range(4):
+        foreign = sorted(set(qc.count_ops()) - allowed)
+        if not foreign:
+            return qc
+        qc = qc.decompose(gates_to_decompose=foreign)
+    raise InvalidArgumentError(
+        f"gate(s) {', '.join(sorted(set(qc.count_ops()) - allowed))} are not supported by this "
+        "device",
+        reason="UNSUPPORTED_INSTRUCTION",
+    )
 
 
 def _int_config(config: Mapping[str, str], key: str, default: int, lo: int, hi: int) -> int:
