@@ -90,7 +90,11 @@ def payload(result: CompileResult) -> compiler_pb2.CircuitPayload:
 
 def compile_response(result: CompileResult) -> compiler_pb2.CompileCircuitResponse:
     """Answer to CompileCircuit (``hybrid_plan_json`` stays empty for plain circuits)."""
-    return compiler_pb2.CompileCircuitResponse(payload=payload(result), metadata=metadata(result))
+    return compiler_pb2.CompileCircuitResponse(
+        payload=payload(result),
+        metadata=metadata(result),
+        hybrid_plan_json=result.hybrid_plan_json,
+    )
 
 
 def optimize_response(result: CompileResult) -> compiler_pb2.OptimizeCircuitResponse:

@@ -207,8 +207,8 @@ class _Checker:
                     return  # reported as ``dunder``
                 if ev.is_allowed_member(module, path[1:]):
                     return
-        if isinstance(func, ast.Attribute) and func.attr in PLANNED_ATTRIBUTES:
-            return  # a result method of the hybrid library: "not yet supported" when lowered
+        if isinstance(func, ast.Attribute) and func.attr in RESULT_METHODS:
+            return  # ``result.optimal_parameters.tolist()``: checked when lowered
         message = f"{_snippet(func)!r} is not a function Eigen-Lang can call"
         hint = "call eigen_lang functions, @quantum_circuit functions, math/np or range/len"
         self._add("unknown-call", message, node, hint)
@@ -257,11 +257,12 @@ def library_names() -> Iterable[str]:
     """Every name ``from eigen_lang import *`` binds in a program."""
     from eigen_lang import __all__ as names
 
-    return [*names, *PLANNED_NAMES]
+    return sorted({*names, *HYBRID_NAMES})
 
 
-#: Library names of seed 004 that a program may import but not use yet (hybrid plans).
-PLANNED_NAMES: tuple[str, ...] = (
+#: Hybrid library names of seed 004 the compiler knows, whether or not the installed
+#: ``eigen_lang`` exports them yet (the library and the compiler are written side by side).
+HYBRID_NAMES: tuple[str, ...] = (
     "ansatz",
     "cost_function",
     "Param",
@@ -276,11 +277,8 @@ PLANNED_NAMES: tuple[str, ...] = (
 )
 
 
-#: Attributes of hybrid library objects (``ansatz.num_params``, ``result.optimal_parameters``).
-PLANNED_ATTRIBUTES: frozenset[str] = frozenset(
-    ["n_qubits", "num_params", "optimal_value", "optimal_parameters", "success", "iterations",
-     "tolist"]
-)  # fmt: skip
+#: Methods a program may call on library values (``result.optimal_parameters.tolist()``).
+RESULT_METHODS: frozenset[str] = frozenset(["tolist"])
 
 
 def _dotted(node: ast.expr) -> list[str] | None:

@@ -37,13 +37,13 @@ import numpy as np
 
 from eigen_common.aqo import Circuit
 from eigen_common.errors import Diagnostic
+from eigen_common.hybrid import MAX_PARAMETERS, HybridPlan
+from eigen_compiler import eigen_hybrid as hy
 from eigen_compiler import eigen_values as ev
 from eigen_compiler.eigen_check import (
     ALLOWED_MODULES,
     FORBIDDEN_BUILTINS,
     IMPORT_HINT,
-    PLANNED_ATTRIBUTES,
-    PLANNED_NAMES,
     check_module,
     is_main_guard,
     library_names,
@@ -53,7 +53,30 @@ from eigen_lang.gates import DECORATOR_OPTIONS, GATE_ARITY, INSTRUCTIONS
 
 LIBRARY_NAMES = frozenset(library_names())
 _IMPORT_HINT = IMPORT_HINT
-_NOT_YET = "hybrid programs (Param, Observable, ExpectationValue, minimize) are not yet supported"
+#: Library functions evaluated by :meth:`Lowerer._call_hybrid` (compile-time values).
+_HYBRID_CALLS = frozenset(
+    [
+        "Param", "Observable", "create_ising_model_hamiltonian", "create_hea_ansatz",
+        "ExpectationValue", "minimize", "get_program_ast", "visualize_circuit", "Ansatz",
+        "ansatz", "cost_function",
+    ]
+)  # fmt: skip
+#: ``(parameter names, number required)`` of the hybrid library calls (Python signatures).
+_SIGNATURES: dict[str, tuple[tuple[str, ...], int]] = {
+    "Param": (("name",), 1),
+    "Observable": (("terms", "coeff"), 1),
+    "create_ising_model_hamiltonian": (("n_spins", "J", "h", "periodic"), 1),
+    "create_hea_ansatz": (("n_qubits", "depth", "entanglement", "rotations"), 1),
+    "ExpectationValue": (("circuit_or_ansatz", "observable", "shots"), 2),
+    "minimize": (("objective", "initial_guess", "method", "max_iter", "tolerance"), 2),
+}
+_DEFAULTS: dict[str, Any] = {
+    "coeff": None, "J": 1.0, "h": 0.0, "periodic": False, "depth": 1,
+    "entanglement": "linear", "rotations": "ry", "shots": None, "method": "cobyla",
+    "max_iter": 100, "tolerance": None,
+}  # fmt: skip
+_TOLIST = ("optimal_parameters", "tolist")
+_HYBRID_HINT = "see SPEC §6: @ansatz, @cost_function, ExpectationValue, minimize"
 _STATEMENT_HINTS: dict[str, str] = {
     "While": "the circuit must be known at compile time",
     "If": "module-level code runs once; put conditions in a function",
@@ -75,12 +98,16 @@ _DECORATOR_CHECKS: dict[str, tuple[str, Any]] = {
 }
 _UNBOUND = object()
 #: Decorators that mark helper functions inlined by the compiler.
-_HELPER_DECORATORS = ("quantum_circuit",)
+_HELPER_DECORATORS = ("quantum_circuit", "ansatz", "cost_function")
 #: Seed of ``np.random`` when the program gives none (the local runtime uses the same).
 DEFAULT_RANDOM_SEED = 0
 
 Candidate = tuple[ast.FunctionDef, dict[str, int | str]]
-_STORABLE = (ev.QReg, ev.CReg, ev.QubitRef, ev.ClbitRef)
+_STORABLE = (
+    ev.QReg, ev.CReg, ev.QubitRef, ev.ClbitRef, ev.ParamRef, ev.ObservableValue,
+    ev.AnsatzValue, ev.AnsatzFunction, ev.CostFunction, ev.MinimizeResult, ev.ResultField,
+    ev.DictValue, ev.Expectation,
+)  # fmt: skip
 
 
 class _Silent(Exception):
@@ -104,12 +131,16 @@ class LoweredProgram:
 
     ``options`` holds the decorator arguments that were given (``shots``, ``target``,
     ``optimization_level``, ``seed``, ``compiler``); ``warnings`` are non-fatal diagnostics.
+    ``plan`` is set for a program that calls ``minimize``: then ``circuit`` is the plan's
+    ansatz circuit. ``circuit.parameters`` are the symbolic AQO parameters (``Param`` names,
+    bound by the kernel at execution, or the plan's ``theta[k]``).
     """
 
     circuit: Circuit
     entrypoint: str
     options: dict[str, int | str] = field(default_factory=dict)
     warnings: list[Diagnostic] = field(default_factory=list)
+    plan: HybridPlan | None = None
 
 
 def lower_program(
@@ -183,6 +214,16 @@ class Lowerer:
         self._stmt_handlers: dict[type, Any] = {}
         self._checked_names: set[str] = set()
         self._starred: dict[int, bool] = {}  # id(ast.Call) → has *args/**kwargs (tree is alive)
+        # Hybrid programs (seed 004).
+        self.options: dict[str, int | str] = {}
+        self._program_locals: dict[str, Any] | None = None
+        self._in_ansatz = False
+        self._in_cost = False
+        self._vector_uses: dict[str, set[int]] = {}  # active @ansatz vector → indices used
+        self._ansatz_cache: dict[int, ev.AnsatzValue | None] = {}  # id(FunctionDef) → lowered
+        self._minimize: tuple[ev.Expectation, Any] | None = None  # (objective, OptimizerSpec)
+        self._budget = ev.TermBudget(hy.TERM_WORK)
+        self._returns: dict[str, dict[str, Any]] = {}
 
     # --- diagnostics -------------------------------------------------------------------
 
@@ -317,11 +358,13 @@ class Lowerer:
                 self._statement(stmt)
             elif isinstance(stmt, ast.FunctionDef):
                 options = self._function_decorator(stmt)
-                if options is None:
+                if isinstance(options, dict):
+                    candidates.append((stmt, options))
+                elif options == "quantum_circuit":
                     self.helpers[stmt.name] = stmt
                     self.globals[stmt.name] = ev.HelperRef(stmt.name)
                 else:
-                    candidates.append((stmt, options))
+                    self.globals[stmt.name] = self._hybrid_function(stmt, options, None)
             elif isinstance(stmt, ast.If) and is_main_guard(stmt):
                 if index != last:
                     message = '`if __name__ == "__main__":` must be the last statement'
@@ -380,12 +423,14 @@ class Lowerer:
             raise ev.Problem("forbidden-name", f"__future__.{name} is not a value")
         return ev.module_member(module.name, name)
 
-    def _function_decorator(self, fn: ast.FunctionDef) -> dict[str, int | str] | None:
-        """Options of a ``@hybrid_program``; ``None`` for a ``@quantum_circuit`` helper.
+    def _function_decorator(self, fn: ast.FunctionDef) -> dict[str, int | str] | str:
+        """Options of a ``@hybrid_program``, else the name of the helper decorator.
+
+        The helper decorators are ``quantum_circuit``, ``ansatz`` and ``cost_function``.
 
         Raises:
             _Reject: ``unsupported-function`` (no decorator), ``forbidden-decorator``, or
-                ``unsupported-construct`` (``@ansatz``/``@cost_function``, not yet supported).
+                ``invalid-decorator-argument``.
         """
         if not fn.decorator_list:
             hint = "decorate it with @quantum_circuit (or @hybrid_program for the entrypoint)"
@@ -406,12 +451,10 @@ class Lowerer:
             if call is not None and (call.args or call.keywords):
                 message = f"@{resolved.name} takes no arguments"
                 self._reject("invalid-decorator-argument", message, call)
-            return None
-        if isinstance(resolved, ev.LibRef) and resolved.name in PLANNED_NAMES:
-            message = f"@{resolved.name} is not yet supported"
-            self._reject("unsupported-construct", message, dec, _NOT_YET)
+            return resolved.name
         message = f"decorator {_snippet(target)!r} is not allowed"
-        self._reject("forbidden-decorator", message, dec, "use @hybrid_program or @quantum_circuit")
+        hint = "use @hybrid_program, @quantum_circuit, @ansatz or @cost_function"
+        self._reject("forbidden-decorator", message, dec, hint)
 
     def _decorator_options(self, call: ast.Call) -> dict[str, int | str]:
         out: dict[str, int | str] = {}
@@ -467,7 +510,8 @@ class Lowerer:
         )
         seed = options.get("seed")
         self.rng = np.random.RandomState(seed if isinstance(seed, int) else DEFAULT_RANDOM_SEED)
-        self.locals = {}
+        self.options = options
+        self.locals = self._program_locals = {}
         self.local_names = _assigned_names(fn)
         self._parameters(fn)
         last = len(fn.body) - 1
@@ -478,10 +522,35 @@ class Lowerer:
                 self._collect(stmt, self._statement)
             if self.diags and self.diags[-1].rule == "too-many-operations":
                 break
-        if not builder.ops:
-            self._warn("empty-program", f"{fn.name!r} applies no operations", fn)
-        circuit = Circuit(builder.num_qubits, builder.num_clbits, tuple(builder.ops))
-        return LoweredProgram(circuit, fn.name, options)
+        plan = self._plan(fn, builder)
+        if plan is not None:
+            circuit = plan.circuit
+        else:
+            if not builder.ops:
+                self._warn("empty-program", f"{fn.name!r} applies no operations", fn)
+            names = {p for op in builder.ops for p in op.params if isinstance(p, str)}
+            circuit = Circuit(
+                builder.num_qubits, builder.num_clbits, tuple(builder.ops), tuple(sorted(names))
+            )
+        entry = {arg.arg for arg, _ in _signature(fn)}
+        for name in sorted(set(self.inputs) - entry - set(circuit.parameters)):
+            self._warn("unused-input", f"input {name!r} is not a parameter of {fn.name!r}")
+        return LoweredProgram(circuit, fn.name, options, plan=plan)
+
+    def _plan(self, fn: ast.FunctionDef, builder: ev.CircuitBuilder) -> HybridPlan | None:
+        """The hybrid plan of a program that called ``minimize`` (else None)."""
+        if self._minimize is None:
+            return None
+        if builder.ops or builder.num_qubits or builder.num_clbits:
+            message = "a program that calls minimize() runs its @ansatz only"
+            hint = "apply the gates inside the @ansatz function"
+            self._error("mixed-program", message, fn, hint)
+        objective, spec = self._minimize
+        returns = tuple(sorted(self._returns.items()))
+        ansatz = objective.ansatz
+        return HybridPlan(
+            ansatz.circuit, ansatz.parameters, objective.terms, objective.shots, spec, returns
+        )
 
     def _parameters(self, fn: ast.FunctionDef) -> None:
         """Bind the function's parameters from ``inputs`` or their constant defaults."""
@@ -500,8 +569,6 @@ class Lowerer:
             except _Reject as rej:
                 self.diags.append(rej.diag)
                 self.locals[arg.arg] = _POISON  # no follow-up errors from its uses
-        for name in sorted(set(self.inputs) - {arg.arg for arg, _ in params}):
-            self._warn("unused-input", f"input {name!r} is not a parameter of {fn.name!r}")
 
     def _parameter(self, arg: ast.arg, default: ast.expr | None) -> Any:
         self._check_name(arg.arg, arg)
@@ -524,11 +591,32 @@ class Lowerer:
 
     def _return(self, stmt: ast.Return, *, last: bool) -> None:
         value = stmt.value
-        if value is not None and not (isinstance(value, ast.Constant) and value.value is None):
-            hint = "measurement counts are the program's result; " + _NOT_YET
-            self._reject("unsupported-statement", "programs return nothing yet", stmt, hint)
         if not last:
             self._reject("unsupported-statement", "`return` must be the last statement", stmt)
+        if value is None or (isinstance(value, ast.Constant) and value.value is None):
+            return
+        if self._minimize is None:
+            hint = "measurement counts are the program's result; only programs that call "
+            hint += "minimize() return a dict"
+            self._reject("unsupported-statement", "this program returns nothing", stmt, hint)
+        if not isinstance(value, ast.Dict):
+            message = "a hybrid program returns a dict literal {'key': result.<field>, ...}"
+            self._reject("unsupported-return", message, value)
+        for key_node, value_node in zip(value.keys, value.values, strict=True):
+            if key_node is None:
+                self._reject("star-args", "`**` unpacking is not allowed", value_node)
+            key = self._eval(key_node)
+            if not isinstance(key, str):
+                self._reject("unsupported-return", "returned dict keys must be strings", key_node)
+            try:
+                entry = hy.return_entry(self._eval(value_node))
+            except ev.Problem as p:
+                self._error(p.rule, p.message, value_node, p.hint)
+                continue
+            except _Reject as rej:
+                self.diags.append(rej.diag)
+                continue
+            self._returns[key] = entry
 
     # --- statements --------------------------------------------------------------------
 
@@ -772,15 +860,11 @@ class Lowerer:
         if node.attr.startswith("_"):
             self._reject("dunder", f"attribute {node.attr!r} is not allowed", node)
         base = self._eval(node.value)
+        if type(base) is ev.ModuleRef:
+            return self._member(base, node.attr)
         if isinstance(base, ev.NumpyRandom):
             return ev.random_member(node.attr)
-        if not isinstance(base, ev.ModuleRef) and node.attr in PLANNED_ATTRIBUTES:
-            message = f"attribute {node.attr!r} of hybrid library objects is not yet supported"
-            self._reject("unsupported-construct", message, node, _NOT_YET)
-        if not isinstance(base, ev.ModuleRef):
-            message = f"attribute access {_snippet(node)!r} is not supported"
-            self._reject("unsupported-expression", message, node)
-        return self._member(base, node.attr)
+        return self._hybrid_attribute(base, node)
 
     def _expr_Subscript(self, node: ast.Subscript) -> Any:
         base = self._eval(node.value)
@@ -813,6 +897,8 @@ class Lowerer:
             if isinstance(base, ev.QReg):
                 return ev.QubitRef(base.offset + i)
             return ev.ClbitRef(base.offset + i)
+        if isinstance(base, ev.ParamVector):
+            return self._vector_item(base, index, node)
         if isinstance(base, tuple | range | ev.Array | str):
             items = ev.sequence(base)
             if not -len(items) <= index < len(items):
@@ -887,10 +973,17 @@ class Lowerer:
                 return _range(args)
             return ev.call_pure(callee, args)
         if isinstance(callee, ev.LibRef):
-            if callee.name in PLANNED_NAMES:
-                message = f"{callee.name}() is not yet supported"
-                self._reject("unsupported-construct", message, node, _NOT_YET)
+            if callee.name in _HYBRID_CALLS:
+                return self._call_hybrid(callee.name, node)
             return self._call_library(callee.name, node)
+        if isinstance(callee, ev.ResultMethod):
+            if node.args or node.keywords:
+                self._reject("bad-argument", "tolist() takes no arguments", node)
+            return ev.ResultField(callee.field)
+        if isinstance(callee, ev.AnsatzFunction | ev.CostFunction):
+            message = f"{callee.name}() is not called in a program: pass it as a value"
+            hint = "ExpectationValue(<@ansatz>, observable), minimize(<@cost_function>, x0)"
+            self._reject("unknown-call", message, node, hint)
         hint = "only Eigen-Lang library functions and math functions can be called"
         message = f"{_snippet(node.func)!r} cannot be called"
         self._reject("unknown-call", message, node, hint)
@@ -955,6 +1048,252 @@ class Lowerer:
             self.locals = saved
         return scope
 
+    # --- hybrid programs (seed 004) ----------------------------------------------------
+
+    def _stmt_FunctionDef(self, stmt: ast.FunctionDef) -> None:
+        """A nested ``@ansatz`` / ``@cost_function``: a value whose names resolve later."""
+        top = self._program_locals is not None and self.locals is self._program_locals
+        if not top or self.inlining or self._in_ansatz:
+            message = f"nested function {stmt.name!r} must be in the @hybrid_program function"
+            self._reject("unsupported-construct", message, stmt, "define it at module level")
+        if not stmt.decorator_list:
+            message = f"nested function {stmt.name!r} must be an @ansatz or a @cost_function"
+            self._reject("unsupported-construct", message, stmt, "define helpers at module level")
+        kind = self._function_decorator(stmt)
+        if not isinstance(kind, str) or kind == "quantum_circuit":
+            message = f"nested function {stmt.name!r} must be an @ansatz or a @cost_function"
+            self._reject("unsupported-construct", message, stmt, "define it at module level")
+        self._check_name(stmt.name, stmt)
+        scope = self._program_locals
+        assert scope is not None
+        scope[stmt.name] = self._hybrid_function(stmt, kind, scope)
+
+    def _hybrid_function(
+        self, fn: ast.FunctionDef, kind: str, closure: dict[str, Any] | None
+    ) -> ev.AnsatzFunction | ev.CostFunction:
+        """Check the shape of an ``@ansatz`` / ``@cost_function`` and wrap it as a value."""
+        rule = "invalid-ansatz" if kind == "ansatz" else "invalid-cost-function"
+        a = fn.args
+        if a.vararg or a.kwarg or a.kwonlyargs or a.defaults or len(a.posonlyargs + a.args) != 1:
+            what = "the parameter vector" if kind == "ansatz" else "the point"
+            message = f"@{kind} {fn.name!r} takes exactly one argument ({what})"
+            self._reject(rule, message, fn)
+        if kind == "ansatz":
+            return ev.AnsatzFunction(fn.name, fn, closure)
+        body = fn.body[1:] if fn.body and _is_docstring(fn.body[0]) else fn.body
+        if len(body) != 1 or not isinstance(body[0], ast.Return) or body[0].value is None:
+            where = body[0] if body else fn
+            message = f"@cost_function {fn.name!r} must be `return ExpectationValue(...)` only"
+            self._reject(rule, message, where, "an optional docstring, then one return")
+        return ev.CostFunction(fn.name, fn, closure)
+
+    def _expr_Dict(self, node: ast.Dict) -> ev.DictValue:
+        items = []
+        for key, value in zip(node.keys, node.values, strict=True):
+            if key is None:
+                self._reject("star-args", "`**` unpacking is not allowed", value)
+            k = self._eval(key)
+            if not ev.is_constant(k) or isinstance(k, ev.Array):
+                self._reject("bad-argument", f"dict keys must be constants, not {ev.kind(k)}", key)
+            items.append((k, self._eval(value)))
+        return ev.DictValue(tuple(items))
+
+    def _hybrid_attribute(self, base: Any, node: ast.Attribute) -> Any:
+        """Readable attributes of hybrid values (``ansatz.num_params``, ``result.success``)."""
+        name = node.attr
+        if isinstance(base, ev.AnsatzFunction):
+            base = self._lower_ansatz(base, node)
+        if isinstance(base, ev.AnsatzValue):
+            return hy.ansatz_attribute(base, name)
+        if isinstance(base, ev.ObservableValue):
+            return hy.observable_attribute(base, name)
+        if isinstance(base, ev.MinimizeResult) and name in hy.RESULT_FIELDS:
+            return ev.ResultField(name)
+        if isinstance(base, ev.ResultField) and (base.field, name) == _TOLIST:
+            return ev.ResultMethod(base.field)
+        if isinstance(base, ev.MinimizeResult):
+            hint = f"readable: {', '.join(hy.RESULT_FIELDS)}"
+            self._reject("unknown-name", f"the minimize() result has no {name!r}", node, hint)
+        message = f"attribute access {_snippet(node)!r} is not supported"
+        self._reject("unsupported-expression", message, node)
+
+    def _vector_item(self, vector: ev.ParamVector, index: int, node: ast.Subscript) -> Any:
+        """``theta[k]`` inside an ``@ansatz``: the AQO parameter ``theta[k]``."""
+        if not 0 <= index < MAX_PARAMETERS:
+            message = f"parameter index {index} must be in 0..{MAX_PARAMETERS - 1}"
+            self._reject("bad-argument", message, node.slice)
+        uses = self._vector_uses.get(vector.name)
+        if uses is None:
+            message = f"{vector.name!r} is only usable inside its @ansatz"
+            self._reject("invalid-ansatz", message, node)
+        uses.add(index)
+        return ev.ParamRef(f"{vector.name}[{index}]")
+
+    def _ansatz_rejects(self, what: str, node: ast.AST) -> NoReturn:
+        message = f"{what} is not allowed in an @ansatz (the observable defines the measurement)"
+        if what.startswith("Param"):
+            message = "Param() is not allowed in an @ansatz; use its parameter vector"
+        self._reject("invalid-ansatz", message, node, "apply unitary gates only")
+
+    def _arguments(self, name: str, node: ast.Call) -> dict[str, Any]:
+        """Evaluate a hybrid library call's arguments (positional or keyword, Python rules)."""
+        names, required = _SIGNATURES[name]
+        if len(node.args) > len(names):
+            message = f"{name}() takes at most {len(names)} arguments ({', '.join(names)})"
+            self._reject("bad-argument", message, node)
+        bound = {n: self._eval(a) for n, a in zip(names, node.args, strict=False)}
+        for kw in node.keywords:
+            if kw.arg not in names or kw.arg in bound:
+                message = f"{name}() got an unexpected or repeated argument {kw.arg!r}"
+                self._reject("bad-argument", message, kw.value, f"arguments: {', '.join(names)}")
+            bound[kw.arg] = self._eval(kw.value)
+        for n in names[:required]:
+            if n not in bound:
+                self._reject("bad-argument", f"{name}() is missing {n!r}", node)
+        return {n: bound.get(n, _DEFAULTS.get(n)) for n in names}
+
+    def _call_hybrid(self, name: str, node: ast.Call) -> Any:
+        """Evaluate a call of the hybrid library to a compile-time value."""
+        if name in ("get_program_ast", "visualize_circuit"):
+            message = f"{name}() is a local-only utility and cannot run in a program"
+            hint = 'call it outside the program, e.g. under `if __name__ == "__main__":`'
+            self._reject("local-only", message, node, hint)
+        if name not in _SIGNATURES:
+            message = f"{name}() cannot be called in a program"
+            hint = "use it as a decorator" if name in ("ansatz", "cost_function") else ""
+            self._reject("forbidden-call", message, node, hint or _HYBRID_HINT)
+        if name == "Param" and self._in_ansatz:
+            self._ansatz_rejects("Param()", node)
+        args = self._arguments(name, node)
+        with self._at(node):
+            if name == "Param":
+                return hy.param(args["name"])
+            if name == "Observable":
+                return hy.observable(args["terms"], args["coeff"], self._budget, self._qubits())
+            if name == "create_ising_model_hamiltonian":
+                values = (args["n_spins"], args["J"], args["h"], args["periodic"])
+                return hy.ising(*values, self._budget, self._qubits())
+            if name == "create_hea_ansatz":
+                values = (args["n_qubits"], args["depth"], args["entanglement"], args["rotations"])
+                return hy.hea(*values, self._qubits(), self.limits.max_operations)
+        if name == "ExpectationValue":
+            if not self._in_cost:
+                message = "ExpectationValue(...) is only allowed as a @cost_function's return"
+                self._reject("misplaced-hybrid", message, node, _HYBRID_HINT)
+            ansatz = self._as_ansatz(args["circuit_or_ansatz"], node)
+            with self._at(node):
+                return hy.expectation(ansatz, args["observable"], args["shots"])
+        return self._minimize_call(args, node)
+
+    def _qubits(self) -> int:
+        return self.limits.max_qubits
+
+    def _as_ansatz(self, value: Any, node: ast.AST) -> ev.AnsatzValue:
+        if isinstance(value, ev.AnsatzFunction):
+            return self._lower_ansatz(value, node)
+        if isinstance(value, ev.AnsatzValue):
+            return value
+        message = (
+            f"circuit_or_ansatz must be an Ansatz or an @ansatz function, not {ev.kind(value)}"
+        )
+        self._reject("bad-argument", message, node, "create_hea_ansatz(...) or an @ansatz")
+
+    def _lower_ansatz(self, value: ev.AnsatzFunction, node: ast.AST) -> ev.AnsatzValue:
+        """Lower an ``@ansatz`` body once, at its first use (names resolve at that time).
+
+        Its statements run in a fresh circuit with the parameter vector bound; errors in the
+        body are collected once, then every use of the ansatz is abandoned silently.
+        """
+        key = id(value.fn)
+        if key in self._ansatz_cache:
+            cached = self._ansatz_cache[key]
+            if cached is None:
+                raise _Silent
+            return cached
+        if self._in_ansatz or self.builder is None:
+            message = f"@ansatz {value.name!r} can only be used in the program function"
+            self._reject("misplaced-hybrid", message, node)
+        self._ansatz_cache[key] = None
+        fn = value.fn
+        vector = [*fn.args.posonlyargs, *fn.args.args][0].arg
+        assigned = _assigned_names(fn)
+        scope = {k: v for k, v in (value.closure or {}).items() if k not in assigned}
+        scope[vector] = ev.ParamVector(vector)
+        saved = (self.builder, self.locals, self.local_names, self._vector_uses, self._in_cost)
+        builder = ev.CircuitBuilder(self.limits.max_qubits, self.limits.max_operations)
+        self.builder, self.locals, self.local_names = builder, scope, assigned | {vector}
+        self._vector_uses, self._in_ansatz, self._in_cost = {vector: set()}, True, False
+        errors = sum(d.severity == "error" for d in self.diags)
+        try:
+            for stmt in fn.body:
+                if isinstance(stmt, ast.Return) and stmt.value is None:
+                    continue
+                if isinstance(stmt, ast.Return):
+                    self._error("invalid-ansatz", "an @ansatz returns nothing", stmt)
+                    continue
+                self._collect(stmt, self._statement)
+            uses = self._vector_uses[vector]
+        finally:
+            self.builder, self.locals, self.local_names, self._vector_uses, self._in_cost = saved
+            self._in_ansatz = False
+        if sum(d.severity == "error" for d in self.diags) > errors:
+            raise _Silent
+        try:
+            lowered = hy.ansatz_from_ops(builder.num_qubits, builder.ops, vector, uses)
+        except ev.Problem as p:
+            message = f"@ansatz {value.name!r}: {p.message}"
+            raise _Reject(self._diag(p.rule, message, fn, p.hint)) from None
+        self._ansatz_cache[key] = lowered
+        return lowered
+
+    def _objective(self, cost: ev.CostFunction, node: ast.AST) -> ev.Expectation:
+        """Evaluate a ``@cost_function``'s return expression now (closure semantics)."""
+        fn = cost.fn
+        ret = fn.body[-1]
+        assert isinstance(ret, ast.Return) and ret.value is not None
+        point = [*fn.args.posonlyargs, *fn.args.args][0].arg
+        assigned = _assigned_names(fn)
+        scope: dict[str, Any] = {k: v for k, v in (cost.closure or {}).items() if k not in assigned}
+        scope[point] = ev.CostPoint(point)
+        saved = (self.locals, self.local_names)
+        self.locals, self.local_names, self._in_cost = scope, assigned | {point}, True
+        try:
+            value = self._eval(ret.value)
+        finally:
+            self.locals, self.local_names = saved
+            self._in_cost = False
+        if not isinstance(value, ev.Expectation):
+            message = f"@cost_function {cost.name!r} must return ExpectationValue(...)"
+            self._reject("invalid-cost-function", message, ret.value, f"got {ev.kind(value)}")
+        return value
+
+    def _minimize_call(self, args: dict[str, Any], node: ast.Call) -> ev.MinimizeResult:
+        """``minimize(objective, initial_guess, method, max_iter, tolerance)`` → the plan."""
+        top = self._program_locals is not None and self.locals is self._program_locals
+        if not top or self.inlining or self._in_cost or self._in_ansatz:
+            message = "minimize() can only be called in the @hybrid_program function"
+            self._reject("misplaced-hybrid", message, node)
+        if self._minimize is not None:
+            message = "a program calls minimize() once (one plan per program)"
+            self._reject("multiple-minimize", message, node, "combine the objectives")
+        objective = args["objective"]
+        if not isinstance(objective, ev.CostFunction):
+            message = f"objective must be a @cost_function, not {ev.kind(objective)}"
+            self._reject("invalid-objective", message, node, "decorate it with @cost_function")
+        expectation = self._objective(objective, node)
+        seed = self.options.get("seed")
+        with self._at(node):
+            spec = hy.optimizer(
+                len(expectation.ansatz.parameters),
+                args["initial_guess"],
+                args["method"],
+                args["max_iter"],
+                args["tolerance"],
+                seed if isinstance(seed, int) else None,
+            )
+        self._minimize = (expectation, spec)
+        return ev.MinimizeResult()
+
     # --- library calls (registers, gates, instructions) --------------------------------
 
     def _call_library(self, name: str, node: ast.Call) -> Any:
@@ -962,6 +1301,8 @@ class Lowerer:
             message = f"{name}() can only be used inside the @hybrid_program function"
             self._reject("forbidden-call", message, node)
         if name in ("QubitRegister", "ClassicalRegister"):
+            if self._in_ansatz and name == "ClassicalRegister":
+                self._ansatz_rejects("ClassicalRegister()", node)
             return self._register(self.builder, name, node)
         if name not in GATE_ARITY and name not in INSTRUCTIONS:
             self._reject("forbidden-call", f"eigen_lang.{name} cannot be called here", node)
@@ -1012,11 +1353,14 @@ class Lowerer:
             shape = f"{spec.num_params} angle(s) then {spec.num_qubits} qubit(s)"
             message = f"{name}() takes {expected} arguments ({shape}), got {len(node.args)}"
             self._reject("bad-argument", message, node)
-        params = []
+        params: list[float | str] = []
         for arg in node.args[: spec.num_params]:
             value = self._eval(arg)
             if type(value) is float or type(value) is int:  # fast path of ``ev.number``
                 params.append(float(value))
+                continue
+            if type(value) is ev.ParamRef:  # a symbolic AQO parameter
+                params.append(value.name)
                 continue
             try:  # inline ``self._at(arg)`` (hot)
                 params.append(float(ev.number(value)))
@@ -1025,16 +1369,22 @@ class Lowerer:
         b.gate(name, params, self._qubit_args(b, node.args[spec.num_params :]))
 
     def _instr_measure(self, b: ev.CircuitBuilder, node: ast.Call) -> None:
+        if self._in_ansatz:
+            self._ansatz_rejects("measure()", node)
         if len(node.args) != 2:
             self._reject("bad-argument", "measure(qubits, clbits) takes 2 arguments", node)
         (qs,) = self._qubit_args(b, node.args[:1])
         b.measure(qs, self._clbit_arg(b, node.args[1]))
 
     def _instr_measure_all(self, b: ev.CircuitBuilder, node: ast.Call) -> None:
+        if self._in_ansatz:
+            self._ansatz_rejects("measure_all()", node)
         qubits = self._qubit_args(b, node.args)
         b.measure_all([q for qs in qubits for q in qs] if node.args else b.all_qubits())
 
     def _instr_reset(self, b: ev.CircuitBuilder, node: ast.Call) -> None:
+        if self._in_ansatz:
+            self._ansatz_rejects("reset()", node)
         if not node.args:
             self._reject("bad-argument", "reset() needs at least one qubit", node)
         b.reset([q for qs in self._qubit_args(b, node.args) for q in qs])

@@ -8,6 +8,7 @@ addressing rules — so a program compiles to the circuit it records when run lo
 
 from __future__ import annotations
 
+import ast
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -15,7 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from eigen_common.aqo import Operation
+from eigen_common.aqo import Circuit, Operation
+from eigen_lang.observable import Observable
 
 Number = int | float
 _MAX_INT_BITS = 1024
@@ -96,6 +98,154 @@ class ClbitRef:
     """One classical bit (flat index)."""
 
     index: int
+
+
+# --- hybrid values (seed 004: Param, Observable, ansätze, cost functions, minimize) ---------
+
+
+@dataclass(frozen=True)
+class ParamRef:
+    """A symbolic AQO parameter (``Param("name")`` or ``theta[k]`` inside an ``@ansatz``)."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class ParamVector:
+    """The parameter vector argument of an ``@ansatz`` function: ``theta[k]`` → ``theta[k]``."""
+
+    name: str
+
+
+@dataclass
+class TermBudget:
+    """Observable terms a program may build or combine in total (bounds compile time).
+
+    Raises ``Problem('too-many-terms')`` from :meth:`charge` once ``limit`` is exceeded.
+    """
+
+    limit: int
+    used: int = 0
+
+    def charge(self, terms: int) -> None:
+        """Account for ``terms`` more terms processed."""
+        self.used += terms
+        if self.used > self.limit:
+            message = f"the program processes more than {self.limit} observable terms"
+            raise Problem("too-many-terms", message, "use fewer or smaller observables")
+
+
+@dataclass(frozen=True, eq=False)
+class ObservableValue:
+    """A compile-time :class:`eigen_lang.Observable` (the user's machine builds the same one)."""
+
+    obs: Observable
+    budget: TermBudget
+
+
+@dataclass(frozen=True, eq=False)
+class AnsatzValue:
+    """A lowered ansatz: parametrised AQO (no clbits) and its parameters in optimiser order."""
+
+    circuit: Circuit
+    parameters: tuple[str, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class AnsatzFunction:
+    """An ``@ansatz`` function, lowered at its first use; ``closure`` = enclosing locals."""
+
+    name: str
+    fn: ast.FunctionDef
+    closure: dict[str, Any] | None
+
+
+@dataclass(frozen=True, eq=False)
+class CostFunction:
+    """A ``@cost_function``; its return expression is evaluated when ``minimize`` lowers it."""
+
+    name: str
+    fn: ast.FunctionDef
+    closure: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class CostPoint:
+    """The point argument of a cost function (only the optimiser knows its value)."""
+
+    name: str
+
+
+@dataclass(frozen=True, eq=False)
+class Expectation:
+    """``ExpectationValue(ansatz, observable, shots)``: labels padded to the ansatz width."""
+
+    ansatz: AnsatzValue
+    terms: tuple[tuple[str, float], ...]
+    shots: int | None
+
+
+@dataclass(frozen=True)
+class MinimizeResult:
+    """What ``minimize(...)`` returns: fields are known only when the kernel has run the loop."""
+
+
+@dataclass(frozen=True)
+class ResultField:
+    """``result.<field>``: optimal_value, optimal_parameters, success or iterations."""
+
+    field: str
+
+
+@dataclass(frozen=True)
+class ResultMethod:
+    """``result.optimal_parameters.tolist`` (calling it gives the same field)."""
+
+    field: str
+
+
+@dataclass(frozen=True)
+class DictValue:
+    """A dict literal of constants, in source order (``Observable({"ZZ": 1.0})``)."""
+
+    items: tuple[tuple[Any, Any], ...]
+
+
+def _observable_binary(operator: str, left: Any, right: Any) -> ObservableValue:
+    """``+ - * /`` with an :class:`ObservableValue` operand (eigen_lang's own arithmetic)."""
+    if isinstance(left, ObservableValue) and isinstance(right, ObservableValue):
+        if operator not in ("Add", "Sub"):
+            raise Problem("bad-argument", "observables can only be added or subtracted")
+        a, b = left.obs, right.obs
+        if a.n_qubits != b.n_qubits:
+            message = f"cannot combine observables on {a.n_qubits} and {b.n_qubits} qubits"
+            raise Problem("observable-mismatch", message, "pad the labels with I")
+        left.budget.charge(len(a) + len(b))
+        return ObservableValue(a + b if operator == "Add" else a - b, left.budget)
+    obs, scalar = (left, right) if isinstance(left, ObservableValue) else (right, left)
+    if isinstance(scalar, ParamRef):
+        raise param_arithmetic()
+    if not is_number(scalar) or operator not in ("Mult", "Div"):
+        raise Problem(
+            "bad-argument", f"cannot apply {operator} to an Observable and {kind(scalar)}"
+        )
+    if operator == "Div" and obs is right:
+        raise Problem("bad-argument", "cannot divide by an Observable")
+    obs.budget.charge(len(obs.obs))
+    try:
+        out = obs.obs * scalar if operator == "Mult" else obs.obs / scalar
+    except (ValueError, ZeroDivisionError) as exc:
+        raise Problem("numeric-error", f"cannot evaluate: {exc}") from None
+    return ObservableValue(out, obs.budget)
+
+
+def param_arithmetic() -> Problem:
+    """The diagnostic for arithmetic on a ``Param`` (AQO angles are names or numbers)."""
+    return Problem(
+        "param-arithmetic",
+        "arithmetic on a Param is not supported: an AQO angle is a number or a parameter name",
+        "use the Param itself as the angle, e.g. ry(Param('theta'), q[0])",
+    )
 
 
 # --- allowlists ---------------------------------------------------------------------------
@@ -284,6 +434,8 @@ def is_number(v: Any) -> bool:
 def number(v: Any) -> Number:
     """Return ``v`` if it is a number. Raises ``Problem('bad-argument')`` otherwise."""
     if not is_number(v):
+        if isinstance(v, ParamRef):
+            raise param_arithmetic()
         raise Problem("bad-argument", f"expected a number, got {kind(v)}")
     return v  # type: ignore[no-any-return]
 
@@ -345,6 +497,10 @@ def binary(operator: str, left: Any, right: Any) -> Any:
             raise Problem("bad-argument", "a tuple can only be repeated an integer number of times")
         _size(len(seq) * max(times, 0))
         return seq * times
+    if isinstance(left, ObservableValue) or isinstance(right, ObservableValue):
+        return _observable_binary(operator, left, right)
+    if isinstance(left, ParamRef) or isinstance(right, ParamRef):
+        raise param_arithmetic()
     a, b = number(left), number(right)
     try:
         return checked(fn(a, b))
@@ -499,6 +655,18 @@ _KINDS: dict[type, str] = {
     ModuleRef: "a module",
     Array: "an array",
     RandomFunction: "a function",
+    ParamRef: "a Param",
+    ParamVector: "the @ansatz parameter vector",
+    ObservableValue: "an Observable",
+    AnsatzValue: "an Ansatz",
+    AnsatzFunction: "an @ansatz function",
+    CostFunction: "a @cost_function",
+    CostPoint: "the cost function's point (known only while optimising)",
+    Expectation: "an ExpectationValue",
+    MinimizeResult: "the minimize() result (known only after the run)",
+    ResultField: "a minimize() result field (known only after the run)",
+    ResultMethod: "a method",
+    DictValue: "a dict",
 }
 
 
@@ -599,7 +767,7 @@ class CircuitBuilder:
             raise Problem("too-many-operations", message)
         self.ops.append(op)
 
-    def gate(self, name: str, params: list[float], qargs: list[list[int]]) -> None:
+    def gate(self, name: str, params: Sequence[float | str], qargs: list[list[int]]) -> None:
         """Apply gate ``name`` with broadcasting (length-1 arguments are reused)."""
         if all(len(q) == 1 for q in qargs):  # fast path: one qubit per argument
             qs = tuple(q[0] for q in qargs)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from eigen_common.aqo import Circuit
 from eigen_common.errors import CompilationFailedError, Diagnostic
+from eigen_common.hybrid import HybridPlan
 
 KIB = 1024
 MIB = 1024 * KIB
@@ -80,6 +81,12 @@ class CompileResult:
     strings (``clbits``, ``optimization_level``, ``language``, ``num_parameters``,
     ``compile_ms``, and ``program.*`` decorator values for Eigen-Lang); ``warnings`` are
     non-fatal diagnostics.
+
+    Symbolic parameters: an Eigen-Lang program using ``Param`` compiles to a parametrised AQO
+    (``metrics["parameters"]``: the names, comma-separated; the kernel binds them). A program
+    calling ``minimize`` also has ``plan`` (its ``circuit`` is :attr:`circuit`) and
+    ``hybrid_plan_json`` (:meth:`HybridPlan.canonical_bytes`), with the metrics ``hybrid``,
+    ``plan_sha256``, ``optimizer``, ``parameters_count`` and ``observable_terms``.
     """
 
     circuit: Circuit
@@ -90,6 +97,8 @@ class CompileResult:
     gate_count: int
     metrics: dict[str, str]
     warnings: list[Diagnostic]
+    plan: HybridPlan | None = None
+    hybrid_plan_json: bytes = b""
 
 
 @dataclass(frozen=True)

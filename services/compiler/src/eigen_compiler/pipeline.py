@@ -12,6 +12,7 @@ import hashlib
 import math
 import time
 from collections.abc import Mapping
+from dataclasses import replace
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
@@ -28,6 +29,7 @@ from eigen_common.errors import (
     InvalidOptionError,
     ValidationError,
 )
+from eigen_common.hybrid import HybridPlan
 from eigen_compiler.eigen_frontend import lower_program
 from eigen_compiler.metrics import CompilerMetrics
 from eigen_compiler.model import (
@@ -164,6 +166,7 @@ class Compiler:
             src = request.source
             extra_meta: dict[str, Any] = {}
             program_metrics: dict[str, str] = {}
+            lowered = None
             if isinstance(src, EigenLangSource):
                 lowered = lower_program(
                     src.source, entrypoint=src.entrypoint, inputs=inputs, limits=self.limits
@@ -190,7 +193,14 @@ class Compiler:
                 raw = src.data
             level = self.default_level if level_opt is None else level_opt
             meta = self._metadata(language, level, request.target, raw, extra_meta)
-            result = self._finish(qc, level, meta, language, t0, warnings)
+            if lowered is not None and lowered.circuit.parameters:
+                result = self._finish_parametrised(qc, level, meta, language, t0, warnings)
+                if lowered.plan is not None:
+                    result = _with_plan(result, lowered.plan)
+                else:
+                    result.metrics["parameters"] = ",".join(result.circuit.parameters)
+            else:
+                result = self._finish(qc, level, meta, language, t0, warnings)
         except CompilationFailedError as exc:
             if record and self.metrics is not None:
                 self.metrics.observe(language, time.perf_counter() - t0)
@@ -294,6 +304,38 @@ class Compiler:
             **extra,
         }
 
+    def _finish_parametrised(
+        self,
+        qc: QuantumCircuit,
+        level: int,
+        meta: dict[str, Any],
+        language: str,
+        t0: float,
+        warnings: list[Diagnostic],
+    ) -> CompileResult:
+        """Optimise a circuit with symbolic parameters, keeping every parameter by name.
+
+        Qiskit keeps ``Parameter`` objects, but an optimisation may merge rotations into
+        expressions (``theta[0] + theta[1]``, not AQO) or drop a parameter; then the circuit is
+        compiled at level 0 (translation only) instead, and the metric
+        ``requested_optimization_level`` records the level that was asked for.
+        """
+        names = sorted(p.name for p in qc.parameters)
+        if level > 0:
+            try:
+                result = self._finish(
+                    qc, level, meta, language, t0, warnings, allow_parameters=True
+                )
+            except CompilationFailedError:
+                result = None
+            if result is not None and list(result.circuit.parameters) == names:
+                return result
+        meta = {**meta, "optimization_level": 0}
+        result = self._finish(qc, 0, meta, language, t0, warnings, allow_parameters=True)
+        if level > 0:
+            result.metrics["requested_optimization_level"] = str(level)
+        return result
+
     def _finish(
         self,
         qc: QuantumCircuit,
@@ -357,6 +399,21 @@ class Compiler:
             metrics=metrics,
             warnings=list(warnings),
         )
+
+
+def _with_plan(result: CompileResult, lowered: HybridPlan) -> CompileResult:
+    """``result`` (the compiled ansatz) with the hybrid plan around it and plan metrics."""
+    plan = replace(lowered, circuit=result.circuit)
+    data = plan.canonical_bytes()
+    metrics = {
+        **result.metrics,
+        "hybrid": "true",
+        "plan_sha256": hashlib.sha256(data).hexdigest(),
+        "optimizer": plan.optimizer.method,
+        "parameters_count": str(len(plan.parameters)),
+        "observable_terms": str(len(plan.observable)),
+    }
+    return replace(result, metrics=metrics, plan=plan, hybrid_plan_json=data)
 
 
 def _unbound(name: str, line: int, column: int) -> Diagnostic:
