@@ -45,6 +45,7 @@ from eigen_common.errors import (
     TargetNotFoundError,
     UnauthenticatedError,
 )
+from eigen_common.hybrid import HybridPlan, OptimizerSpec
 from eigen_common.server import RunningServer, ServiceBinding
 from eigen_common.testing import start_test_server
 
@@ -151,6 +152,66 @@ class FakeState:
             self.advance(jid, st, source=source, seed=seed)
         return jid
 
+    def add_hybrid_job(
+        self,
+        name: str,
+        history: tuple[float, ...],
+        *,
+        max_iter: int = 50,
+        parameters: dict[str, float] | None = None,
+    ) -> str:
+        """A finished hybrid job: one RUNNING iteration event per value of ``history``.
+
+        Iteration events carry ``iteration``, ``current_value`` and progress k / ``max_iter``
+        like the kernel's; the results carry the optimisation outcome and the outputs.
+        """
+        jid = self.add_job(name, states=(job_pb2.JOB_STATUS_COMPILING, job_pb2.JOB_STATUS_QUEUED))
+        fj = self.jobs[jid]
+        for k, value in enumerate(history, 1):
+            fj.events.append(
+                job_pb2.JobUpdate(
+                    job_id=jid,
+                    state=job_pb2.JOB_STATUS_RUNNING,
+                    stage="EXECUTING",
+                    progress=min(k / max_iter, 1.0),
+                    message=f"iteration {k}/{max_iter}: value {value:.8g}",
+                    event_seq=len(fj.events) + 1,
+                    timestamp=_now(),
+                    iteration=k,
+                    current_value=value,
+                )
+            )
+        self.advance(jid, job_pb2.JOB_STATUS_DONE)
+        res = fj.results
+        assert res is not None
+        res.counts.clear()
+        params = parameters if parameters is not None else {"theta[0]": 0.21, "theta[1]": -3.1}
+        best = min(history) if history else 0.0
+        res.optimization.CopyFrom(
+            job_pb2.OptimizationResult(
+                optimal_value=best,
+                optimal_parameters=params,
+                iterations=len(history),
+                success=True,
+                history=history,
+                history_ref=f"qfs://jobs/{jid}/history.json" if history else "",
+            )
+        )
+        res.outputs.update(
+            {"optimal_cost": best, "optimal_parameters": list(params.values()), "qubits_used": 2}
+        )
+        res.metadata.clear()
+        res.metadata.update(
+            {
+                "optimizer": "cobyla",
+                "optimizer.message": "Optimization terminated successfully.",
+                "shots": "exact",
+                "optimizer_seed": "7",
+                "evaluations": str(len(history)),
+            }
+        )
+        return jid
+
     def advance(self, jid: str, state: int, *, source: str = "", seed: int | None = None) -> None:
         fj = self.jobs[jid]
         stage = {
@@ -242,9 +303,12 @@ class FakeJobService(job_pb2_grpc.JobServiceServicer):
                 job_pb2.JOB_STATUS_RUNNING,
                 job_pb2.JOB_STATUS_DONE,
             )
-        jid = self.s.add_job(
-            request.name, states=states, shots=shots, target=request.target, seed=seed
-        )
+        if "VQE" in source:
+            jid = self.s.add_hybrid_job(request.name, VQE_HISTORY)
+        else:
+            jid = self.s.add_job(
+                request.name, states=states, shots=shots, target=request.target, seed=seed
+            )
         return job_pb2.SubmitJobResponse(
             job_id=jid, state=job_pb2.JOB_STATUS_COMPILING, created_at=_now()
         )
@@ -389,6 +453,38 @@ BELL_AQO = aqo.parse(
 )
 
 
+VQE_CIRCUIT = aqo.parse(
+    {
+        "version": "0.1",
+        "qubits": 2,
+        "clbits": 0,
+        "parameters": ["theta[0]", "theta[1]"],
+        "operations": [
+            {"op": "RY", "q": [0], "params": ["theta[0]"]},
+            {"op": "RY", "q": [1], "params": ["theta[1]"]},
+            {"op": "CX", "q": [0, 1]},
+        ],
+    }
+)
+#: The hybrid plan the fake compiler returns for sources containing ``VQE``.
+VQE_PLAN = HybridPlan(
+    circuit=VQE_CIRCUIT,
+    parameters=("theta[0]", "theta[1]"),
+    observable=(
+        ("II", -1.0523732),
+        ("IZ", 0.39793742),
+        ("ZI", -0.39793742),
+        ("ZZ", -0.0112801),
+        ("XX", 0.18093120),
+    ),
+    shots=None,
+    optimizer=OptimizerSpec("cobyla", 50, 1e-6, (0.1, -0.2), None),
+    returns=(("optimal_cost", {"result": "optimal_value"}), ("qubits_used", {"value": 2})),
+)
+#: The objective history of the fake hybrid jobs (one value per evaluation).
+VQE_HISTORY = (-0.5, -1.2, -1.6, -1.83, -1.851, -1.8572, -1.8569)
+
+
 class FakeCompilationService(compilation_pb2_grpc.CompilationServiceServicer):
     def __init__(self, state: FakeState) -> None:
         self.s = state
@@ -417,6 +513,12 @@ class FakeCompilationService(compilation_pb2_grpc.CompilationServiceServicer):
             raise CompilationFailedError(
                 "the program does not compile: 2:7: [syntax] invalid syntax",
                 diagnostics=[self._diag()],
+            )
+        if "VQE" in self._source(request):
+            return compilation_pb2.CompileCircuitResponse(
+                aqo_json=VQE_CIRCUIT.canonical_bytes(),
+                metadata=self._meta(),
+                hybrid_plan_json=VQE_PLAN.canonical_bytes(),
             )
         return compilation_pb2.CompileCircuitResponse(
             aqo_json=BELL_AQO.canonical_bytes(), metadata=self._meta()
@@ -489,3 +591,9 @@ def fake_api() -> Iterator[FakeApi]:
 
 async def _make_state() -> FakeState:
     return FakeState()
+
+
+@pytest.fixture
+def vqe_plan() -> HybridPlan:
+    """The hybrid plan the fake compiler returns for ``VQE`` sources."""
+    return VQE_PLAN

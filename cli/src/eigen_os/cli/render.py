@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from google.protobuf.json_format import MessageToDict
-from rich.console import Console
+from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
@@ -45,16 +45,16 @@ def device_status_name(status: int) -> str:
         return f"UNKNOWN({status})"
 
 
-def _kv_table(rows: Iterable[tuple[str, Any]], title: str | None = None) -> Table:
+def _kv_table(rows: Iterable[tuple[str, Any]], title: str | None = None) -> RenderableType:
     table = Table.grid(padding=(0, 2))
-    table.title = title
-    table.title_justify = "left"
-    table.title_style = "bold underline"
     table.add_column(style="bold", no_wrap=True)
     table.add_column(overflow="fold")
     for k, v in rows:
         table.add_row(k, v if isinstance(v, Text) else Text(str(v)))
-    return table
+    if not title:
+        return table
+    # a heading line rather than ``Table.title``, which wraps to the width of the cells
+    return Group(Text(title, style="bold underline"), table)
 
 
 def render_job(console: Console, job: job_pb2.Job) -> None:
@@ -142,6 +142,13 @@ def render_diagnostics(console: Console, diagnostics: Iterable[common_pb2.Diagno
 
 
 _SPARKS = "▁▂▃▄▅▆▇█"
+#: Results metadata shown in the optimisation section (key → label), not repeated below it.
+_OPTIMIZATION_META = {
+    "optimizer": "optimizer",
+    "optimizer.message": "message",
+    "shots": "shots",
+    "optimizer_seed": "seed",
+}
 #: Width (characters) of the convergence sparkline.
 SPARK_WIDTH = 48
 #: Optimal parameters listed in full up to this many; beyond it the first few and a count.
@@ -252,12 +259,7 @@ def render_optimization(
         ("success", Text("yes", style="green") if opt.success else Text("no", style="yellow")),
         ("iterations", opt.iterations),
     ]
-    for key, label in (
-        ("optimizer", "optimizer"),
-        ("optimizer.message", "message"),
-        ("shots", "shots"),
-        ("optimizer_seed", "seed"),
-    ):
+    for key, label in _OPTIMIZATION_META.items():
         if meta.get(key):
             rows.append((label, meta[key]))
     console.print(_kv_table(rows, title="optimisation"))
@@ -310,8 +312,10 @@ def render_results(
         console.print(
             _kv_table([(k, compact_value(v)) for k, v in sorted(outputs.items())], title="outputs")
         )
-    if res.metadata:
-        console.print(_kv_table(sorted(res.metadata.items()), title="metadata"))
+    shown = _OPTIMIZATION_META if res.HasField("optimization") else ()
+    meta = [(k, v) for k, v in sorted(res.metadata.items()) if k not in shown]
+    if meta:
+        console.print(_kv_table(meta, title="metadata"))
 
 
 def render_jobs(console: Console, jobs: Iterable[job_pb2.Job]) -> int:
