@@ -121,10 +121,3 @@ def test_failed_assignments_do_not_cascade() -> None:
     assert rejection(source) == ["unknown-call"]
     lowered = PREAMBLE + "@hybrid_program\ndef p(m=nope):\n    k = m + 1\n    h(k)\n"
     assert rejection(lowered) == ["unknown-name"]
-
-
-def test_seed_appendix_program_is_rejected_as_not_yet_supported() -> None:
-    """Seed 004's program (imports fixed) needs the hybrid plan: phase 2 of issue 3."""
-    source = (HOSTILE.parent / "seed_appendix.eigen.txt").read_text(encoding="utf-8")
-    rules = rejection(source)
-    assert set(rules) == {"unsupported-construct", "unsupported-statement"}

@@ -278,6 +278,8 @@ class Lowerer:
         if isinstance(stmt, ast.AnnAssign | ast.AugAssign):
             targets = [stmt.target]
         scope = self.globals if self.locals is None else self.locals
+        if isinstance(stmt, ast.FunctionDef):  # a rejected @ansatz / @cost_function
+            scope[stmt.name] = _POISON
         for target in targets:
             for node in ast.walk(target):
                 if isinstance(node, ast.Name):

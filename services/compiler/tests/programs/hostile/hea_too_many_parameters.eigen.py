@@ -1,0 +1,7 @@
+from eigen_lang import *
+import numpy as np
+
+
+@hybrid_program()
+def p():
+    a = create_hea_ansatz(1000, 20, "linear", "ryrz")
