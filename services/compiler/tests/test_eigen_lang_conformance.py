@@ -2,9 +2,9 @@
 
 Goldens are the canonical bytes of the lowered program (the front end's AQO, before Qiskit
 optimisation, or the hybrid plan of a program that calls ``minimize``), written once by
-``programs/update_golden.py`` and reviewed; here they are only byte-compared. Each program also goes through the whole pipeline, twice (determinism), and a
-selection runs locally through ``eigen_lang`` with the same circuit and counts as Aer on the
-compiled AQO.
+``programs/update_golden.py`` and reviewed; here they are only byte-compared. Each program
+also goes through the whole pipeline, twice (determinism), and a selection runs locally through
+``eigen_lang`` with the same circuit and counts as Aer on the compiled AQO.
 """
 
 from __future__ import annotations
@@ -34,9 +34,7 @@ VALID = sorted((PROGRAMS / "valid").glob("*.eigen.py"))
 HYBRID = [p for p in VALID if is_hybrid(p)]
 #: Programs also run locally (``Eigen_lang`` is the seed's spelling, not an installed module;
 #: hybrid programs need the library's optimiser loop, tested on the library side).
-LOCAL = [
-    p for p in VALID if "Eigen_lang" not in p.read_text(encoding="utf-8") and p not in HYBRID
-]
+LOCAL = [p for p in VALID if "Eigen_lang" not in p.read_text(encoding="utf-8") and p not in HYBRID]
 
 
 def _ids(paths: list[Path]) -> list[str]:

@@ -224,6 +224,7 @@ class Lowerer:
         self._minimize: tuple[ev.Expectation, Any] | None = None  # (objective, OptimizerSpec)
         self._budget = ev.TermBudget(hy.TERM_WORK)
         self._returns: dict[str, dict[str, Any]] = {}
+        self._minimize_failed = False
 
     # --- diagnostics -------------------------------------------------------------------
 
@@ -597,6 +598,8 @@ class Lowerer:
             self._reject("unsupported-statement", "`return` must be the last statement", stmt)
         if value is None or (isinstance(value, ast.Constant) and value.value is None):
             return
+        if self._minimize is None and self._minimize_failed:
+            raise _Silent  # minimize() was rejected (reported): its result has no fields
         if self._minimize is None:
             hint = "measurement counts are the program's result; only programs that call "
             hint += "minimize() return a dict"
@@ -1166,6 +1169,8 @@ class Lowerer:
             self._reject("forbidden-call", message, node, hint or _HYBRID_HINT)
         if name == "Param" and self._in_ansatz:
             self._ansatz_rejects("Param()", node)
+        if name == "minimize":
+            self._minimize_failed = True  # until the plan's objective and optimiser are known
         args = self._arguments(name, node)
         with self._at(node):
             if name == "Param":
@@ -1293,7 +1298,7 @@ class Lowerer:
                 args["tolerance"],
                 seed if isinstance(seed, int) else None,
             )
-        self._minimize = (expectation, spec)
+        self._minimize, self._minimize_failed = (expectation, spec), False
         return ev.MinimizeResult()
 
     # --- library calls (registers, gates, instructions) --------------------------------
