@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import grpc
@@ -11,7 +10,6 @@ import pytest
 
 from eigen.compiler.v1 import compiler_pb2
 from eigen.driver.v1 import driver_pb2, driver_pb2_grpc
-from eigen_common.channel import create_channel
 from eigen_common.errors import (
     BackendUnavailableError,
     DeviceNotFoundError,
@@ -23,14 +21,8 @@ from eigen_common.errors import (
     ValidationError,
     from_rpc_error,
 )
-from eigen_common.server import ServiceBinding
-from eigen_common.testing import start_test_server
 from eigen_driver_manager.convert import device_info_from_proto
-from eigen_driver_manager.manager import DriverManager
-from eigen_driver_manager.plugins.aer_driver import AerDriver
-from eigen_driver_manager.registry import DriverRegistry
-from eigen_driver_manager.servicer import SERVICE_NAME, DriverManagerServicer
-from eigen_driver_manager.testing import BELL_OPERATIONS, FakeDriver, aqo_document
+from eigen_driver_manager.testing import BELL_OPERATIONS, aqo_document
 
 AQO = compiler_pb2.CircuitPayload.FORMAT_AQO_JSON
 T = 30.0  # per-call deadline, seconds
@@ -41,26 +33,6 @@ def payload(doc: dict[str, Any], fmt: int = AQO) -> compiler_pb2.CircuitPayload:
 
 
 BELL = payload(aqo_document(2, 2, BELL_OPERATIONS))
-
-
-@pytest.fixture
-async def stub(
-    aer_driver: AerDriver, fake_driver: FakeDriver, down_driver: FakeDriver
-) -> AsyncIterator[driver_pb2_grpc.DriverManagerServiceStub]:
-    manager = DriverManager(DriverRegistry([aer_driver, fake_driver, down_driver]), max_workers=2)
-    binding = ServiceBinding(
-        DriverManagerServicer(manager),
-        driver_pb2_grpc.add_DriverManagerServiceServicer_to_server,
-        SERVICE_NAME,
-    )
-    server = await start_test_server("driver-manager", [binding])
-    channel = create_channel(f"127.0.0.1:{server.port}")
-    try:
-        yield driver_pb2_grpc.DriverManagerServiceStub(channel)
-    finally:
-        await channel.close()
-        await server.stop(0)
-        manager.close()
 
 
 async def call_error(coro: Any) -> tuple[grpc.StatusCode, EigenError]:

@@ -46,10 +46,10 @@ from typing import Any, ClassVar
 import qiskit_aer
 from qiskit.circuit import Parameter, QuantumCircuit
 from qiskit.providers.fake_provider import GenericBackendV2
-from qiskit.quantum_info import SparsePauliOp
 from qiskit.result import Result
 from qiskit.transpiler import PassManager, TranspileLayout, generate_preset_pass_manager
 from qiskit_aer import AerError, AerSimulator
+from qiskit_aer.library import SaveExpectationValue
 
 from eigen_common import pauli
 from eigen_common.aqo import GATES, Circuit
@@ -109,6 +109,9 @@ _CONFIG_KEYS = frozenset({"devices", "noisy_qubits", "noisy_seed"})
 
 #: Device-ready parametrised programs kept for estimation (LRU entries, one per circuit × basis).
 PROGRAM_CACHE_SIZE = 256
+#: Programs with an observable's save instruction attached (LRU entries; an entry holds up to
+#: 100,000 terms, hence the smaller bound).
+EXPVAL_CACHE_SIZE = 32
 #: Gates whose symbolic angle Aer 0.18 drops when it binds ``parameter_binds`` (it simulates them
 #: with the angle unbound; qiskit-aer issues #2323, #2391, #2403): decomposed before a run.
 _UNBINDABLE = frozenset({"CRX", "CRY", "CRZ", "CP"})
@@ -197,6 +200,7 @@ class AerDriver(BaseDriver):
     def __init__(self) -> None:
         self._devices: dict[str, _Device] = {}
         self._programs = _ProgramCache(PROGRAM_CACHE_SIZE)
+        self._expvals = _ProgramCache(EXPVAL_CACHE_SIZE)
 
     def initialize(self, config: Mapping[str, str]) -> None:
         """Create one simulator per device.
@@ -378,7 +382,7 @@ class AerDriver(BaseDriver):
 
             # the observable's save instruction is part of the cached program (building it
             # costs more than the simulation of a small circuit)
-            prog, hit = self._programs.get((device_id, sha, "", _digest(observable)), build)
+            prog, hit = self._expvals.get((device_id, sha, _digest(observable)), build)
             if dev.make_pass_manager is not None:  # noisy: exact means the density matrix
                 run_options["method"] = "density_matrix"
             if prog.parameters:
@@ -488,13 +492,44 @@ def _digest(observable: Sequence[tuple[str, float]]) -> str:
     return h.hexdigest()
 
 
+class _SaveExpval(SaveExpectationValue):
+    """Aer's ``save_expval`` built from labels directly.
+
+    :class:`SaveExpectationValue` wants a ``SparsePauliOp`` and walks it term by term through
+    ``Pauli`` objects (seconds for 100,000 terms, plus as much again to build the operator);
+    Aer itself only reads ``params`` = ``[(label, (coefficient, 0.0)), ...]``, which this
+    class builds in one pass.
+    """
+
+    def __init__(self, num_qubits: int, params: list[tuple[str, tuple[float, float]]]):
+        # skip SaveExpectationValue.__init__ (the slow conversion), keep its base's
+        super(SaveExpectationValue, self).__init__(
+            "save_expval", num_qubits, _EV_LABEL, params=params
+        )
+
+
+def _place(label: str, layout: Sequence[int], width: int) -> str:
+    """Move ``label`` (virtual qubits, rightmost = 0) to physical qubits: v → ``layout[v]``."""
+    chars = ["I"] * width
+    for v, ch in enumerate(reversed(label)):
+        chars[width - 1 - layout[v]] = ch
+    return "".join(chars)
+
+
 def _with_expectation_value(prog: _Program, observable: Sequence[tuple[str, float]]) -> _Program:
-    """``prog`` plus a save of ⟨observable⟩ on all its qubits (laid out when transpiled)."""
-    op = SparsePauliOp.from_list(observable)
-    if prog.layout is not None:
-        op = op.apply_layout(prog.layout)
+    """``prog`` plus a save of ⟨observable⟩ on all its qubits (laid out when transpiled).
+
+    Equal labels are merged (their coefficients summed), as Aer's own conversion does.
+    """
     qc = prog.circuit.copy()
-    qc.save_expectation_value(op, list(range(qc.num_qubits)), label=_EV_LABEL)
+    width = qc.num_qubits
+    layout = prog.layout.final_index_layout() if prog.layout is not None else None
+    merged: dict[str, float] = {}
+    for label, coeff in observable:
+        key = label if layout is None else _place(label, layout, width)
+        merged[key] = merged.get(key, 0.0) + float(coeff)
+    params = [(label, (coeff, 0.0)) for label, coeff in merged.items()]
+    qc.append(_SaveExpval(width, params), qc.qubits)
     return _Program(qc, prog.parameters, prog.layout)
 
 
