@@ -59,6 +59,8 @@ MAX_BINDINGS = 1024
 #: At most this many violations are listed per repeated field (the rest are counted).
 _MAX_LISTED = 20
 _PAULI_LABEL = re.compile(r"[IXYZ]+")
+#: Observables up to this many terms are checked on the event loop, larger ones in the pool.
+_CHECK_INLINE_TERMS = 4096
 
 
 class PayloadFormat(enum.Enum):
@@ -387,7 +389,12 @@ class DriverManager:
                     "measurements)",
                 )
             )
-        violations.extend(_observable_violations(req.observable, circuit))
+        if len(req.observable) <= _CHECK_INLINE_TERMS:
+            violations.extend(_observable_violations(req.observable, circuit))
+        else:  # up to 100,000 labels: keep the event loop free
+            violations.extend(
+                await self._run(partial(_observable_violations, req.observable, circuit))
+            )
         violations.extend(_binding_violations(req.bindings, circuit))
         if violations:
             raise ValidationError(violations)
