@@ -37,7 +37,7 @@ import numpy as np
 
 from eigen_common.aqo import Circuit
 from eigen_common.errors import Diagnostic
-from eigen_common.hybrid import MAX_PARAMETERS, HybridPlan
+from eigen_common.hybrid import MAX_PARAMETERS, HybridPlan, OptimizerSpec
 from eigen_compiler import eigen_hybrid as hy
 from eigen_compiler import eigen_values as ev
 from eigen_compiler.eigen_check import (
@@ -123,6 +123,22 @@ class _Reject(Exception):
     def __init__(self, diag: Diagnostic):
         super().__init__(diag.message)
         self.diag = diag
+
+
+@dataclass
+class _HybridState:
+    """Lowering state of hybrid constructs (``@ansatz``, ``@cost_function``, ``minimize``)."""
+
+    program_locals: dict[str, Any] | None = None
+    in_ansatz: bool = False
+    in_cost: bool = False
+    vector_uses: dict[str, set[int]] = field(default_factory=dict)  # active vector → indices
+    ansatz_cache: dict[int, ev.AnsatzValue | None] = field(default_factory=dict)  # id(def)
+    minimize: tuple[ev.Expectation, OptimizerSpec] | None = None
+    minimize_failed: bool = False  # a minimize() call was rejected (its result is unknown)
+    budget: ev.TermBudget = field(default_factory=lambda: ev.TermBudget(hy.TERM_WORK))
+    returns: dict[str, dict[str, Any]] = field(default_factory=dict)
+    param_names: set[str] = field(default_factory=set)  # Param angles outside ansätze
 
 
 @dataclass
@@ -214,17 +230,10 @@ class Lowerer:
         self._stmt_handlers: dict[type, Any] = {}
         self._checked_names: set[str] = set()
         self._starred: dict[int, bool] = {}  # id(ast.Call) → has *args/**kwargs (tree is alive)
-        # Hybrid programs (seed 004).
+        # Hybrid programs (seed 004): one attribute, so the hot attributes above stay few
+        # (CPython keeps at most 30 attributes in an instance's fast shared-key layout).
         self.options: dict[str, int | str] = {}
-        self._program_locals: dict[str, Any] | None = None
-        self._in_ansatz = False
-        self._in_cost = False
-        self._vector_uses: dict[str, set[int]] = {}  # active @ansatz vector → indices used
-        self._ansatz_cache: dict[int, ev.AnsatzValue | None] = {}  # id(FunctionDef) → lowered
-        self._minimize: tuple[ev.Expectation, Any] | None = None  # (objective, OptimizerSpec)
-        self._budget = ev.TermBudget(hy.TERM_WORK)
-        self._returns: dict[str, dict[str, Any]] = {}
-        self._minimize_failed = False
+        self.hybrid = _HybridState()
 
     # --- diagnostics -------------------------------------------------------------------
 
@@ -514,7 +523,7 @@ class Lowerer:
         seed = options.get("seed")
         self.rng = np.random.RandomState(seed if isinstance(seed, int) else DEFAULT_RANDOM_SEED)
         self.options = options
-        self.locals = self._program_locals = {}
+        self.locals = self.hybrid.program_locals = {}
         self.local_names = _assigned_names(fn)
         self._parameters(fn)
         last = len(fn.body) - 1
@@ -531,10 +540,8 @@ class Lowerer:
         else:
             if not builder.ops:
                 self._warn("empty-program", f"{fn.name!r} applies no operations", fn)
-            names = {p for op in builder.ops for p in op.params if isinstance(p, str)}
-            circuit = Circuit(
-                builder.num_qubits, builder.num_clbits, tuple(builder.ops), tuple(sorted(names))
-            )
+            names = tuple(sorted(self.hybrid.param_names))
+            circuit = Circuit(builder.num_qubits, builder.num_clbits, tuple(builder.ops), names)
         entry = {arg.arg for arg, _ in _signature(fn)}
         for name in sorted(set(self.inputs) - entry - set(circuit.parameters)):
             self._warn("unused-input", f"input {name!r} is not a parameter of {fn.name!r}")
@@ -542,14 +549,14 @@ class Lowerer:
 
     def _plan(self, fn: ast.FunctionDef, builder: ev.CircuitBuilder) -> HybridPlan | None:
         """The hybrid plan of a program that called ``minimize`` (else None)."""
-        if self._minimize is None:
+        if self.hybrid.minimize is None:
             return None
         if builder.ops or builder.num_qubits or builder.num_clbits:
             message = "a program that calls minimize() runs its @ansatz only"
             hint = "apply the gates inside the @ansatz function"
             self._error("mixed-program", message, fn, hint)
-        objective, spec = self._minimize
-        returns = tuple(sorted(self._returns.items()))
+        objective, spec = self.hybrid.minimize
+        returns = tuple(sorted(self.hybrid.returns.items()))
         ansatz = objective.ansatz
         return HybridPlan(
             ansatz.circuit, ansatz.parameters, objective.terms, objective.shots, spec, returns
@@ -598,9 +605,9 @@ class Lowerer:
             self._reject("unsupported-statement", "`return` must be the last statement", stmt)
         if value is None or (isinstance(value, ast.Constant) and value.value is None):
             return
-        if self._minimize is None and self._minimize_failed:
+        if self.hybrid.minimize is None and self.hybrid.minimize_failed:
             raise _Silent  # minimize() was rejected (reported): its result has no fields
-        if self._minimize is None:
+        if self.hybrid.minimize is None:
             hint = "measurement counts are the program's result; only programs that call "
             hint += "minimize() return a dict"
             self._reject("unsupported-statement", "this program returns nothing", stmt, hint)
@@ -621,7 +628,7 @@ class Lowerer:
             except _Reject as rej:
                 self.diags.append(rej.diag)
                 continue
-            self._returns[key] = entry
+            self.hybrid.returns[key] = entry
 
     # --- statements --------------------------------------------------------------------
 
@@ -1057,8 +1064,8 @@ class Lowerer:
 
     def _stmt_FunctionDef(self, stmt: ast.FunctionDef) -> None:
         """A nested ``@ansatz`` / ``@cost_function``: a value whose names resolve later."""
-        top = self._program_locals is not None and self.locals is self._program_locals
-        if not top or self.inlining or self._in_ansatz:
+        top = self.hybrid.program_locals is not None and self.locals is self.hybrid.program_locals
+        if not top or self.inlining or self.hybrid.in_ansatz:
             message = f"nested function {stmt.name!r} must be in the @hybrid_program function"
             self._reject("unsupported-construct", message, stmt, "define it at module level")
         if not stmt.decorator_list:
@@ -1069,7 +1076,7 @@ class Lowerer:
             message = f"nested function {stmt.name!r} must be an @ansatz or a @cost_function"
             self._reject("unsupported-construct", message, stmt, "define it at module level")
         self._check_name(stmt.name, stmt)
-        scope = self._program_locals
+        scope = self.hybrid.program_locals
         assert scope is not None
         scope[stmt.name] = self._hybrid_function(stmt, kind, scope)
 
@@ -1127,7 +1134,7 @@ class Lowerer:
         if not 0 <= index < MAX_PARAMETERS:
             message = f"parameter index {index} must be in 0..{MAX_PARAMETERS - 1}"
             self._reject("bad-argument", message, node.slice)
-        uses = self._vector_uses.get(vector.name)
+        uses = self.hybrid.vector_uses.get(vector.name)
         if uses is None:
             message = f"{vector.name!r} is only usable inside its @ansatz"
             self._reject("invalid-ansatz", message, node)
@@ -1167,24 +1174,26 @@ class Lowerer:
             message = f"{name}() cannot be called in a program"
             hint = "use it as a decorator" if name in ("ansatz", "cost_function") else ""
             self._reject("forbidden-call", message, node, hint or _HYBRID_HINT)
-        if name == "Param" and self._in_ansatz:
+        if name == "Param" and self.hybrid.in_ansatz:
             self._ansatz_rejects("Param()", node)
         if name == "minimize":
-            self._minimize_failed = True  # until the plan's objective and optimiser are known
+            self.hybrid.minimize_failed = True  # until the plan's objective and optimiser are known
         args = self._arguments(name, node)
         with self._at(node):
             if name == "Param":
                 return hy.param(args["name"])
             if name == "Observable":
-                return hy.observable(args["terms"], args["coeff"], self._budget, self._qubits())
+                return hy.observable(
+                    args["terms"], args["coeff"], self.hybrid.budget, self._qubits()
+                )
             if name == "create_ising_model_hamiltonian":
                 values = (args["n_spins"], args["J"], args["h"], args["periodic"])
-                return hy.ising(*values, self._budget, self._qubits())
+                return hy.ising(*values, self.hybrid.budget, self._qubits())
             if name == "create_hea_ansatz":
                 values = (args["n_qubits"], args["depth"], args["entanglement"], args["rotations"])
                 return hy.hea(*values, self._qubits(), self.limits.max_operations)
         if name == "ExpectationValue":
-            if not self._in_cost:
+            if not self.hybrid.in_cost:
                 message = "ExpectationValue(...) is only allowed as a @cost_function's return"
                 self._reject("misplaced-hybrid", message, node, _HYBRID_HINT)
             ansatz = self._as_ansatz(args["circuit_or_ansatz"], node)
@@ -1212,24 +1221,25 @@ class Lowerer:
         body are collected once, then every use of the ansatz is abandoned silently.
         """
         key = id(value.fn)
-        if key in self._ansatz_cache:
-            cached = self._ansatz_cache[key]
+        if key in self.hybrid.ansatz_cache:
+            cached = self.hybrid.ansatz_cache[key]
             if cached is None:
                 raise _Silent
             return cached
-        if self._in_ansatz or self.builder is None:
+        if self.hybrid.in_ansatz or self.builder is None:
             message = f"@ansatz {value.name!r} can only be used in the program function"
             self._reject("misplaced-hybrid", message, node)
-        self._ansatz_cache[key] = None
+        self.hybrid.ansatz_cache[key] = None
         fn = value.fn
         vector = [*fn.args.posonlyargs, *fn.args.args][0].arg
         assigned = _assigned_names(fn)
         scope = {k: v for k, v in (value.closure or {}).items() if k not in assigned}
         scope[vector] = ev.ParamVector(vector)
-        saved = (self.builder, self.locals, self.local_names, self._vector_uses, self._in_cost)
+        state = self.hybrid
+        saved = (self.builder, self.locals, self.local_names, state.vector_uses, state.in_cost)
         builder = ev.CircuitBuilder(self.limits.max_qubits, self.limits.max_operations)
         self.builder, self.locals, self.local_names = builder, scope, assigned | {vector}
-        self._vector_uses, self._in_ansatz, self._in_cost = {vector: set()}, True, False
+        state.vector_uses, state.in_ansatz, state.in_cost = {vector: set()}, True, False
         errors = sum(d.severity == "error" for d in self.diags)
         try:
             for stmt in fn.body:
@@ -1239,10 +1249,10 @@ class Lowerer:
                     self._error("invalid-ansatz", "an @ansatz returns nothing", stmt)
                     continue
                 self._collect(stmt, self._statement)
-            uses = self._vector_uses[vector]
+            uses = state.vector_uses[vector]
         finally:
-            self.builder, self.locals, self.local_names, self._vector_uses, self._in_cost = saved
-            self._in_ansatz = False
+            self.builder, self.locals, self.local_names, state.vector_uses, state.in_cost = saved
+            state.in_ansatz = False
         if sum(d.severity == "error" for d in self.diags) > errors:
             raise _Silent
         try:
@@ -1250,7 +1260,7 @@ class Lowerer:
         except ev.Problem as p:
             message = f"@ansatz {value.name!r}: {p.message}"
             raise _Reject(self._diag(p.rule, message, fn, p.hint)) from None
-        self._ansatz_cache[key] = lowered
+        self.hybrid.ansatz_cache[key] = lowered
         return lowered
 
     def _objective(self, cost: ev.CostFunction, node: ast.AST) -> ev.Expectation:
@@ -1263,12 +1273,12 @@ class Lowerer:
         scope: dict[str, Any] = {k: v for k, v in (cost.closure or {}).items() if k not in assigned}
         scope[point] = ev.CostPoint(point)
         saved = (self.locals, self.local_names)
-        self.locals, self.local_names, self._in_cost = scope, assigned | {point}, True
+        self.locals, self.local_names, self.hybrid.in_cost = scope, assigned | {point}, True
         try:
             value = self._eval(ret.value)
         finally:
             self.locals, self.local_names = saved
-            self._in_cost = False
+            self.hybrid.in_cost = False
         if not isinstance(value, ev.Expectation):
             message = f"@cost_function {cost.name!r} must return ExpectationValue(...)"
             self._reject("invalid-cost-function", message, ret.value, f"got {ev.kind(value)}")
@@ -1276,11 +1286,11 @@ class Lowerer:
 
     def _minimize_call(self, args: dict[str, Any], node: ast.Call) -> ev.MinimizeResult:
         """``minimize(objective, initial_guess, method, max_iter, tolerance)`` → the plan."""
-        top = self._program_locals is not None and self.locals is self._program_locals
-        if not top or self.inlining or self._in_cost or self._in_ansatz:
+        top = self.hybrid.program_locals is not None and self.locals is self.hybrid.program_locals
+        if not top or self.inlining or self.hybrid.in_cost or self.hybrid.in_ansatz:
             message = "minimize() can only be called in the @hybrid_program function"
             self._reject("misplaced-hybrid", message, node)
-        if self._minimize is not None:
+        if self.hybrid.minimize is not None:
             message = "a program calls minimize() once (one plan per program)"
             self._reject("multiple-minimize", message, node, "combine the objectives")
         objective = args["objective"]
@@ -1298,7 +1308,7 @@ class Lowerer:
                 args["tolerance"],
                 seed if isinstance(seed, int) else None,
             )
-        self._minimize, self._minimize_failed = (expectation, spec), False
+        self.hybrid.minimize, self.hybrid.minimize_failed = (expectation, spec), False
         return ev.MinimizeResult()
 
     # --- library calls (registers, gates, instructions) --------------------------------
@@ -1308,7 +1318,7 @@ class Lowerer:
             message = f"{name}() can only be used inside the @hybrid_program function"
             self._reject("forbidden-call", message, node)
         if name in ("QubitRegister", "ClassicalRegister"):
-            if self._in_ansatz and name == "ClassicalRegister":
+            if self.hybrid.in_ansatz and name == "ClassicalRegister":
                 self._ansatz_rejects("ClassicalRegister()", node)
             return self._register(self.builder, name, node)
         if name not in GATE_ARITY and name not in INSTRUCTIONS:
@@ -1368,6 +1378,8 @@ class Lowerer:
                 continue
             if type(value) is ev.ParamRef:  # a symbolic AQO parameter
                 params.append(value.name)
+                if not self.hybrid.in_ansatz:
+                    self.hybrid.param_names.add(value.name)
                 continue
             try:  # inline ``self._at(arg)`` (hot)
                 params.append(float(ev.number(value)))
@@ -1376,7 +1388,7 @@ class Lowerer:
         b.gate(name, params, self._qubit_args(b, node.args[spec.num_params :]))
 
     def _instr_measure(self, b: ev.CircuitBuilder, node: ast.Call) -> None:
-        if self._in_ansatz:
+        if self.hybrid.in_ansatz:
             self._ansatz_rejects("measure()", node)
         if len(node.args) != 2:
             self._reject("bad-argument", "measure(qubits, clbits) takes 2 arguments", node)
@@ -1384,13 +1396,13 @@ class Lowerer:
         b.measure(qs, self._clbit_arg(b, node.args[1]))
 
     def _instr_measure_all(self, b: ev.CircuitBuilder, node: ast.Call) -> None:
-        if self._in_ansatz:
+        if self.hybrid.in_ansatz:
             self._ansatz_rejects("measure_all()", node)
         qubits = self._qubit_args(b, node.args)
         b.measure_all([q for qs in qubits for q in qs] if node.args else b.all_qubits())
 
     def _instr_reset(self, b: ev.CircuitBuilder, node: ast.Call) -> None:
-        if self._in_ansatz:
+        if self.hybrid.in_ansatz:
             self._ansatz_rejects("reset()", node)
         if not node.args:
             self._reject("bad-argument", "reset() needs at least one qubit", node)
