@@ -68,6 +68,26 @@ async def test_compile_circuit(stub: compiler_pb2_grpc.CompilationServiceStub) -
     assert again.payload.data == response.payload.data
 
 
+async def test_compile_hybrid_program_returns_the_plan(
+    stub: compiler_pb2_grpc.CompilationServiceStub,
+) -> None:
+    from pathlib import Path
+
+    from eigen_common.hybrid import parse_plan
+
+    seed = Path(__file__).parent / "programs" / "seed_appendix.eigen.txt"
+    request = compiler_pb2.CompileCircuitRequest(
+        eigen_lang=common_pb2.EigenLangSource(source=seed.read_text(encoding="utf-8")),
+        inputs={"n_routes": 4},
+    )
+    response = await stub.CompileCircuit(request, timeout=60)
+    plan = parse_plan(response.hybrid_plan_json)
+    assert plan.circuit.canonical_bytes() == response.payload.data
+    assert (plan.num_qubits, len(plan.parameters)) == (4, 16)
+    assert response.metadata.metrics["hybrid"] == "true"
+    assert response.metadata.aqo_sha256 == plan.circuit.sha256()
+
+
 async def test_compile_failure_is_invalid_argument_with_diagnostics(
     stub: compiler_pb2_grpc.CompilationServiceStub,
 ) -> None:

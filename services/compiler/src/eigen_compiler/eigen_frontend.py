@@ -1,4 +1,4 @@
-"""Eigen-Lang → AQO by AST analysis only (SPEC §6, the circuit subset of v0.1).
+"""Eigen-Lang → AQO or a hybrid plan, by AST analysis only (SPEC §6, v0.1).
 
 The program is parsed with :func:`ast.parse`, checked against the closed allowlist of
 :mod:`eigen_compiler.eigen_check` (every violation is collected), then walked by
@@ -16,6 +16,17 @@ Accepted:
   tuples, arrays and registers (unrolled), ``if`` on compile-time constants, docstrings,
   ``pass``, a final bare ``return`` in the program function. Entrypoint parameters are
   compile-time constants: their default, or the job's ``inputs`` value.
+- hybrid constructs (seed 004), evaluated with our own library (:mod:`eigen_compiler.eigen_hybrid`
+  bounds every argument first): ``Param("name")`` as a gate angle (a symbolic AQO parameter;
+  job inputs with that name are bound by the kernel, not here), ``Observable`` values and
+  ``create_ising_model_hamiltonian`` (``+ - * /``, ``.n_qubits``), ``create_hea_ansatz``;
+  ``@ansatz`` functions (one argument, the parameter vector: ``theta[k]`` is the parameter
+  ``theta[k]``; lowered once, at first use) and ``@cost_function`` functions (one argument; the
+  body is ``return ExpectationValue(...)``, evaluated when ``minimize`` runs, with closure
+  semantics), module level or nested in the program function; exactly one
+  ``minimize(objective, initial_guess, method, max_iter, tolerance)`` whose result fields the
+  program's final ``return {...}`` may name. Such a program lowers to a
+  :class:`~eigen_common.hybrid.HybridPlan` (``LoweredProgram.plan``) around its ansatz circuit.
 
 Before a loop is unrolled or a function inlined, its work is estimated (iterations × statically
 counted statements) and the program is rejected at once when it would exceed
