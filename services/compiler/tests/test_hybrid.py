@@ -191,6 +191,17 @@ def test_observable_attributes_and_errors() -> None:
         "    h(q)\n"
     )
     assert lower_program(source).circuit.qubits == 6
+    negated = PREAMBLE + (
+        "@hybrid_program\ndef p():\n"
+        "    b = create_hea_ansatz(2, 0)\n"
+        "    o = -Observable({'ZZ': 0.5, 'XI': -2.0})\n"
+        "    @cost_function\n"
+        "    def cost(x):\n"
+        "        return ExpectationValue(b, +o)\n"
+        "    r = minimize(cost, [0.0, 0.0])\n"
+    )
+    terms = _plan(negated)["observable"]["terms"]  # type: ignore[index]
+    assert terms == [[lb, c] for lb, c in (-Observable({"ZZ": 0.5, "XI": -2.0})).terms]
     bad = PREAMBLE + (
         "@hybrid_program\ndef p():\n"
         "    a = Observable('ZQ')\n"

@@ -86,6 +86,7 @@ _DEFAULTS: dict[str, Any] = {
     "entanglement": "linear", "rotations": "ry", "shots": None, "method": "cobyla",
     "max_iter": 100, "tolerance": None,
 }  # fmt: skip
+_SCALABLE = (ev.Array, ev.ObservableValue)
 _TOLIST = ("optimal_parameters", "tolist")
 _HYBRID_HINT = "see SPEC §6: @ansatz, @cost_function, ExpectationValue, minimize"
 _STATEMENT_HINTS: dict[str, str] = {
@@ -935,7 +936,7 @@ class Lowerer:
         if isinstance(node.op, ast.Not):
             return not ev.truth(value)
         if isinstance(node.op, ast.USub | ast.UAdd):
-            if isinstance(value, ev.Array):
+            if isinstance(value, _SCALABLE):  # arrays and observables: times ±1.0, as numpy
                 sign = -1.0 if isinstance(node.op, ast.USub) else 1.0
                 return ev.binary("Mult", value, sign)
             num = ev.number(value)
