@@ -332,6 +332,8 @@ def test_minimize_arguments_and_results(body: str, rule: str) -> None:
         ("def a(t):\n    h(0)\n", "unused-parameter"),
         ("def a(t):\n    ry(t[0], 0)\n    return 1\n", "invalid-ansatz"),
         ("def a(t):\n    ry(t[0] * 2, 0)\n", "param-arithmetic"),
+        ("def a(t):\n    ry(t[0], 0)\n    n = a.num_params\n", "misplaced-hybrid"),
+        ("def a(t):\n    ry(t[0], 0)\n    r = minimize(cost, [0.0])\n", "misplaced-hybrid"),
     ],
 )
 def test_invalid_ansatz(ansatz: str, rule: str) -> None:

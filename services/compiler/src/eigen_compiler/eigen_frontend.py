@@ -1232,15 +1232,15 @@ class Lowerer:
         Its statements run in a fresh circuit with the parameter vector bound; errors in the
         body are collected once, then every use of the ansatz is abandoned silently.
         """
+        if self.hybrid.in_ansatz or self.builder is None:
+            message = f"@ansatz {value.name!r} can only be used in the program function"
+            self._reject("misplaced-hybrid", message, node)
         key = id(value.fn)
         if key in self.hybrid.ansatz_cache:
             cached = self.hybrid.ansatz_cache[key]
             if cached is None:
                 raise _Silent
             return cached
-        if self.hybrid.in_ansatz or self.builder is None:
-            message = f"@ansatz {value.name!r} can only be used in the program function"
-            self._reject("misplaced-hybrid", message, node)
         self.hybrid.ansatz_cache[key] = None
         fn = value.fn
         vector = [*fn.args.posonlyargs, *fn.args.args][0].arg
