@@ -211,12 +211,12 @@ def hea(
         built = create_hea_ansatz(n, depth, entanglement, list(gates))
     except (TypeError, ValueError) as exc:
         raise _library_error(exc) from None
-    names = built.parameters
+    param_names: tuple[str, ...] = tuple(built.parameters)
     ops = tuple(
-        Operation(gate.upper(), qubits, (), () if k is None else (names[k],))
+        Operation(gate.upper(), qubits, (), () if k is None else (param_names[k],))
         for gate, qubits, k in built.ops
     )
-    return ev.AnsatzValue(Circuit(n, 0, ops, tuple(sorted(names))), names)
+    return ev.AnsatzValue(Circuit(n, 0, ops, tuple(sorted(param_names))), param_names)
 
 
 def ansatz_from_ops(
