@@ -15,6 +15,7 @@ run: install
 	$(EIGEN) up
 	$(EIGEN) submit --job examples/bell/job.yaml --wait
 	$(EIGEN) submit --job examples/qasm/job.yaml --wait
+	$(EIGEN) submit --job examples/h2_vqe/job.yaml --wait
 	@echo "Stack still running: try '$(EIGEN) list', '$(EIGEN) devices'; stop it with 'make down'."
 
 down:
