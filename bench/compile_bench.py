@@ -66,6 +66,9 @@ def layers(depth: int = 2, theta: float = 0.1):
 EXAMPLES = [
     ROOT / "examples/bell/program.eigen.py",
     ROOT / "examples/ghz/program.eigen.py",
+    ROOT / "examples/h2_vqe/program.eigen.py",
+    ROOT / "examples/h2_vqe/pattern_a.eigen.py",
+    ROOT / "services/compiler/tests/programs/seed_appendix.eigen.txt",
     VALID / "02_ghz_for_range.eigen.py",
     VALID / "04_nested_for.eigen.py",
     VALID / "22_helpers_nested.eigen.py",
