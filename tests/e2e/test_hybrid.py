@@ -8,7 +8,6 @@ from __future__ import annotations
 import importlib.util
 import re
 import sys
-import time
 
 import numpy as np
 import pytest
@@ -142,7 +141,6 @@ def test_cancel_mid_loop_ends_cancelled(api):
     ups = [u for u in stream(api, job_id) if not u.heartbeat]
     assert ups[-1].state == job_pb2.JOB_STATUS_CANCELLED and ups[-1].terminal
     assert seen >= 3 and max(u.iteration for u in ups) < 100000
-    time.sleep(0.5)  # give a loop that ignored the cancel time to announce another iteration
     status = api.jobs.GetJobStatus(
         job_pb2.GetJobStatusRequest(job_id=job_id), metadata=api.metadata
     )

@@ -178,7 +178,9 @@ async def test_cancel_stops_the_loop_within_one_iteration(tmp_path):
     jm.cancel("t", job.job_id, "enough")
     d.gate.set()
     evs = await events(jm, job.job_id)
-    await asyncio.sleep(0.3)  # the worker thread notices within POLL_SECONDS
+    # Wait until the optimiser's worker thread has exited: one that ignored the cancel would
+    # run its remaining evaluations first (and the call count below would show them).
+    await asyncio.get_running_loop().shutdown_default_executor()
     assert evs[-1].state == TaskState.CANCELLED and evs[-1].terminal
     assert max(e.iteration for e in evs) == 3  # the in-flight evaluation is not announced
     assert len(d.calls) == 4
