@@ -30,7 +30,7 @@ test-fast: install
 lint: install proto-check compose-check
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
-	$(UV) run --frozen mypy libs/eigen_common/src libs/eigen_lang/src services/*/src cli/src
+	$(UV) run --frozen mypy libs/eigen_common/src libs/eigen_ir/src libs/eigen_lang/src services/*/src cli/src
 
 proto:
 	$(UV) run --frozen python scripts/gen_proto.py

@@ -33,12 +33,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from eigen_common.aqo_qiskit import from_qiskit, to_qiskit
 from eigen_compiler.app import build_compiler, warm_and_freeze
 from eigen_compiler.eigen_frontend import lower_program
 from eigen_compiler.model import CompileRequest, EigenLangSource
 from eigen_compiler.pipeline import Compiler, circuit_stats
 from eigen_compiler.settings import CompilerSettings
+from eigen_ir.aqo_qiskit import from_qiskit, to_qiskit
 
 ROOT = Path(__file__).resolve().parents[1]
 VALID = ROOT / "services/compiler/tests/programs/valid"

@@ -80,7 +80,7 @@ def sampled_reference(evaluations: int, shots: int = 100_000) -> float:
     from qiskit import transpile
     from qiskit_aer import AerSimulator
 
-    from eigen_common.pauli import combine, estimate_from_counts, measurement_groups
+    from eigen_ir.pauli import combine, estimate_from_counts, measurement_groups
 
     groups = measurement_groups(H2.to_list())
     sim = AerSimulator(max_parallel_threads=1)  # faster than threads for 2 qubits (measured)

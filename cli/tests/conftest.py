@@ -32,7 +32,6 @@ from eigen.api.v1 import (
     job_pb2,
     job_pb2_grpc,
 )
-from eigen_common import aqo
 from eigen_common.errors import (
     CompilationFailedError,
     DeviceNotFoundError,
@@ -45,9 +44,11 @@ from eigen_common.errors import (
     TargetNotFoundError,
     UnauthenticatedError,
 )
-from eigen_common.hybrid import HybridPlan, OptimizerSpec
 from eigen_common.server import RunningServer, ServiceBinding
+from eigen_common.status import diagnostic_to_proto
 from eigen_common.testing import start_test_server
+from eigen_ir import aqo
+from eigen_ir.hybrid import HybridPlan, OptimizerSpec
 
 TARGETS = ("sim:local", "aer.automatic")
 TERMINAL = {
@@ -529,7 +530,7 @@ class FakeCompilationService(compilation_pb2_grpc.CompilationServiceServicer):
         self.s.compile_requests.append(request)
         if "BROKEN" in self._source(request):
             return compilation_pb2.ValidateCircuitResponse(
-                valid=False, diagnostics=[self._diag().to_proto()]
+                valid=False, diagnostics=[diagnostic_to_proto(self._diag())]
             )
         return compilation_pb2.ValidateCircuitResponse(valid=True, metadata=self._meta())
 

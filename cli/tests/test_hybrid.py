@@ -12,8 +12,8 @@ from click.testing import CliRunner, Result
 from rich.console import Console
 
 from eigen.api.v1 import job_pb2
-from eigen_common import aqo
-from eigen_common.hybrid import HybridPlan, OptimizerSpec, parse_plan
+from eigen_ir import aqo
+from eigen_ir.hybrid import HybridPlan, OptimizerSpec, parse_plan
 from eigen_os.cli import render
 from eigen_os.cli.main import cli
 from eigen_os.cli.plot import plot_title

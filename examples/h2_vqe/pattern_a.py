@@ -22,8 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
-from eigen_common.optimize import minimize
-from eigen_common.pauli import combine, estimate_from_counts, measurement_groups
+from eigen_ir.optimize import minimize
+from eigen_ir.pauli import combine, estimate_from_counts, measurement_groups
 from eigen_os.client import EigenClient
 from eigen_os.jobspec import JobSpec
 

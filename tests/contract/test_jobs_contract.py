@@ -7,6 +7,7 @@ from grpc_status import rpc_status
 
 from eigen.api.v1 import common_pb2, device_pb2, job_pb2
 from eigen_common import errors
+from eigen_common.status import from_status
 from tests.conftest import ROOT, SHARED
 from tests.e2e.helpers import TERMINAL, call_error, qasm_request, stream, submit, wait
 
@@ -51,7 +52,7 @@ def test_results_bit_order_and_metadata(api):
 def test_unknown_target_is_not_found_listing_targets(api):
     err = call_error(api.jobs.SubmitJob, qasm_request(BELL, target="ibmq:nowhere"), api)
     assert isinstance(err, errors.TargetNotFoundError)
-    assert err.code == grpc.StatusCode.NOT_FOUND and "sim:local" in err.message
+    assert err.code == errors.Code.NOT_FOUND and "sim:local" in err.message
 
 
 def test_missing_fields_list_every_violation_with_error_info(api):
@@ -63,7 +64,7 @@ def test_missing_fields_list_every_violation_with_error_info(api):
         assert exc.code() == grpc.StatusCode.INVALID_ARGUMENT
         status = rpc_status.from_call(exc)
         assert status is not None and status.details[0].type_url.endswith("google.rpc.ErrorInfo")
-        err = errors.from_status(status)
+        err = from_status(status)
     assert err.reason == "VALIDATION_FAILED"
     assert {v.field for v in err.violations} >= {"name", "program", "target", "priority"}
 
@@ -91,7 +92,7 @@ def test_empty_and_huge_programs_are_rejected_synchronously(api):
     huge = "// pad\n" * (10 * 1024 * 1024 // 7)
     err = call_error(api.jobs.SubmitJob, qasm_request(BELL + huge), api)
     assert isinstance(err, errors.PayloadTooLargeError)
-    assert err.code == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert err.code == errors.Code.RESOURCE_EXHAUSTED
     assert wait(api, submit(api, qasm_request(BELL))).state == job_pb2.JOB_STATUS_DONE
 
 
@@ -99,7 +100,7 @@ def test_results_not_ready_cancel_and_already_terminal(api):
     blocker = submit(api, qasm_request(HEAVY, name="blocker", shots=200000, seed=1))
     waiting = submit(api, qasm_request(BELL, name="waiter", dependencies=[blocker]))
     err = call_error(api.jobs.GetJobResults, job_pb2.GetJobResultsRequest(job_id=waiting), api)
-    assert err.reason == "RESULTS_NOT_READY" and err.code == grpc.StatusCode.FAILED_PRECONDITION
+    assert err.reason == "RESULTS_NOT_READY" and err.code == errors.Code.FAILED_PRECONDITION
     resp = api.jobs.CancelJob(
         job_pb2.CancelJobRequest(job_id=waiting, reason="test"), metadata=api.metadata, timeout=10
     )
@@ -114,12 +115,12 @@ def test_results_not_ready_cancel_and_already_terminal(api):
 
 def test_dependency_must_exist(api):
     err = call_error(api.jobs.SubmitJob, qasm_request(BELL, dependencies=["jdoesnotexist"]), api)
-    assert err.reason == "DEPENDENCY_NOT_FOUND" and err.code == grpc.StatusCode.NOT_FOUND
+    assert err.reason == "DEPENDENCY_NOT_FOUND" and err.code == errors.Code.NOT_FOUND
 
 
 def test_unknown_job_is_not_found(api):
     err = call_error(api.jobs.GetJobStatus, job_pb2.GetJobStatusRequest(job_id="jnope"), api)
-    assert err.reason == "JOB_NOT_FOUND" and err.code == grpc.StatusCode.NOT_FOUND
+    assert err.reason == "JOB_NOT_FOUND" and err.code == errors.Code.NOT_FOUND
 
 
 def test_bad_token_is_unauthenticated(api):

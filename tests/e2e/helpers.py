@@ -8,6 +8,7 @@ import grpc
 
 from eigen.api.v1 import common_pb2, job_pb2
 from eigen_common import errors
+from eigen_common.status import from_rpc_error
 
 TERMINAL = {
     job_pb2.JOB_STATUS_DONE,
@@ -57,5 +58,5 @@ def call_error(fn: Any, req: Any, api: Any) -> errors.EigenError:
     try:
         fn(req, metadata=api.metadata, timeout=30)
     except grpc.RpcError as exc:
-        return errors.from_rpc_error(exc)
+        return from_rpc_error(exc)
     raise AssertionError("call succeeded but an error was expected")

@@ -51,8 +51,8 @@ from eigen_common.errors import (
     InvalidArgumentError,
     ServiceUnavailableError,
     UnavailableError,
-    from_rpc_error,
 )
+from eigen_common.status import from_rpc_error
 from eigen_os import paths
 from eigen_os.jobspec import JobSpec, ParsedJob, validate_request_from_compile
 

@@ -7,6 +7,7 @@ from grpc_status import rpc_status
 
 from eigen_common import context, errors
 from eigen_common.server import ServiceBinding
+from eigen_common.status import from_rpc_error
 from eigen_common.testing import start_test_server
 
 
@@ -70,7 +71,7 @@ async def test_validation_error_carries_error_info_then_bad_request(channel):
     status = rpc_status.from_call(exc.value)
     assert status.details[0].type_url.endswith("google.rpc.ErrorInfo")
     assert status.details[1].type_url.endswith("google.rpc.BadRequest")
-    err = errors.from_rpc_error(exc.value)
+    err = from_rpc_error(exc.value)
     assert isinstance(err, errors.ValidationError)
     assert [v.field for v in err.violations] == ["a", "b"]
 
@@ -79,7 +80,7 @@ async def test_crash_is_internal_with_correlation_id_and_no_internals(channel, c
     with pytest.raises(grpc.aio.AioRpcError) as exc:
         await call(channel, "Crash")(b"", timeout=5)
     assert exc.value.code() == grpc.StatusCode.INTERNAL
-    err = errors.from_rpc_error(exc.value)
+    err = from_rpc_error(exc.value)
     cid = err.metadata["correlation_id"]
     assert cid in exc.value.details()
     assert "/etc/shadow" not in exc.value.details() and "Traceback" not in exc.value.details()
@@ -89,7 +90,7 @@ async def test_crash_is_internal_with_correlation_id_and_no_internals(channel, c
 async def test_unavailable_is_retryable_with_retry_info(channel):
     with pytest.raises(grpc.aio.AioRpcError) as exc:
         await call(channel, "Unavailable")(b"", timeout=5)
-    err = errors.from_rpc_error(exc.value)
+    err = from_rpc_error(exc.value)
     assert isinstance(err, errors.BackendUnavailableError)
     assert err.retry_after == pytest.approx(2.5)
     info = rpc_status.from_call(exc.value).details[0]

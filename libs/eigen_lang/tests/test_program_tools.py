@@ -116,3 +116,11 @@ def test_eigen_lang_alias_module() -> None:
 def test_every_exported_name_exists() -> None:
     for name in eigen_lang.__all__:
         assert hasattr(eigen_lang, name), name
+
+
+def test_exported_names_are_the_compilers_library_table() -> None:
+    import eigen_lang
+    from eigen_ir.gates import LIBRARY_NAMES
+
+    assert set(eigen_lang.__all__) == LIBRARY_NAMES
+    assert all(hasattr(eigen_lang, n) for n in LIBRARY_NAMES)

@@ -5,6 +5,7 @@ import math
 import pytest
 
 import eigen_lang
+from eigen_ir.gates import GATE_ARITY
 from eigen_lang import (
     ClassicalRegister,
     QubitRegister,
@@ -21,7 +22,6 @@ from eigen_lang import (
     x,
 )
 from eigen_lang.circuit import GATE_FUNCTIONS, record
-from eigen_lang.gates import GATE_ARITY
 
 
 @hybrid_program(target="sim:local", shots=2000, seed=42)

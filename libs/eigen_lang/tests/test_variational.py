@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from qiskit.quantum_info import Operator, Statevector
 
-from eigen_common import optimize
+from eigen_ir import optimize
 from eigen_lang import (
     Ansatz,
     AnsatzLike,

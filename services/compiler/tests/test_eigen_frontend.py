@@ -5,12 +5,12 @@ import textwrap
 
 import pytest
 
-from eigen_common import aqo
-from eigen_common.aqo_qiskit import from_qiskit
 from eigen_common.errors import CompilationFailedError
 from eigen_compiler.eigen_frontend import lower_program
 from eigen_compiler.model import CompileRequest, EigenLangSource, Limits
 from eigen_compiler.pipeline import Compiler
+from eigen_ir import aqo
+from eigen_ir.aqo_qiskit import from_qiskit
 
 BELL = '''\
 """Bell pair."""
@@ -490,7 +490,7 @@ def test_compile_reports_decorator_options_and_uses_decorator_level(compiler: Co
 
 
 def test_gate_table_matches_aqo() -> None:
-    from eigen_lang.gates import GATE_ARITY
+    from eigen_ir.gates import GATE_ARITY
 
     for name, spec in GATE_ARITY.items():
         assert aqo.GATES[name.upper()] == aqo.GateSpec(spec.num_qubits, spec.num_params)

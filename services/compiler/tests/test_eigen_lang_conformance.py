@@ -19,11 +19,11 @@ from types import ModuleType
 
 import pytest
 
-from eigen_common.aqo_qiskit import from_qiskit, to_qiskit
-from eigen_common.hybrid import parse_plan
 from eigen_compiler.eigen_frontend import lower_program
 from eigen_compiler.model import CompileRequest, EigenLangSource
 from eigen_compiler.pipeline import Compiler
+from eigen_ir.aqo_qiskit import from_qiskit, to_qiskit
+from eigen_ir.hybrid import parse_plan
 from eigen_lang.program import HybridProgram
 
 PROGRAMS = Path(__file__).parent / "programs"

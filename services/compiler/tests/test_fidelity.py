@@ -9,9 +9,9 @@ from qiskit import qasm2
 from qiskit.quantum_info import hellinger_fidelity
 from qiskit.transpiler import generate_preset_pass_manager
 
-from eigen_common.aqo_qiskit import to_qiskit
 from eigen_compiler.model import CompileRequest, QasmSource
 from eigen_compiler.pipeline import Compiler
+from eigen_ir.aqo_qiskit import to_qiskit
 
 aer = pytest.importorskip("qiskit_aer")
 

@@ -10,17 +10,17 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from eigen.api.v1 import common_pb2
 from eigen.compiler.v1 import compiler_pb2, compiler_pb2_grpc
-from eigen_common import aqo
 from eigen_common.errors import (
     CompilationFailedError,
     InvalidOptionError,
     UnsupportedFormatError,
     ValidationError,
-    from_rpc_error,
 )
+from eigen_common.status import from_rpc_error
 from eigen_common.testing import start_test_server
 from eigen_compiler.app import binding
 from eigen_compiler.pipeline import Compiler
+from eigen_ir import aqo
 
 BELL = (
     "from eigen_lang import QubitRegister, cx, h, hybrid_program, measure_all\n"
@@ -73,7 +73,7 @@ async def test_compile_hybrid_program_returns_the_plan(
 ) -> None:
     from pathlib import Path
 
-    from eigen_common.hybrid import parse_plan
+    from eigen_ir.hybrid import parse_plan
 
     seed = Path(__file__).parent / "programs" / "seed_appendix.eigen.txt"
     request = compiler_pb2.CompileCircuitRequest(

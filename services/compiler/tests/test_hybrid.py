@@ -16,12 +16,12 @@ import pytest
 from qiskit.circuit import QuantumCircuit
 
 from eigen_common.errors import CompilationFailedError
-from eigen_common.hybrid import parse_plan
 from eigen_compiler import convert
 from eigen_compiler.eigen_frontend import DEFAULT_RANDOM_SEED, lower_program
 from eigen_compiler.model import CompileRequest, EigenLangSource, Limits
 from eigen_compiler.optimize import PassManagerCache
 from eigen_compiler.pipeline import Compiler
+from eigen_ir.hybrid import parse_plan
 from eigen_lang import Observable, create_hea_ansatz, create_ising_model_hamiltonian
 
 PROGRAMS = Path(__file__).parent / "programs"

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 from prometheus_client import CollectorRegistry
 
-from eigen_common import aqo
 from eigen_common.errors import (
     CompilationFailedError,
     InvalidOptionError,
@@ -20,6 +19,7 @@ from eigen_compiler.metrics import CompilerMetrics
 from eigen_compiler.model import AqoSource, CompileRequest, EigenLangSource, Limits, QasmSource
 from eigen_compiler.optimize import PassManagerCache
 from eigen_compiler.pipeline import Compiler, circuit_stats
+from eigen_ir import aqo
 
 SHARED = Path(__file__).resolve().parents[3].parent / "shared"
 QFT = SHARED / "qasmbench" / "small" / "qft_n4" / "qft_n4.qasm"

@@ -5,11 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from eigen_common import aqo
 from eigen_common.errors import CompilationFailedError, UnsupportedFormatError
 from eigen_compiler.model import CompileRequest, Limits, QasmSource
 from eigen_compiler.pipeline import Compiler
 from eigen_compiler.qasm_frontend import header_version, load_qasm
+from eigen_ir import aqo
 
 SHARED = Path(__file__).resolve().parents[3].parent / "shared"
 SMALL = sorted((SHARED / "qasmbench").glob("small/*/*.qasm"))

@@ -6,8 +6,6 @@ from typing import Any
 import pytest
 from qiskit.quantum_info import Statevector
 
-from eigen_common.aqo import GATES
-from eigen_common.aqo_qiskit import to_qiskit
 from eigen_common.errors import (
     BackendUnavailableError,
     DeviceNotFoundError,
@@ -20,6 +18,8 @@ from eigen_driver_manager.base import DeviceStatus
 from eigen_driver_manager.plugins import aer_driver as aer_mod
 from eigen_driver_manager.plugins.aer_driver import AerDriver
 from eigen_driver_manager.testing import BELL_OPERATIONS, aqo_circuit
+from eigen_ir.aqo import GATES
+from eigen_ir.aqo_qiskit import to_qiskit
 
 IDEAL = ["aer.automatic", "aer.statevector", "aer.matrix_product_state", "aer.density_matrix"]
 NOISY = "aer.noisy_generic_5q"

@@ -12,9 +12,6 @@ import pytest
 from prometheus_client import REGISTRY
 from qiskit.quantum_info import SparsePauliOp, Statevector
 
-from eigen_common import pauli
-from eigen_common.aqo import GATES, Circuit
-from eigen_common.aqo_qiskit import to_qiskit
 from eigen_common.errors import FailedPreconditionError, InvalidArgumentError
 from eigen_driver_manager.base import EXACT_UNSUPPORTED, ExecutionResult, bind_parameters
 from eigen_driver_manager.manager import DriverManager, EstimationRequest, PayloadFormat
@@ -22,6 +19,9 @@ from eigen_driver_manager.plugins import aer_driver as aer_module
 from eigen_driver_manager.plugins.aer_driver import AerDriver
 from eigen_driver_manager.registry import DriverRegistry
 from eigen_driver_manager.testing import FakeDriver, aqo_circuit
+from eigen_ir import pauli
+from eigen_ir.aqo import GATES, Circuit
+from eigen_ir.aqo_qiskit import to_qiskit
 
 IDEAL = ["aer.automatic", "aer.statevector", "aer.matrix_product_state", "aer.density_matrix"]
 NOISY = "aer.noisy_generic_5q"

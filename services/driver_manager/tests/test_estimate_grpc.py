@@ -13,7 +13,6 @@ from qiskit.quantum_info import SparsePauliOp, Statevector
 
 from eigen.compiler.v1 import compiler_pb2
 from eigen.driver.v1 import driver_pb2, driver_pb2_grpc
-from eigen_common.aqo_qiskit import to_qiskit
 from eigen_common.errors import (
     BackendUnavailableError,
     DeviceNotFoundError,
@@ -24,11 +23,12 @@ from eigen_common.errors import (
     InvalidOptionError,
     UnimplementedError,
     ValidationError,
-    from_rpc_error,
 )
+from eigen_common.status import from_rpc_error
 from eigen_driver_manager.base import EXACT_UNSUPPORTED
 from eigen_driver_manager.manager import MAX_BINDINGS, MAX_TERMS
 from eigen_driver_manager.testing import aqo_circuit, aqo_document
+from eigen_ir.aqo_qiskit import to_qiskit
 
 AQO = compiler_pb2.CircuitPayload.FORMAT_AQO_JSON
 T = 30.0

@@ -19,8 +19,8 @@ from eigen_common.errors import (
     InvalidOptionError,
     UnimplementedError,
     ValidationError,
-    from_rpc_error,
 )
+from eigen_common.status import from_rpc_error
 from eigen_driver_manager.convert import device_info_from_proto
 from eigen_driver_manager.testing import BELL_OPERATIONS, aqo_document
 

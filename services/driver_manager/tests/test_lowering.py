@@ -5,10 +5,10 @@ import math
 import pytest
 from qiskit.quantum_info import Operator
 
-from eigen_common.aqo import GATES
-from eigen_common.aqo_qiskit import to_qiskit
 from eigen_driver_manager.lowering import RULES, lower, needs_lowering
 from eigen_driver_manager.testing import aqo_circuit
+from eigen_ir.aqo import GATES
+from eigen_ir.aqo_qiskit import to_qiskit
 
 BASIC = frozenset({"H", "S", "SDG", "T", "TDG", "RY", "RZ", "CX", "CCX", "X"})
 

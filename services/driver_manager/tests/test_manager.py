@@ -10,7 +10,6 @@ import pytest
 import structlog
 from prometheus_client import REGISTRY
 
-from eigen_common.aqo import Circuit
 from eigen_common.errors import (
     BackendUnavailableError,
     DeviceNotFoundError,
@@ -23,6 +22,7 @@ from eigen_driver_manager.base import DeviceStatus, ExecutionResult
 from eigen_driver_manager.manager import DriverManager, ExecutionRequest, PayloadFormat
 from eigen_driver_manager.registry import DriverRegistry
 from eigen_driver_manager.testing import BELL_OPERATIONS, FakeDriver, aqo_document
+from eigen_ir.aqo import Circuit
 
 BELL = json.dumps(aqo_document(2, 2, BELL_OPERATIONS)).encode()
 

@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 from qiskit.quantum_info import SparsePauliOp, Statevector
 
-from eigen_common import aqo
-from eigen_common.aqo_qiskit import to_qiskit
-from eigen_common.hybrid import HybridPlan, OptimizerSpec
+from eigen_ir import aqo
+from eigen_ir.aqo_qiskit import to_qiskit
+from eigen_ir.hybrid import HybridPlan, OptimizerSpec
 from eigen_kernel.domain import (
     CompiledProgram,
     Device,

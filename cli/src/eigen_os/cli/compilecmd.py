@@ -11,9 +11,9 @@ import click
 from rich.text import Text
 
 from eigen.api.v1 import compilation_pb2
-from eigen_common.aqo import AqoError
 from eigen_common.errors import FieldViolation
-from eigen_common.hybrid import HybridPlan, PlanError, parse_plan
+from eigen_ir.aqo import AqoError
+from eigen_ir.hybrid import HybridPlan, PlanError, parse_plan
 from eigen_os.cli import render
 from eigen_os.cli.context import AppContext, pass_app
 from eigen_os.cli.errors import EXIT_USER

@@ -16,10 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import grpc
-
 from eigen.api.v1 import job_pb2
 from eigen_common.errors import (
+    Code,
     DeadlineExceededError,
     EigenError,
     FailedPreconditionError,
@@ -85,7 +84,7 @@ def _eigen_exit_code(err: EigenError) -> int:
         | PermissionDeniedError,
     ):
         return EXIT_USER
-    if err.code == grpc.StatusCode.ALREADY_EXISTS:
+    if err.code == Code.ALREADY_EXISTS:
         return EXIT_USER
     return EXIT_FAILED
 

@@ -14,7 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from eigen.api.v1 import common_pb2, compilation_pb2, device_pb2, job_pb2
-from eigen_common import aqo, hybrid
+from eigen_ir import aqo, hybrid
 from eigen_os.cli.output import format_time
 from eigen_os.client import state_name
 
@@ -445,11 +445,11 @@ def draw_circuit(aqo_json: bytes, width: int = 100) -> str:
     """Text drawing of an AQO circuit (Qiskit's ``draw("text")``; a gate list without Qiskit).
 
     Raises:
-        eigen_common.aqo.AqoError: ``aqo_json`` is not valid AQO.
+        eigen_ir.aqo.AqoError: ``aqo_json`` is not valid AQO.
     """
     circuit = aqo.parse(aqo_json)
     try:
-        from eigen_common.aqo_qiskit import to_qiskit
+        from eigen_ir.aqo_qiskit import to_qiskit
     except ImportError:  # pragma: no cover - Qiskit is part of the workspace
         return _ops_listing(circuit)
     qc = to_qiskit(circuit)

@@ -22,8 +22,9 @@ from grpc_reflection.v1alpha import reflection
 from prometheus_client import Counter, Histogram, start_http_server
 
 from eigen_common import context
-from eigen_common.errors import EigenError, InternalError, to_grpc_status
+from eigen_common.errors import EigenError, InternalError
 from eigen_common.logs import get_logger
+from eigen_common.status import to_grpc_status
 from eigen_common.tracing import attach_traceparent
 
 log = get_logger("eigen.server")

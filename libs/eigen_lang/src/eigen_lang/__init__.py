@@ -31,7 +31,7 @@ Variational programs (compiled to a hybrid plan the kernel runs as a loop, SPEC 
         return {"energy": result.optimal_value}
 
 Locally ``vqe()`` runs the body and returns its dict; ``minimize`` calls the kernel's own
-optimiser (:func:`eigen_common.optimize.minimize`) on Aer expectation values.
+optimiser (:func:`eigen_ir.optimize.minimize`) on Aer expectation values.
 
 - ``Observable``: real-coefficient Pauli sums, Qiskit label order (rightmost char = qubit 0),
   ``+ - * /``, ``terms``, ``n_qubits``, ``to_sparse_pauli_op()``, ``to_matrix()``.
@@ -52,6 +52,8 @@ optimiser (:func:`eigen_common.optimize.minimize`) on Aer expectation values.
 ``Eigen_lang`` (the seed's spelling) is an alias module re-exporting these names.
 """
 
+from eigen_ir.gates import GATE_ARITY, GateSpec
+from eigen_ir.observable import Observable, create_ising_model_hamiltonian
 from eigen_lang.ansatz import Ansatz, AnsatzFunction, AnsatzLike, ansatz, create_hea_ansatz
 from eigen_lang.circuit import (
     ClassicalRegister,
@@ -94,8 +96,6 @@ from eigen_lang.circuit import (
 )
 from eigen_lang.drawing import visualize_circuit
 from eigen_lang.expectation import CostFunction, ExpectationValue, cost_function
-from eigen_lang.gates import GATE_ARITY, GateSpec
-from eigen_lang.observable import Observable, create_ising_model_hamiltonian
 from eigen_lang.optimize import MinimizeResult, minimize
 from eigen_lang.program import HybridProgram, ProgramOptions, hybrid_program, quantum_circuit
 from eigen_lang.source import get_program_ast

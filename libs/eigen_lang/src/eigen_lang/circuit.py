@@ -23,7 +23,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
-from eigen_lang.gates import GATE_ARITY
+from eigen_ir.gates import GATE_ARITY
 
 
 @dataclass(frozen=True)

@@ -1,15 +1,15 @@
 """``ExpectationValue`` (⟨ψ(θ)|H|ψ(θ)⟩ of an ansatz and an observable) and ``@cost_function``.
 
 An :class:`ExpectationValue` is a description: the compiler turns it into the ``circuit``,
-``observable`` and ``shots`` of a hybrid plan (:mod:`eigen_common.hybrid`); locally
+``observable`` and ``shots`` of a hybrid plan (:mod:`eigen_ir.hybrid`); locally
 :meth:`ExpectationValue.evaluate` computes it on Qiskit Aer with the same semantics:
 
 - ``shots=None``: the exact value, from the statevector (``AerSimulator(method="statevector")``
   with ``save_expectation_value``).
 - ``shots=n``: the terms are grouped qubit-wise commuting
-  (:func:`eigen_common.pauli.measurement_groups`), each group's basis-rotated circuit
-  (:func:`eigen_common.pauli.measured_circuit`) is sampled ``n`` times and the group estimates
-  (:func:`eigen_common.pauli.estimate_from_counts`) are summed.
+  (:func:`eigen_ir.pauli.measurement_groups`), each group's basis-rotated circuit
+  (:func:`eigen_ir.pauli.measured_circuit`) is sampled ``n`` times and the group estimates
+  (:func:`eigen_ir.pauli.estimate_from_counts`) are summed.
 
 An observable on fewer qubits than the ansatz acts on the lowest qubits: its labels are padded
 with ``I`` on the left (Qiskit order, rightmost character = qubit 0).
@@ -25,11 +25,11 @@ import numpy as np
 from qiskit import QuantumCircuit
 from qiskit.quantum_info import SparsePauliOp
 
-from eigen_common.aqo import Circuit
-from eigen_common.aqo_qiskit import to_qiskit
-from eigen_common.pauli import combine, estimate_from_counts, measured_circuit, measurement_groups
+from eigen_ir.aqo import Circuit
+from eigen_ir.aqo_qiskit import to_qiskit
+from eigen_ir.observable import Observable
+from eigen_ir.pauli import combine, estimate_from_counts, measured_circuit, measurement_groups
 from eigen_lang.ansatz import AnsatzLike
-from eigen_lang.observable import Observable
 
 
 def _shots(value: Any) -> int | None:

@@ -1,6 +1,6 @@
 """``minimize``: optimise a ``@cost_function`` with the kernel's own optimisers.
 
-Locally this calls :func:`eigen_common.optimize.minimize`, the function the kernel's hybrid loop
+Locally this calls :func:`eigen_ir.optimize.minimize`, the function the kernel's hybrid loop
 calls, with the same method, evaluation budget, tolerance and seed, so a program gives the same
 numbers here and on the platform. One iteration is one objective evaluation.
 """
@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from eigen_common import optimize
+from eigen_ir import optimize
 from eigen_lang.expectation import CostFunction
 from eigen_lang.program import running_program_seed
 

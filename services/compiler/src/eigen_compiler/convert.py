@@ -5,6 +5,7 @@ from __future__ import annotations
 from eigen.api.v1 import common_pb2, compilation_pb2
 from eigen.compiler.v1 import compiler_pb2
 from eigen_common.errors import FieldViolation, UnsupportedFormatError, ValidationError
+from eigen_common.status import diagnostic_to_proto
 from eigen_compiler.model import (
     AqoSource,
     CompileRequest,
@@ -104,7 +105,7 @@ def optimize_response(result: CompileResult) -> compiler_pb2.OptimizeCircuitResp
 
 def validate_response(report: ValidationReport) -> compiler_pb2.ValidateCircuitResponse:
     """Answer to ValidateCircuit: ``valid``, every diagnostic, metadata when valid."""
-    diagnostics: list[common_pb2.Diagnostic] = [d.to_proto() for d in report.diagnostics]
+    diagnostics: list[common_pb2.Diagnostic] = [diagnostic_to_proto(d) for d in report.diagnostics]
     out = compiler_pb2.ValidateCircuitResponse(valid=report.valid, diagnostics=diagnostics)
     if report.result is not None:
         out.metadata.CopyFrom(metadata(report.result))

@@ -27,7 +27,7 @@ import ast
 from collections.abc import Iterable
 
 from eigen_compiler import eigen_values as ev
-from eigen_lang.gates import MODULE_NAMES
+from eigen_ir.gates import LIBRARY_NAMES, MODULE_NAMES
 
 Violation = tuple[str, str, ast.AST, str]
 
@@ -255,9 +255,7 @@ class _Checker:
 
 def library_names() -> Iterable[str]:
     """Every name ``from eigen_lang import *`` binds in a program."""
-    from eigen_lang import __all__ as names
-
-    return sorted({*names, *HYBRID_NAMES})
+    return sorted({*LIBRARY_NAMES, *HYBRID_NAMES})
 
 
 #: Hybrid library names of seed 004 the compiler knows, whether or not the installed

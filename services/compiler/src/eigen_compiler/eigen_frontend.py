@@ -26,7 +26,7 @@ Accepted:
   semantics), module level or nested in the program function; exactly one
   ``minimize(objective, initial_guess, method, max_iter, tolerance)`` whose result fields the
   program's final ``return {...}`` may name. Such a program lowers to a
-  :class:`~eigen_common.hybrid.HybridPlan` (``LoweredProgram.plan``) around its ansatz circuit.
+  :class:`~eigen_ir.hybrid.HybridPlan` (``LoweredProgram.plan``) around its ansatz circuit.
 
 Before a loop is unrolled or a function inlined, its work is estimated (iterations × statically
 counted statements) and the program is rejected at once when it would exceed
@@ -46,9 +46,7 @@ from typing import Any, NoReturn
 
 import numpy as np
 
-from eigen_common.aqo import Circuit
 from eigen_common.errors import Diagnostic
-from eigen_common.hybrid import MAX_PARAMETERS, HybridPlan, OptimizerSpec
 from eigen_compiler import eigen_hybrid as hy
 from eigen_compiler import eigen_values as ev
 from eigen_compiler.eigen_check import (
@@ -60,7 +58,9 @@ from eigen_compiler.eigen_check import (
     library_names,
 )
 from eigen_compiler.model import Limits, fail, source_lines
-from eigen_lang.gates import DECORATOR_OPTIONS, GATE_ARITY, INSTRUCTIONS
+from eigen_ir.aqo import Circuit
+from eigen_ir.gates import DECORATOR_OPTIONS, GATE_ARITY, INSTRUCTIONS
+from eigen_ir.hybrid import MAX_PARAMETERS, HybridPlan, OptimizerSpec
 
 LIBRARY_NAMES = frozenset(library_names())
 _IMPORT_HINT = IMPORT_HINT

@@ -14,8 +14,11 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from eigen_common.aqo import Circuit, Operation
-from eigen_common.hybrid import (
+from eigen_compiler import eigen_values as ev
+from eigen_compiler.eigen_values import Problem
+from eigen_ir.ansatz import ENTANGLEMENTS, ROTATION_GATES, ROTATION_PRESETS, create_hea_ansatz
+from eigen_ir.aqo import Circuit, Operation
+from eigen_ir.hybrid import (
     MAX_ITER,
     MAX_PARAMETERS,
     MAX_SHOTS,
@@ -23,10 +26,7 @@ from eigen_common.hybrid import (
     METHODS,
     OptimizerSpec,
 )
-from eigen_compiler import eigen_values as ev
-from eigen_compiler.eigen_values import Problem
-from eigen_lang.ansatz import ENTANGLEMENTS, ROTATION_GATES, ROTATION_PRESETS, create_hea_ansatz
-from eigen_lang.observable import Observable, create_ising_model_hamiltonian
+from eigen_ir.observable import Observable, create_ising_model_hamiltonian
 
 #: Observable terms one program may build or combine in total (compile-time work bound).
 TERM_WORK = 10 * MAX_TERMS

@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from eigen_common.aqo import Circuit, Operation
-from eigen_lang.observable import Observable
+from eigen_ir.aqo import Circuit, Operation
+from eigen_ir.observable import Observable
 
 Number = int | float
 _MAX_INT_BITS = 1024

@@ -6,9 +6,9 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from eigen_common.aqo import Circuit
 from eigen_common.errors import CompilationFailedError, Diagnostic
-from eigen_common.hybrid import HybridPlan
+from eigen_ir.aqo import Circuit
+from eigen_ir.hybrid import HybridPlan
 
 KIB = 1024
 MIB = 1024 * KIB

@@ -1,7 +1,7 @@
 """Qiskit preset pass managers for optimisation levels 0-3, built once per process and reused.
 
 The pass managers have no coupling map and a fixed ``seed_transpiler``. Levels 0-1 target the
-whole AQO basis (:data:`eigen_common.aqo_qiskit.BASIS_GATES` plus ``if_else``). Levels 2-3
+whole AQO basis (:data:`eigen_ir.aqo_qiskit.BASIS_GATES` plus ``if_else``). Levels 2-3
 resynthesise two-qubit blocks, and with several two-qubit gates in the target Qiskit 2.x
 (``TwoQubitPeepholeOptimization``, ``ConsolidateBlocks``) chooses among equally good
 decompositions in hash-map order — different output on every run, which breaks the determinism
@@ -20,7 +20,7 @@ import threading
 from qiskit.circuit import QuantumCircuit
 from qiskit.transpiler import PassManager, generate_preset_pass_manager
 
-from eigen_common.aqo_qiskit import BASIS_GATES
+from eigen_ir.aqo_qiskit import BASIS_GATES
 
 LEVELS: tuple[int, ...] = (0, 1, 2, 3)
 DEFAULT_SEED = 20_240_601

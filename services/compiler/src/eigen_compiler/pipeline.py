@@ -20,8 +20,6 @@ import qiskit
 from qiskit.circuit import QuantumCircuit
 from qiskit.exceptions import QiskitError
 
-from eigen_common import aqo
-from eigen_common.aqo_qiskit import from_qiskit, to_qiskit
 from eigen_common.errors import (
     CompilationFailedError,
     Diagnostic,
@@ -29,7 +27,6 @@ from eigen_common.errors import (
     InvalidOptionError,
     ValidationError,
 )
-from eigen_common.hybrid import HybridPlan
 from eigen_compiler.eigen_frontend import lower_program
 from eigen_compiler.metrics import CompilerMetrics
 from eigen_compiler.model import (
@@ -45,6 +42,9 @@ from eigen_compiler.model import (
 )
 from eigen_compiler.optimize import LEVELS, PassManagerCache
 from eigen_compiler.qasm_frontend import load_qasm, unbound_parameter_positions
+from eigen_ir import aqo
+from eigen_ir.aqo_qiskit import from_qiskit, to_qiskit
+from eigen_ir.hybrid import HybridPlan
 
 #: Compiler options understood in ``CompileRequest.options``; others produce a warning.
 KNOWN_OPTIONS = ("optimization_level",)

@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 from qiskit import qasm2, qasm3
 from qiskit.circuit import ControlFlowOp, Instruction, QuantumCircuit
 
-from eigen_common.aqo_qiskit import BASIS_GATES
 from eigen_common.errors import Diagnostic, FieldViolation, UnsupportedFormatError
 from eigen_compiler.model import Limits, fail, source_lines
+from eigen_ir.aqo_qiskit import BASIS_GATES
 
 _HEADER = re.compile(
     r"\A(?:\s+|//[^\n]*(?:\n|\Z)|/\*.*?\*/)*OPENQASM[ \t]+([0-9]+)(?:\.([0-9]+))?[ \t]*;",

@@ -1,7 +1,7 @@
 """Regenerate the golden AQO and hybrid plan files of the Eigen-Lang conformance suite.
 
 A program that calls ``minimize`` has a ``golden/NAME.plan.json`` (its canonical hybrid plan,
-checked by ``eigen_common.hybrid.parse_plan`` in the tests); every other program a
+checked by ``eigen_ir.hybrid.parse_plan`` in the tests); every other program a
 ``golden/NAME.aqo.json``.
 
 Run ``uv run python services/compiler/tests/programs/update_golden.py`` after an intended change

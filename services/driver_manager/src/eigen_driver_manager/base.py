@@ -28,8 +28,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from eigen_common import pauli
-from eigen_common.aqo import AqoError, Circuit, bind
 from eigen_common.errors import (
     FailedPreconditionError,
     FieldViolation,
@@ -38,6 +36,8 @@ from eigen_common.errors import (
     ValidationError,
 )
 from eigen_driver_manager.options import OptionSpec, validate_options
+from eigen_ir import pauli
+from eigen_ir.aqo import AqoError, Circuit, bind
 
 #: A driver name: lower-case identifier (it prefixes device ids and labels metrics).
 DRIVER_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
@@ -235,7 +235,7 @@ class BaseDriver(ABC):
 
         The default samples through :meth:`execute_circuit`, so any driver that can sample
         (a QPU too) can estimate: the terms are split into qubit-wise commuting groups
-        (:func:`eigen_common.pauli.measurement_groups`); for each binding and each group the
+        (:func:`eigen_ir.pauli.measurement_groups`); for each binding and each group the
         circuit gets the group's basis change and a measurement of every qubit and runs
         ``shots`` times. **Shots are per measurement group**: a call costs
         ``len(bindings) × groups × shots`` shots. Run ``k`` (binding-major, groups inner) gets

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Set
 
-from eigen_common.aqo import Circuit, Operation
+from eigen_ir.aqo import Circuit, Operation
 
 _Rule = Callable[[Operation], list[Operation]]
 

@@ -20,7 +20,6 @@ from typing import TypeVar
 
 import structlog
 
-from eigen_common.aqo import AqoError, Circuit, parse
 from eigen_common.errors import (
     EigenError,
     FieldViolation,
@@ -41,6 +40,7 @@ from eigen_driver_manager.base import (
     check_width,
 )
 from eigen_driver_manager.registry import DriverRegistry
+from eigen_ir.aqo import AqoError, Circuit, parse
 
 log = get_logger("eigen.driver_manager")
 

@@ -16,7 +16,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from eigen_common.aqo import AQO_VERSION, Circuit, parse
 from eigen_common.errors import (
     BackendUnavailableError,
     DeviceNotFoundError,
@@ -33,6 +32,7 @@ from eigen_driver_manager.base import (
     check_width,
 )
 from eigen_driver_manager.options import OptionSpec, boolean
+from eigen_ir.aqo import AQO_VERSION, Circuit, parse
 
 #: A Bell-pair circuit's operations (2 qubits, 2 clbits).
 BELL_OPERATIONS: tuple[dict[str, Any], ...] = (

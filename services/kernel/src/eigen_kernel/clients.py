@@ -16,7 +16,7 @@ from eigen.compiler.v1 import compiler_pb2, compiler_pb2_grpc
 from eigen.driver.v1 import driver_pb2, driver_pb2_grpc
 from eigen_common.channel import create_channel
 from eigen_common.context import outgoing_metadata
-from eigen_common.errors import from_rpc_error
+from eigen_common.status import from_rpc_error
 from eigen_kernel.domain import (
     CompiledProgram,
     Device,

@@ -8,6 +8,7 @@ from google.protobuf import struct_pb2, timestamp_pb2
 
 from eigen.api.v1 import device_pb2, job_pb2
 from eigen_common import errors
+from eigen_common.status import diagnostic_to_proto
 from eigen_kernel.domain import Device, Event, Job, Submission
 from eigen_kernel.scheduler import Heartbeat, JobResults
 from eigen_kernel.states import CLIENT_STATUS, TERMINAL, ClientStatus, TaskState
@@ -166,14 +167,16 @@ def results_to_proto(r: JobResults) -> job_pb2.GetJobResultsResponse:
         resp.error_details_ref = f"qfs://jobs/{job.job_id}/error.json"
         for d in r.error.get("diagnostics", []):
             resp.diagnostics.append(
-                errors.Diagnostic(
-                    rule=d.get("rule", ""),
-                    message=d.get("message", ""),
-                    line=int(d.get("line", 0)),
-                    column=int(d.get("column", 0)),
-                    hint=d.get("hint", ""),
-                    severity=d.get("severity", "error"),
-                ).to_proto()
+                diagnostic_to_proto(
+                    errors.Diagnostic(
+                        rule=d.get("rule", ""),
+                        message=d.get("message", ""),
+                        line=int(d.get("line", 0)),
+                        column=int(d.get("column", 0)),
+                        hint=d.get("hint", ""),
+                        severity=d.get("severity", "error"),
+                    )
+                )
             )
     return resp
 

@@ -1,6 +1,6 @@
 """The kernel-managed hybrid loop (seed 003 §4.2 Pattern B, SPEC §7): optimiser ↔ driver.
 
-The optimiser (:func:`eigen_common.optimize.minimize`, synchronous SciPy code) runs in a worker
+The optimiser (:func:`eigen_ir.optimize.minimize`, synchronous SciPy code) runs in a worker
 thread; each objective evaluation hops back to the event loop, where ``evaluate`` asks the
 driver-manager for the expectation value and persists the evaluation with its job event. So
 an announced iteration is always a stored one.
@@ -30,9 +30,9 @@ from typing import Any
 
 import numpy as np
 
-from eigen_common.hybrid import HybridPlan
 from eigen_common.logs import get_logger
-from eigen_common.optimize import OptimizeOutcome, minimize
+from eigen_ir.hybrid import HybridPlan
+from eigen_ir.optimize import OptimizeOutcome, minimize
 
 log = get_logger("eigen.kernel.hybrid")
 

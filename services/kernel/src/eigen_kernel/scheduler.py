@@ -28,8 +28,8 @@ from opentelemetry import trace
 from prometheus_client import Counter, Gauge, Histogram
 
 from eigen_common import errors
-from eigen_common.hybrid import PlanError, parse_plan, render_returns
 from eigen_common.logs import get_logger
+from eigen_ir.hybrid import PlanError, parse_plan, render_returns
 from eigen_kernel.domain import CompiledProgram, Device, Event, Job, Submission
 from eigen_kernel.hybrid_loop import LoopStopped, StoredEvaluation, loop_seed, run_loop
 from eigen_kernel.ports import CompilerPort, DriverPort

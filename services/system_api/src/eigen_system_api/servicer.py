@@ -26,6 +26,7 @@ from eigen.kernel.v1 import kernel_pb2, kernel_pb2_grpc
 from eigen_common import errors
 from eigen_common.context import auth_var, outgoing_metadata
 from eigen_common.logs import get_logger
+from eigen_common.status import from_rpc_error
 from eigen_system_api.auth import ApiKeyAuthenticator
 from eigen_system_api.settings import SystemApiSettings
 from eigen_system_api.validation import validate_job_id, validate_submit
@@ -53,7 +54,7 @@ class Edge:
                 request, timeout=self.settings.call_timeout, metadata=outgoing_metadata(job_id)
             )
         except grpc.RpcError as exc:
-            raise errors.from_rpc_error(exc) from None
+            raise from_rpc_error(exc) from None
 
 
 class JobServicer(job_pb2_grpc.JobServiceServicer):
@@ -171,7 +172,7 @@ class JobServicer(job_pb2_grpc.JobServiceServicer):
                     yield job_pb2.StreamJobUpdatesResponse(update=upd)
                 return
             except grpc.RpcError as exc:
-                err = errors.from_rpc_error(exc)
+                err = from_rpc_error(exc)
                 if not isinstance(err, errors.UnavailableError):
                     raise err from None
                 now = time.monotonic()

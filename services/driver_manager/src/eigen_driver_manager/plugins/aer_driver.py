@@ -51,9 +51,6 @@ from qiskit.transpiler import PassManager, TranspileLayout, generate_preset_pass
 from qiskit_aer import AerError, AerSimulator
 from qiskit_aer.library import SaveExpectationValue
 
-from eigen_common import pauli
-from eigen_common.aqo import GATES, Circuit
-from eigen_common.aqo_qiskit import to_qiskit
 from eigen_common.errors import (
     BackendUnavailableError,
     DeviceNotFoundError,
@@ -75,6 +72,9 @@ from eigen_driver_manager.base import (
 )
 from eigen_driver_manager.lowering import lower
 from eigen_driver_manager.options import OptionSpec, boolean, choice, integer, number
+from eigen_ir import pauli
+from eigen_ir.aqo import GATES, Circuit
+from eigen_ir.aqo_qiskit import to_qiskit
 
 #: AQO op → Aer instruction name (the gates only; MEASURE/RESET/BARRIER always run).
 _AER_NAME = {op: op.lower() for op in GATES}

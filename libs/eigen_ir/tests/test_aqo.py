@@ -1,6 +1,6 @@
 import pytest
 
-from eigen_common import aqo
+from eigen_ir import aqo
 
 
 def bell_json():
@@ -70,7 +70,7 @@ def test_bind_replaces_symbols():
 def test_cond_roundtrip_through_qiskit():
     from qiskit_aer import AerSimulator
 
-    from eigen_common import aqo_qiskit
+    from eigen_ir import aqo_qiskit
 
     doc = {
         "version": "0.1",

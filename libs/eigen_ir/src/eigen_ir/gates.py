@@ -1,4 +1,4 @@
-"""The one table of Eigen-Lang gate and instruction names (shared by the runtime and the compiler).
+"""The one table of Eigen-Lang names (shared by the ``eigen_lang`` runtime and the compiler).
 
 Gate functions take their angle parameters first (radians), then their qubits, all positional —
 Qiskit's order: ``rx(theta, q[0])``, ``u(theta, phi, lam, q[0])``, ``crz(theta, control, target)``.
@@ -62,3 +62,68 @@ DECORATOR_OPTIONS: tuple[str, ...] = ("target", "shots", "optimization_level", "
 
 #: Module spellings under which the library may be imported (the seed writes ``Eigen_lang``).
 MODULE_NAMES: tuple[str, ...] = ("eigen_lang", "Eigen_lang")
+
+#: Every name ``from eigen_lang import *`` binds (``eigen_lang.__all__``; a test pins that the
+#: two agree). The compiler resolves program names against this table, not against the
+#: installed runtime package, so it never imports ``eigen_lang``.
+LIBRARY_NAMES: frozenset[str] = frozenset(
+    {
+        "GATE_ARITY",
+        "Ansatz",
+        "AnsatzFunction",
+        "AnsatzLike",
+        "ClassicalRegister",
+        "Clbit",
+        "CostFunction",
+        "ExpectationValue",
+        "GateSpec",
+        "HybridProgram",
+        "MinimizeResult",
+        "Observable",
+        "Param",
+        "ProgramOptions",
+        "Qubit",
+        "QubitRegister",
+        "ansatz",
+        "barrier",
+        "ccx",
+        "ch",
+        "cost_function",
+        "cp",
+        "create_hea_ansatz",
+        "create_ising_model_hamiltonian",
+        "crx",
+        "cry",
+        "crz",
+        "cswap",
+        "cx",
+        "cy",
+        "cz",
+        "get_program_ast",
+        "h",
+        "hybrid_program",
+        "measure",
+        "measure_all",
+        "minimize",
+        "p",
+        "quantum_circuit",
+        "reset",
+        "rx",
+        "rxx",
+        "ry",
+        "ryy",
+        "rz",
+        "rzz",
+        "s",
+        "sdg",
+        "swap",
+        "sx",
+        "t",
+        "tdg",
+        "u",
+        "visualize_circuit",
+        "x",
+        "y",
+        "z",
+    }
+)

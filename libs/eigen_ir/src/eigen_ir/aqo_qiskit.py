@@ -25,7 +25,7 @@ from qiskit.circuit import (
 from qiskit.circuit import library as lib
 from qiskit.circuit.classical import expr
 
-from eigen_common.aqo import GATES, AqoError, Circuit, Operation, Param
+from eigen_ir.aqo import GATES, AqoError, Circuit, Operation, Param
 
 #: Qiskit instruction name → AQO op (the AQO basis).
 _TO_AQO: dict[str, str] = {

@@ -15,7 +15,7 @@ An AQO document is a JSON object::
   register's clbits least-significant first.
 - Bit order: clbit 0 is the rightmost character of a counts bitstring (Qiskit's order).
 
-This module is pure Python (no Qiskit); see :mod:`eigen_common.aqo_qiskit` for conversion.
+This module is pure Python (no Qiskit); see :mod:`eigen_ir.aqo_qiskit` for conversion.
 """
 
 from __future__ import annotations

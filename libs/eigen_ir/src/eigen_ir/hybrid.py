@@ -32,7 +32,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from eigen_common import aqo
+from eigen_ir import aqo
 
 PLAN_VERSION = "0.1"
 #: Optimisers a plan may name (SciPy's COBYLA, Nelder-Mead, Powell; SPSA per Spall 1998).
@@ -131,7 +131,7 @@ def parse_plan(data: bytes | str | Mapping[str, Any]) -> HybridPlan:
 
     Raises:
         PlanError: every violation found, each with its field path (``circuit.*`` paths come
-            from :func:`eigen_common.aqo.parse`).
+            from :func:`eigen_ir.aqo.parse`).
     """
     if isinstance(data, bytes | str):
         try:

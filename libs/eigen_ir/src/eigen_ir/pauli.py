@@ -16,7 +16,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from eigen_common.aqo import Circuit, Operation
+from eigen_ir.aqo import Circuit, Operation
 
 
 @dataclass(frozen=True)
