@@ -57,6 +57,8 @@ FORBIDDEN_THIRD_PARTY: dict[str, set[str]] = {
 #: Modules that must stay free of transports and generated code (pure domain layers).
 PURE_MODULES: dict[Path, set[str]] = {
     ROOT / "libs/eigen_common/src/eigen_common/errors.py": {"grpc", "google", "eigen"},
+    ROOT / "libs/eigen_common/src/eigen_common/devices.py": {"grpc", "google", "eigen"},
+    ROOT / "services/driver_manager/src/eigen_driver_manager/base.py": {"grpc", "google", "eigen"},
 }
 
 

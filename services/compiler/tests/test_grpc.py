@@ -9,6 +9,7 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from eigen.api.v1 import common_pb2
+from eigen.common.v1 import circuit_pb2
 from eigen.compiler.v1 import compiler_pb2, compiler_pb2_grpc
 from eigen_common.errors import (
     CompilationFailedError,
@@ -31,7 +32,7 @@ BELL = (
     "    cx(q[0], q[1])\n"
     "    measure_all(q)\n"
 )
-AQO = compiler_pb2.CircuitPayload.FORMAT_AQO_JSON
+AQO = circuit_pb2.CircuitPayload.FORMAT_AQO_JSON
 
 
 @pytest.fixture
@@ -132,9 +133,7 @@ async def test_request_level_errors(stub: compiler_pb2_grpc.CompilationServiceSt
         ),
         (
             compiler_pb2.CompileCircuitRequest(
-                aqo=compiler_pb2.CircuitPayload(
-                    format=compiler_pb2.CircuitPayload.FORMAT_QASM3_TEXT
-                )
+                aqo=circuit_pb2.CircuitPayload(format=circuit_pb2.CircuitPayload.FORMAT_QASM3_TEXT)
             ),
             UnsupportedFormatError,
         ),
@@ -182,7 +181,7 @@ async def test_optimize_circuit(stub: compiler_pb2_grpc.CompilationServiceStub) 
     }
     response = await stub.OptimizeCircuit(
         compiler_pb2.OptimizeCircuitRequest(
-            payload=compiler_pb2.CircuitPayload(format=AQO, data=json.dumps(doc).encode()),
+            payload=circuit_pb2.CircuitPayload(format=AQO, data=json.dumps(doc).encode()),
             optimization_level=1,
         ),
         timeout=30,

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from qiskit.quantum_info import SparsePauliOp, Statevector
 
-from eigen.compiler.v1 import compiler_pb2
+from eigen.common.v1 import circuit_pb2
 from eigen.driver.v1 import driver_pb2, driver_pb2_grpc
 from eigen_common.errors import (
     BackendUnavailableError,
@@ -30,7 +30,7 @@ from eigen_driver_manager.manager import MAX_BINDINGS, MAX_TERMS
 from eigen_driver_manager.testing import aqo_circuit, aqo_document
 from eigen_ir.aqo_qiskit import to_qiskit
 
-AQO = compiler_pb2.CircuitPayload.FORMAT_AQO_JSON
+AQO = circuit_pb2.CircuitPayload.FORMAT_AQO_JSON
 T = 30.0
 Stub = driver_pb2_grpc.DriverManagerServiceStub
 
@@ -49,12 +49,12 @@ ANSATZ_OPS: list[dict[str, Any]] = [
 ANSATZ = aqo_document(2, 0, ANSATZ_OPS, ["t"])
 
 
-def payload(doc: dict[str, Any], fmt: int = AQO) -> compiler_pb2.CircuitPayload:
-    return compiler_pb2.CircuitPayload(format=fmt, data=json.dumps(doc).encode())  # type: ignore[arg-type]
+def payload(doc: dict[str, Any], fmt: int = AQO) -> circuit_pb2.CircuitPayload:
+    return circuit_pb2.CircuitPayload(format=fmt, data=json.dumps(doc).encode())  # type: ignore[arg-type]
 
 
-def terms(pairs: list[tuple[str, float]]) -> list[driver_pb2.PauliTerm]:
-    return [driver_pb2.PauliTerm(label=label, coefficient=c) for label, c in pairs]
+def terms(pairs: list[tuple[str, float]]) -> list[circuit_pb2.PauliTerm]:
+    return [circuit_pb2.PauliTerm(label=label, coefficient=c) for label, c in pairs]
 
 
 def binds(*values: dict[str, float]) -> list[driver_pb2.ParameterBinding]:
@@ -121,8 +121,8 @@ THREE_QUBITS = aqo_document(3, 0, [{"op": "RY", "q": [2], "params": ["t"]}], ["t
 VALIDATION_CASES: list[tuple[str, Any, str]] = [
     ("device-empty", est(device_id=""), "device_id"),
     ("payload-parse", est(payload=payload(BROKEN)), "payload.data.operations[0].q[0]"),
-    ("payload-format", est(payload=compiler_pb2.CircuitPayload(data=b"{}")), "payload.format"),
-    ("payload-empty", est(payload=compiler_pb2.CircuitPayload(format=AQO)), "payload.data"),
+    ("payload-format", est(payload=circuit_pb2.CircuitPayload(data=b"{}")), "payload.format"),
+    ("payload-empty", est(payload=circuit_pb2.CircuitPayload(format=AQO)), "payload.data"),
     ("measures", est(payload=payload(MEASURING)), "payload.data"),
     ("clbits", est(payload=payload(CLBITS_ONLY)), "payload.data"),
     ("no-terms", est(observable=[]), "observable"),
@@ -212,7 +212,7 @@ ERROR_CASES: list[tuple[str, Any, grpc.StatusCode, type[EigenError], str]] = [
     ),
     (
         "format",
-        est(payload=payload(ANSATZ, compiler_pb2.CircuitPayload.FORMAT_QASM3_TEXT)),
+        est(payload=payload(ANSATZ, circuit_pb2.CircuitPayload.FORMAT_QASM3_TEXT)),
         grpc.StatusCode.UNIMPLEMENTED,
         UnimplementedError,
         "UNIMPLEMENTED",

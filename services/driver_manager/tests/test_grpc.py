@@ -8,8 +8,9 @@ from typing import Any
 import grpc
 import pytest
 
-from eigen.compiler.v1 import compiler_pb2
+from eigen.common.v1 import circuit_pb2, device_pb2
 from eigen.driver.v1 import driver_pb2, driver_pb2_grpc
+from eigen_common.device_proto import device_from_proto
 from eigen_common.errors import (
     BackendUnavailableError,
     DeviceNotFoundError,
@@ -21,15 +22,14 @@ from eigen_common.errors import (
     ValidationError,
 )
 from eigen_common.status import from_rpc_error
-from eigen_driver_manager.convert import device_info_from_proto
 from eigen_driver_manager.testing import BELL_OPERATIONS, aqo_document
 
-AQO = compiler_pb2.CircuitPayload.FORMAT_AQO_JSON
+AQO = circuit_pb2.CircuitPayload.FORMAT_AQO_JSON
 T = 30.0  # per-call deadline, seconds
 
 
-def payload(doc: dict[str, Any], fmt: int = AQO) -> compiler_pb2.CircuitPayload:
-    return compiler_pb2.CircuitPayload(format=fmt, data=json.dumps(doc).encode())  # type: ignore[arg-type]
+def payload(doc: dict[str, Any], fmt: int = AQO) -> circuit_pb2.CircuitPayload:
+    return circuit_pb2.CircuitPayload(format=fmt, data=json.dumps(doc).encode())  # type: ignore[arg-type]
 
 
 BELL = payload(aqo_document(2, 2, BELL_OPERATIONS))
@@ -47,13 +47,13 @@ async def test_list_devices(stub: driver_pb2_grpc.DriverManagerServiceStub) -> N
     auto = by_id["aer.automatic"]
     assert auto.driver == "aer"
     assert list(auto.targets) == ["sim:local", "sim:aer"]
-    assert auto.status == driver_pb2.DEVICE_STATUS_ONLINE
+    assert auto.status == device_pb2.DEVICE_STATUS_ONLINE
     assert auto.max_qubits >= 20
     assert "precision" in auto.allowed_options
     assert auto.capabilities["method"] == "automatic"
     assert "mps_truncation_threshold" in by_id["aer.matrix_product_state"].allowed_options
-    assert by_id["fake.offline"].status == driver_pb2.DEVICE_STATUS_OFFLINE
-    assert device_info_from_proto(auto).device_id == "aer.automatic"
+    assert by_id["fake.offline"].status == device_pb2.DEVICE_STATUS_OFFLINE
+    assert device_from_proto(auto).device_id == "aer.automatic"
 
 
 async def test_get_device_status(stub: driver_pb2_grpc.DriverManagerServiceStub) -> None:
@@ -61,7 +61,7 @@ async def test_get_device_status(stub: driver_pb2_grpc.DriverManagerServiceStub)
         driver_pb2.GetDeviceStatusRequest(device_id="aer.statevector"), timeout=T
     )
     assert resp.device_id == "aer.statevector"
-    assert resp.status == driver_pb2.DEVICE_STATUS_ONLINE
+    assert resp.status == device_pb2.DEVICE_STATUS_ONLINE
     assert resp.queue_depth == 0
     code, err = await call_error(
         stub.GetDeviceStatus(driver_pb2.GetDeviceStatusRequest(device_id="x.y"), timeout=T)
@@ -110,7 +110,7 @@ async def test_calibrate_device(stub: driver_pb2_grpc.DriverManagerServiceStub) 
         driver_pb2.CalibrateDeviceRequest(device_id="aer.noisy_generic_5q"), timeout=T
     )
     assert resp.device_id == "aer.noisy_generic_5q"
-    assert resp.status == driver_pb2.DEVICE_STATUS_ONLINE
+    assert resp.status == device_pb2.DEVICE_STATUS_ONLINE
     assert float(resp.calibration["t1_us"]) > 0
     code, err = await call_error(
         stub.CalibrateDevice(
@@ -146,7 +146,7 @@ def ex(**kw: Any) -> driver_pb2.ExecuteCircuitRequest:
             ex(
                 payload=payload(
                     aqo_document(2, 2, BELL_OPERATIONS),
-                    compiler_pb2.CircuitPayload.FORMAT_QASM3_TEXT,
+                    circuit_pb2.CircuitPayload.FORMAT_QASM3_TEXT,
                 )
             ),
             grpc.StatusCode.UNIMPLEMENTED,
@@ -212,7 +212,7 @@ async def test_execute_errors(
 async def test_validation_lists_every_violation(
     stub: driver_pb2_grpc.DriverManagerServiceStub,
 ) -> None:
-    broken = compiler_pb2.CircuitPayload(
+    broken = circuit_pb2.CircuitPayload(
         format=AQO, data=b'{"version": "0.1", "qubits": 1, "operations": [{"op": "H", "q": [3]}]}'
     )
     code, err = await call_error(

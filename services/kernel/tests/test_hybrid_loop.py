@@ -14,12 +14,12 @@ import numpy as np
 import pytest
 from qiskit.quantum_info import SparsePauliOp, Statevector
 
+from eigen_common.devices import Device, DeviceStatus
 from eigen_ir import aqo
 from eigen_ir.aqo_qiskit import to_qiskit
 from eigen_ir.hybrid import HybridPlan, OptimizerSpec
 from eigen_kernel.domain import (
     CompiledProgram,
-    Device,
     EstimateOutcome,
     ExecutionOutcome,
     Submission,
@@ -29,7 +29,7 @@ from eigen_kernel.scheduler import JobManager, KernelConfig
 from eigen_kernel.states import TaskState
 from eigen_kernel.store import JobStore
 
-DEV = Device("aer", "aer", "simulator", "ONLINE", {}, "aer", ("sim:local",), 5)
+DEV = Device("aer", "aer", "simulator", DeviceStatus.ONLINE, 5, ("sim:local",), driver="aer")
 H2 = (
     ("II", -1.052373245772859),
     ("IZ", 0.39793742484318045),

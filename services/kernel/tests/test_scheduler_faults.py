@@ -13,13 +13,14 @@ from pathlib import Path
 import pytest
 
 from eigen_common import errors
-from eigen_kernel.domain import CompiledProgram, Device, ExecutionOutcome, Submission
+from eigen_common.devices import Device, DeviceStatus
+from eigen_kernel.domain import CompiledProgram, ExecutionOutcome, Submission
 from eigen_kernel.qfs import Qfs
 from eigen_kernel.scheduler import JobManager, KernelConfig
 from eigen_kernel.states import TERMINAL, TaskState
 from eigen_kernel.store import JobStore
 
-DEV = Device("aer", "aer", "simulator", "ONLINE", {}, "aer", ("sim:local",), 5)
+DEV = Device("aer", "aer", "simulator", DeviceStatus.ONLINE, 5, ("sim:local",), driver="aer")
 
 
 class Compiler:
@@ -162,7 +163,11 @@ async def test_recovery_never_runs_a_live_job_twice(tmp_path):
 async def test_offline_device_is_rejected_at_submission(tmp_path):
     class Offline(Driver):
         async def list_devices(self, timeout):
-            return [Device("aer", "aer", "simulator", "OFFLINE", {}, "aer", ("sim:local",), 5)]
+            return [
+                Device(
+                    "aer", "aer", "simulator", DeviceStatus.OFFLINE, 5, ("sim:local",), driver="aer"
+                )
+            ]
 
     jm = manager(tmp_path, Offline())
     with pytest.raises(errors.DeviceOfflineError):

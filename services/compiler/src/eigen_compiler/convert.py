@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from eigen.api.v1 import common_pb2, compilation_pb2
+from eigen.common.v1 import circuit_pb2
 from eigen.compiler.v1 import compiler_pb2
 from eigen_common.errors import FieldViolation, UnsupportedFormatError, ValidationError
 from eigen_common.status import diagnostic_to_proto
@@ -16,17 +17,17 @@ from eigen_compiler.model import (
     ValidationReport,
 )
 
-AQO_JSON = compiler_pb2.CircuitPayload.FORMAT_AQO_JSON
+AQO_JSON = circuit_pb2.CircuitPayload.FORMAT_AQO_JSON
 
 
-def aqo_bytes(payload: compiler_pb2.CircuitPayload, field: str) -> bytes:
+def aqo_bytes(payload: circuit_pb2.CircuitPayload, field: str) -> bytes:
     """Return the AQO bytes of ``payload``.
 
     Raises:
         UnsupportedFormatError: the payload is not ``FORMAT_AQO_JSON``.
     """
     if payload.format != AQO_JSON:
-        name = compiler_pb2.CircuitPayload.Format.Name(payload.format)
+        name = circuit_pb2.CircuitPayload.Format.Name(payload.format)
         raise UnsupportedFormatError(
             f"payload format {name} is not supported; send FORMAT_AQO_JSON",
             violations=[FieldViolation(f"{field}.format", "must be FORMAT_AQO_JSON")],
@@ -84,9 +85,9 @@ def metadata(result: CompileResult) -> compilation_pb2.CompilationMetadata:
     )
 
 
-def payload(result: CompileResult) -> compiler_pb2.CircuitPayload:
+def payload(result: CompileResult) -> circuit_pb2.CircuitPayload:
     """The canonical AQO JSON of ``result`` as a ``CircuitPayload``."""
-    return compiler_pb2.CircuitPayload(format=AQO_JSON, data=result.aqo_json)
+    return circuit_pb2.CircuitPayload(format=AQO_JSON, data=result.aqo_json)
 
 
 def compile_response(result: CompileResult) -> compiler_pb2.CompileCircuitResponse:

@@ -21,13 +21,13 @@ This module imports neither gRPC nor generated protobuf code.
 
 from __future__ import annotations
 
-import enum
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+from eigen_common.devices import Calibration, Device, DeviceStatus
 from eigen_common.errors import (
     FailedPreconditionError,
     FieldViolation,
@@ -50,48 +50,23 @@ EXACT_UNSUPPORTED = "EXACT_EXPECTATION_UNSUPPORTED"
 _SEED_MASK = (1 << 63) - 1
 
 
-class DeviceStatus(enum.Enum):
-    """Availability of a device (seed 001 ``DeviceStatus``)."""
+__all__ = [
+    "DRIVER_NAME_RE",
+    "EXACT_UNSUPPORTED",
+    "BaseDriver",
+    "CalibrationResult",
+    "Device",
+    "DeviceInfo",
+    "DeviceStatus",
+    "DeviceStatusReport",
+    "EstimateOutcome",
+    "ExecutionResult",
+    "bind_parameters",
+    "check_width",
+]
 
-    ONLINE = "online"
-    OFFLINE = "offline"
-    CALIBRATING = "calibrating"
-    MAINTENANCE = "maintenance"
-    ERROR = "error"
-
-
-@dataclass(frozen=True)
-class DeviceInfo:
-    """A device offered by a driver.
-
-    Attributes:
-        device_id: unique across all drivers, conventionally ``<driver>.<name>``
-            (e.g. ``aer.statevector``).
-        name: display name.
-        backend_type: ``simulator``, ``ibmq``, ``rigetti``, ...
-        status: availability at the time of the call.
-        max_qubits: widest circuit the device runs, in qubits.
-        targets: target aliases that resolve to this device (e.g. ``sim:local``); unique across
-            all drivers.
-        capabilities: free-form string facts (``method``, ``basis_gates``, ``noise``, ...).
-        queue_depth: executions waiting or running inside the backend itself.
-        estimated_wait_sec: backend-side wait estimate, in seconds.
-        driver: name of the providing driver; stamped by the registry (drivers leave it empty).
-        allowed_options: option names accepted by the device; stamped by the registry from
-            :meth:`BaseDriver.device_options`.
-    """
-
-    device_id: str
-    name: str
-    backend_type: str
-    status: DeviceStatus
-    max_qubits: int
-    targets: tuple[str, ...] = ()
-    capabilities: Mapping[str, str] = field(default_factory=dict)
-    queue_depth: int = 0
-    estimated_wait_sec: int = 0
-    driver: str = ""
-    allowed_options: tuple[str, ...] = ()
+#: The seed's name of the device model (RFC 0006 ``DeviceInfo``); one class with the kernel's.
+DeviceInfo = Device
 
 
 @dataclass(frozen=True)
@@ -151,6 +126,7 @@ class CalibrationResult:
     device_id: str
     status: DeviceStatus
     calibration: Mapping[str, str] = field(default_factory=dict)
+    details: Calibration | None = None
 
 
 class BaseDriver(ABC):

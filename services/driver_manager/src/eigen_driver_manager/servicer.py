@@ -9,6 +9,7 @@ from __future__ import annotations
 import grpc
 
 from eigen.driver.v1 import driver_pb2, driver_pb2_grpc
+from eigen_common.device_proto import device_to_proto
 from eigen_driver_manager import convert
 from eigen_driver_manager.manager import DriverManager
 
@@ -31,9 +32,7 @@ class DriverManagerServicer(driver_pb2_grpc.DriverManagerServiceServicer):
     ) -> driver_pb2.ListDevicesResponse:
         """All devices of all loaded drivers, sorted by id."""
         devices = await self._manager.list_devices()
-        return driver_pb2.ListDevicesResponse(
-            devices=[convert.device_info_to_proto(d) for d in devices]
-        )
+        return driver_pb2.ListDevicesResponse(devices=[device_to_proto(d) for d in devices])
 
     async def GetDeviceStatus(
         self,

@@ -12,20 +12,20 @@ from collections.abc import Mapping, Sequence
 import grpc
 
 from eigen.api.v1 import common_pb2
+from eigen.common.v1 import circuit_pb2
 from eigen.compiler.v1 import compiler_pb2, compiler_pb2_grpc
 from eigen.driver.v1 import driver_pb2, driver_pb2_grpc
 from eigen_common.channel import create_channel
 from eigen_common.context import outgoing_metadata
+from eigen_common.device_proto import device_from_proto
+from eigen_common.devices import Device
 from eigen_common.status import from_rpc_error
 from eigen_kernel.domain import (
     CompiledProgram,
-    Device,
     EstimateOutcome,
     ExecutionOutcome,
     Submission,
 )
-
-_STATUS = {v: k.removeprefix("DEVICE_STATUS_") for k, v in driver_pb2.DeviceStatus.items()}
 
 
 class GrpcCompiler:
@@ -98,21 +98,7 @@ class GrpcDriverManager:
             )
         except grpc.RpcError as exc:
             raise from_rpc_error(exc) from None
-        return [
-            Device(
-                device_id=d.device_id,
-                name=d.name,
-                backend_type=d.backend_type,
-                status=_STATUS.get(d.status, "UNSPECIFIED"),
-                capabilities=dict(d.capabilities),
-                driver=d.driver,
-                targets=tuple(d.targets),
-                max_qubits=d.max_qubits,
-                queue_depth=d.queue_depth,
-                estimated_wait_sec=d.estimated_wait_sec,
-            )
-            for d in resp.devices
-        ]
+        return [device_from_proto(d) for d in resp.devices]
 
     async def execute(
         self,
@@ -129,8 +115,8 @@ class GrpcDriverManager:
         req = driver_pb2.ExecuteCircuitRequest(
             job_id=job_id,
             device_id=device_id,
-            payload=compiler_pb2.CircuitPayload(
-                format=compiler_pb2.CircuitPayload.FORMAT_AQO_JSON, data=aqo_json
+            payload=circuit_pb2.CircuitPayload(
+                format=circuit_pb2.CircuitPayload.FORMAT_AQO_JSON, data=aqo_json
             ),
             shots=shots,
             options=options,
@@ -161,10 +147,10 @@ class GrpcDriverManager:
         req = driver_pb2.EstimateExpectationValuesRequest(
             job_id=job_id,
             device_id=device_id,
-            payload=compiler_pb2.CircuitPayload(
-                format=compiler_pb2.CircuitPayload.FORMAT_AQO_JSON, data=aqo_json
+            payload=circuit_pb2.CircuitPayload(
+                format=circuit_pb2.CircuitPayload.FORMAT_AQO_JSON, data=aqo_json
             ),
-            observable=[driver_pb2.PauliTerm(label=lab, coefficient=c) for lab, c in observable],
+            observable=[circuit_pb2.PauliTerm(label=lab, coefficient=c) for lab, c in observable],
             bindings=[driver_pb2.ParameterBinding(values=dict(b)) for b in bindings],
         )
         if shots is not None:

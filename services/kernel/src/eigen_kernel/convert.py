@@ -8,8 +8,10 @@ from google.protobuf import struct_pb2, timestamp_pb2
 
 from eigen.api.v1 import device_pb2, job_pb2
 from eigen_common import errors
+from eigen_common.device_proto import device_to_public
+from eigen_common.devices import Device
 from eigen_common.status import diagnostic_to_proto
-from eigen_kernel.domain import Device, Event, Job, Submission
+from eigen_kernel.domain import Event, Job, Submission
 from eigen_kernel.scheduler import Heartbeat, JobResults
 from eigen_kernel.states import CLIENT_STATUS, TERMINAL, ClientStatus, TaskState
 
@@ -181,23 +183,6 @@ def results_to_proto(r: JobResults) -> job_pb2.GetJobResultsResponse:
     return resp
 
 
-def _device_status(name: str) -> device_pb2.DeviceStatus:
-    key = f"DEVICE_STATUS_{name}"
-    known = dict(device_pb2.DeviceStatus.items())
-    return cast(device_pb2.DeviceStatus, known.get(key, device_pb2.DEVICE_STATUS_UNSPECIFIED))
-
-
 def device_to_proto(d: Device) -> device_pb2.Device:
     """Public ``Device`` message."""
-    return device_pb2.Device(
-        device_id=d.device_id,
-        name=d.name,
-        backend_type=d.backend_type,
-        status=_device_status(d.status),
-        queue_depth=d.queue_depth,
-        estimated_wait_sec=d.estimated_wait_sec,
-        capabilities=d.capabilities,
-        targets=list(d.targets),
-        driver=d.driver,
-        max_qubits=d.max_qubits,
-    )
+    return device_to_public(d)

@@ -133,19 +133,3 @@ class EstimateOutcome:
     std_errors: list[float]
     execution_time_sec: float
     metadata: dict[str, str]
-
-
-@dataclass(frozen=True)
-class Device:
-    """A device as the kernel sees it (from the driver-manager), plus its kernel queue depth."""
-
-    device_id: str
-    name: str
-    backend_type: str
-    status: str
-    capabilities: dict[str, str]
-    driver: str
-    targets: tuple[str, ...]
-    max_qubits: int
-    queue_depth: int = 0
-    estimated_wait_sec: int = 0

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Protocol
 
+from eigen_common.devices import Device
 from eigen_kernel.domain import (
     CompiledProgram,
-    Device,
     EstimateOutcome,
     ExecutionOutcome,
     Submission,

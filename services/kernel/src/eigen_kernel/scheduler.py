@@ -28,9 +28,10 @@ from opentelemetry import trace
 from prometheus_client import Counter, Gauge, Histogram
 
 from eigen_common import errors
+from eigen_common.devices import Device
 from eigen_common.logs import get_logger
 from eigen_ir.hybrid import PlanError, parse_plan, render_returns
-from eigen_kernel.domain import CompiledProgram, Device, Event, Job, Submission
+from eigen_kernel.domain import CompiledProgram, Event, Job, Submission
 from eigen_kernel.hybrid_loop import LoopStopped, StoredEvaluation, loop_seed, run_loop
 from eigen_kernel.ports import CompilerPort, DriverPort
 from eigen_kernel.qfs import Qfs
@@ -555,20 +556,7 @@ class JobManager:
             q = self._queues.get(d.device_id)
             depth = q.depth if q else 0
             wait = int(depth * q.avg_exec_seconds / max(q.slots, 1)) if q else 0
-            out.append(
-                Device(
-                    d.device_id,
-                    d.name,
-                    d.backend_type,
-                    d.status,
-                    d.capabilities,
-                    d.driver,
-                    d.targets,
-                    d.max_qubits,
-                    depth,
-                    wait,
-                )
-            )
+            out.append(replace(d, queue_depth=depth, estimated_wait_sec=wait))
         return out
 
     async def device(self, name: str) -> Device:

@@ -21,6 +21,7 @@ from eigen.api.v1 import (
     job_pb2,
     job_pb2_grpc,
 )
+from eigen.common.v1 import circuit_pb2
 from eigen.compiler.v1 import compiler_pb2, compiler_pb2_grpc
 from eigen.kernel.v1 import kernel_pb2, kernel_pb2_grpc
 from eigen_common import errors
@@ -311,8 +312,8 @@ class CompilationServicer(compilation_pb2_grpc.CompilationServiceServicer):
         resp = await self._edge.forward(
             self._compiler.OptimizeCircuit,
             compiler_pb2.OptimizeCircuitRequest(
-                payload=compiler_pb2.CircuitPayload(
-                    format=compiler_pb2.CircuitPayload.FORMAT_AQO_JSON, data=request.aqo_json
+                payload=circuit_pb2.CircuitPayload(
+                    format=circuit_pb2.CircuitPayload.FORMAT_AQO_JSON, data=request.aqo_json
                 ),
                 target=request.target,
                 optimization_level=request.optimization_level,

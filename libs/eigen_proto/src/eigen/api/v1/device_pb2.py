@@ -22,10 +22,12 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from eigen.common.v1 import device_pb2 as eigen_dot_common_dot_v1_dot_device__pb2
+from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19\x65igen/api/v1/device.proto\x12\x0c\x65igen.api.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc4\x02\n\x06\x44\x65vice\x12\x11\n\tdevice_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x14\n\x0c\x62\x61\x63kend_type\x18\x03 \x01(\t\x12*\n\x06status\x18\x04 \x01(\x0e\x32\x1a.eigen.api.v1.DeviceStatus\x12\x13\n\x0bqueue_depth\x18\x05 \x01(\x05\x12\x1a\n\x12\x65stimated_wait_sec\x18\x06 \x01(\x05\x12<\n\x0c\x63\x61pabilities\x18\x07 \x03(\x0b\x32&.eigen.api.v1.Device.CapabilitiesEntry\x12\x0f\n\x07targets\x18\x08 \x03(\t\x12\x0e\n\x06\x64river\x18\t \x01(\t\x12\x12\n\nmax_qubits\x18\n \x01(\x05\x1a\x33\n\x11\x43\x61pabilitiesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x14\n\x12ListDevicesRequest\"<\n\x13ListDevicesResponse\x12%\n\x07\x64\x65vices\x18\x01 \x03(\x0b\x32\x14.eigen.api.v1.Device\",\n\x17GetDeviceDetailsRequest\x12\x11\n\tdevice_id\x18\x01 \x01(\t\"@\n\x18GetDeviceDetailsResponse\x12$\n\x06\x64\x65vice\x18\x01 \x01(\x0b\x32\x14.eigen.api.v1.Device\"+\n\x16GetDeviceStatusRequest\x12\x11\n\tdevice_id\x18\x01 \x01(\t\"\x9a\x01\n\x17GetDeviceStatusResponse\x12\x11\n\tdevice_id\x18\x01 \x01(\t\x12*\n\x06status\x18\x02 \x01(\x0e\x32\x1a.eigen.api.v1.DeviceStatus\x12\x13\n\x0bqueue_depth\x18\x03 \x01(\x05\x12\x1a\n\x12\x65stimated_wait_sec\x18\x04 \x01(\x05\x12\x0f\n\x07message\x18\x05 \x01(\t\"O\n\x14ReserveDeviceRequest\x12\x11\n\tdevice_id\x18\x01 \x01(\t\x12\x13\n\x0bttl_seconds\x18\x02 \x01(\x05\x12\x0f\n\x07purpose\x18\x03 \x01(\t\"r\n\x15ReserveDeviceResponse\x12\x16\n\x0ereservation_id\x18\x01 \x01(\t\x12.\n\nexpires_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\tdevice_id\x18\x03 \x01(\t*\xb9\x01\n\x0c\x44\x65viceStatus\x12\x1d\n\x19\x44\x45VICE_STATUS_UNSPECIFIED\x10\x00\x12\x18\n\x14\x44\x45VICE_STATUS_ONLINE\x10\x01\x12\x19\n\x15\x44\x45VICE_STATUS_OFFLINE\x10\x02\x12\x1d\n\x19\x44\x45VICE_STATUS_CALIBRATING\x10\x03\x12\x1d\n\x19\x44\x45VICE_STATUS_MAINTENANCE\x10\x04\x12\x17\n\x13\x44\x45VICE_STATUS_ERROR\x10\x05\x32\x80\x03\n\rDeviceService\x12R\n\x0bListDevices\x12 .eigen.api.v1.ListDevicesRequest\x1a!.eigen.api.v1.ListDevicesResponse\x12\x61\n\x10GetDeviceDetails\x12%.eigen.api.v1.GetDeviceDetailsRequest\x1a&.eigen.api.v1.GetDeviceDetailsResponse\x12^\n\x0fGetDeviceStatus\x12$.eigen.api.v1.GetDeviceStatusRequest\x1a%.eigen.api.v1.GetDeviceStatusResponse\x12X\n\rReserveDevice\x12\".eigen.api.v1.ReserveDeviceRequest\x1a#.eigen.api.v1.ReserveDeviceResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19\x65igen/api/v1/device.proto\x12\x0c\x65igen.api.v1\x1a\x1c\x65igen/common/v1/device.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc0\x04\n\x06\x44\x65vice\x12\x11\n\tdevice_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x14\n\x0c\x62\x61\x63kend_type\x18\x03 \x01(\t\x12*\n\x06status\x18\x04 \x01(\x0e\x32\x1a.eigen.api.v1.DeviceStatus\x12\x13\n\x0bqueue_depth\x18\x05 \x01(\x05\x12\x1a\n\x12\x65stimated_wait_sec\x18\x06 \x01(\x05\x12<\n\x0c\x63\x61pabilities\x18\x07 \x03(\x0b\x32&.eigen.api.v1.Device.CapabilitiesEntry\x12\x0f\n\x07targets\x18\x08 \x03(\t\x12\x0e\n\x06\x64river\x18\t \x01(\t\x12\x12\n\nmax_qubits\x18\n \x01(\x05\x12\x16\n\x0estatus_message\x18\x0b \x01(\t\x12\x13\n\x0b\x62\x61sis_gates\x18\x0c \x03(\t\x12\x33\n\x0c\x63oupling_map\x18\r \x03(\x0b\x32\x1d.eigen.common.v1.CouplingEdge\x12\x37\n\x0b\x63\x61libration\x18\x0e \x01(\x0b\x32\".eigen.common.v1.DeviceCalibration\x12 \n\x13vendor_queue_length\x18\x0f \x01(\x05H\x00\x88\x01\x01\x12\r\n\x05slots\x18\x10 \x01(\x05\x12\x16\n\x0ereserved_slots\x18\x11 \x01(\x05\x1a\x33\n\x11\x43\x61pabilitiesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x42\x16\n\x14_vendor_queue_length\"\x14\n\x12ListDevicesRequest\"<\n\x13ListDevicesResponse\x12%\n\x07\x64\x65vices\x18\x01 \x03(\x0b\x32\x14.eigen.api.v1.Device\",\n\x17GetDeviceDetailsRequest\x12\x11\n\tdevice_id\x18\x01 \x01(\t\"@\n\x18GetDeviceDetailsResponse\x12$\n\x06\x64\x65vice\x18\x01 \x01(\x0b\x32\x14.eigen.api.v1.Device\"+\n\x16GetDeviceStatusRequest\x12\x11\n\tdevice_id\x18\x01 \x01(\t\"\xd4\x01\n\x17GetDeviceStatusResponse\x12\x11\n\tdevice_id\x18\x01 \x01(\t\x12*\n\x06status\x18\x02 \x01(\x0e\x32\x1a.eigen.api.v1.DeviceStatus\x12\x13\n\x0bqueue_depth\x18\x03 \x01(\x05\x12\x1a\n\x12\x65stimated_wait_sec\x18\x04 \x01(\x05\x12\x0f\n\x07message\x18\x05 \x01(\t\x12 \n\x13vendor_queue_length\x18\x06 \x01(\x05H\x00\x88\x01\x01\x42\x16\n\x14_vendor_queue_length\"O\n\x14ReserveDeviceRequest\x12\x11\n\tdevice_id\x18\x01 \x01(\t\x12\x13\n\x0bttl_seconds\x18\x02 \x01(\x05\x12\x0f\n\x07purpose\x18\x03 \x01(\t\"\xd1\x01\n\x15ReserveDeviceResponse\x12\x16\n\x0ereservation_id\x18\x01 \x01(\t\x12.\n\nexpires_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\tdevice_id\x18\x03 \x01(\t\x12-\n\tstarts_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\x0breservation\x18\x05 \x01(\x0b\x32\x19.eigen.api.v1.Reservation\"\x9c\x02\n\x0bReservation\x12\x16\n\x0ereservation_id\x18\x01 \x01(\t\x12\x11\n\tdevice_id\x18\x02 \x01(\t\x12\x0f\n\x07purpose\x18\x03 \x01(\t\x12-\n\x05state\x18\x04 \x01(\x0e\x32\x1e.eigen.api.v1.ReservationState\x12.\n\ncreated_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\tstarts_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nexpires_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0b\x61\x63tive_jobs\x18\x08 \x01(\x05\"0\n\x17ListReservationsRequest\x12\x15\n\rinclude_ended\x18\x01 \x01(\x08\"K\n\x18ListReservationsResponse\x12/\n\x0creservations\x18\x01 \x03(\x0b\x32\x19.eigen.api.v1.Reservation\"2\n\x18\x43\x61ncelReservationRequest\x12\x16\n\x0ereservation_id\x18\x01 \x01(\t\"K\n\x19\x43\x61ncelReservationResponse\x12.\n\x0breservation\x18\x01 \x01(\x0b\x32\x19.eigen.api.v1.Reservation*\xb9\x01\n\x0c\x44\x65viceStatus\x12\x1d\n\x19\x44\x45VICE_STATUS_UNSPECIFIED\x10\x00\x12\x18\n\x14\x44\x45VICE_STATUS_ONLINE\x10\x01\x12\x19\n\x15\x44\x45VICE_STATUS_OFFLINE\x10\x02\x12\x1d\n\x19\x44\x45VICE_STATUS_CALIBRATING\x10\x03\x12\x1d\n\x19\x44\x45VICE_STATUS_MAINTENANCE\x10\x04\x12\x17\n\x13\x44\x45VICE_STATUS_ERROR\x10\x05*\x93\x01\n\x10ReservationState\x12!\n\x1dRESERVATION_STATE_UNSPECIFIED\x10\x00\x12\x1c\n\x18RESERVATION_STATE_ACTIVE\x10\x01\x12\x1d\n\x19RESERVATION_STATE_EXPIRED\x10\x02\x12\x1f\n\x1bRESERVATION_STATE_CANCELLED\x10\x03\x32\xa6\x06\n\rDeviceService\x12g\n\x0bListDevices\x12 .eigen.api.v1.ListDevicesRequest\x1a!.eigen.api.v1.ListDevicesResponse\"\x13\x82\xd3\xe4\x93\x02\r\x12\x0b/v1/devices\x12\x82\x01\n\x10GetDeviceDetails\x12%.eigen.api.v1.GetDeviceDetailsRequest\x1a&.eigen.api.v1.GetDeviceDetailsResponse\"\x1f\x82\xd3\xe4\x93\x02\x19\x12\x17/v1/devices/{device_id}\x12\x86\x01\n\x0fGetDeviceStatus\x12$.eigen.api.v1.GetDeviceStatusRequest\x1a%.eigen.api.v1.GetDeviceStatusResponse\"&\x82\xd3\xe4\x93\x02 \x12\x1e/v1/devices/{device_id}/status\x12\x84\x01\n\rReserveDevice\x12\".eigen.api.v1.ReserveDeviceRequest\x1a#.eigen.api.v1.ReserveDeviceResponse\"*\x82\xd3\xe4\x93\x02$\"\x1f/v1/devices/{device_id}:reserve:\x01*\x12{\n\x10ListReservations\x12%.eigen.api.v1.ListReservationsRequest\x1a&.eigen.api.v1.ListReservationsResponse\"\x18\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/reservations\x12\x99\x01\n\x11\x43\x61ncelReservation\x12&.eigen.api.v1.CancelReservationRequest\x1a\'.eigen.api.v1.CancelReservationResponse\"3\x82\xd3\xe4\x93\x02-\"(/v1/reservations/{reservation_id}:cancel:\x01*b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,28 +36,52 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_DEVICE_CAPABILITIESENTRY']._loaded_options = None
   _globals['_DEVICE_CAPABILITIESENTRY']._serialized_options = b'8\001'
-  _globals['_DEVICESTATUS']._serialized_start=999
-  _globals['_DEVICESTATUS']._serialized_end=1184
-  _globals['_DEVICE']._serialized_start=77
-  _globals['_DEVICE']._serialized_end=401
-  _globals['_DEVICE_CAPABILITIESENTRY']._serialized_start=350
-  _globals['_DEVICE_CAPABILITIESENTRY']._serialized_end=401
-  _globals['_LISTDEVICESREQUEST']._serialized_start=403
-  _globals['_LISTDEVICESREQUEST']._serialized_end=423
-  _globals['_LISTDEVICESRESPONSE']._serialized_start=425
-  _globals['_LISTDEVICESRESPONSE']._serialized_end=485
-  _globals['_GETDEVICEDETAILSREQUEST']._serialized_start=487
-  _globals['_GETDEVICEDETAILSREQUEST']._serialized_end=531
-  _globals['_GETDEVICEDETAILSRESPONSE']._serialized_start=533
-  _globals['_GETDEVICEDETAILSRESPONSE']._serialized_end=597
-  _globals['_GETDEVICESTATUSREQUEST']._serialized_start=599
-  _globals['_GETDEVICESTATUSREQUEST']._serialized_end=642
-  _globals['_GETDEVICESTATUSRESPONSE']._serialized_start=645
-  _globals['_GETDEVICESTATUSRESPONSE']._serialized_end=799
-  _globals['_RESERVEDEVICEREQUEST']._serialized_start=801
-  _globals['_RESERVEDEVICEREQUEST']._serialized_end=880
-  _globals['_RESERVEDEVICERESPONSE']._serialized_start=882
-  _globals['_RESERVEDEVICERESPONSE']._serialized_end=996
-  _globals['_DEVICESERVICE']._serialized_start=1187
-  _globals['_DEVICESERVICE']._serialized_end=1571
+  _globals['_DEVICESERVICE'].methods_by_name['ListDevices']._loaded_options = None
+  _globals['_DEVICESERVICE'].methods_by_name['ListDevices']._serialized_options = b'\202\323\344\223\002\r\022\013/v1/devices'
+  _globals['_DEVICESERVICE'].methods_by_name['GetDeviceDetails']._loaded_options = None
+  _globals['_DEVICESERVICE'].methods_by_name['GetDeviceDetails']._serialized_options = b'\202\323\344\223\002\031\022\027/v1/devices/{device_id}'
+  _globals['_DEVICESERVICE'].methods_by_name['GetDeviceStatus']._loaded_options = None
+  _globals['_DEVICESERVICE'].methods_by_name['GetDeviceStatus']._serialized_options = b'\202\323\344\223\002 \022\036/v1/devices/{device_id}/status'
+  _globals['_DEVICESERVICE'].methods_by_name['ReserveDevice']._loaded_options = None
+  _globals['_DEVICESERVICE'].methods_by_name['ReserveDevice']._serialized_options = b'\202\323\344\223\002$\"\037/v1/devices/{device_id}:reserve:\001*'
+  _globals['_DEVICESERVICE'].methods_by_name['ListReservations']._loaded_options = None
+  _globals['_DEVICESERVICE'].methods_by_name['ListReservations']._serialized_options = b'\202\323\344\223\002\022\022\020/v1/reservations'
+  _globals['_DEVICESERVICE'].methods_by_name['CancelReservation']._loaded_options = None
+  _globals['_DEVICESERVICE'].methods_by_name['CancelReservation']._serialized_options = b'\202\323\344\223\002-\"(/v1/reservations/{reservation_id}:cancel:\001*'
+  _globals['_DEVICESTATUS']._serialized_start=2008
+  _globals['_DEVICESTATUS']._serialized_end=2193
+  _globals['_RESERVATIONSTATE']._serialized_start=2196
+  _globals['_RESERVATIONSTATE']._serialized_end=2343
+  _globals['_DEVICE']._serialized_start=137
+  _globals['_DEVICE']._serialized_end=713
+  _globals['_DEVICE_CAPABILITIESENTRY']._serialized_start=638
+  _globals['_DEVICE_CAPABILITIESENTRY']._serialized_end=689
+  _globals['_LISTDEVICESREQUEST']._serialized_start=715
+  _globals['_LISTDEVICESREQUEST']._serialized_end=735
+  _globals['_LISTDEVICESRESPONSE']._serialized_start=737
+  _globals['_LISTDEVICESRESPONSE']._serialized_end=797
+  _globals['_GETDEVICEDETAILSREQUEST']._serialized_start=799
+  _globals['_GETDEVICEDETAILSREQUEST']._serialized_end=843
+  _globals['_GETDEVICEDETAILSRESPONSE']._serialized_start=845
+  _globals['_GETDEVICEDETAILSRESPONSE']._serialized_end=909
+  _globals['_GETDEVICESTATUSREQUEST']._serialized_start=911
+  _globals['_GETDEVICESTATUSREQUEST']._serialized_end=954
+  _globals['_GETDEVICESTATUSRESPONSE']._serialized_start=957
+  _globals['_GETDEVICESTATUSRESPONSE']._serialized_end=1169
+  _globals['_RESERVEDEVICEREQUEST']._serialized_start=1171
+  _globals['_RESERVEDEVICEREQUEST']._serialized_end=1250
+  _globals['_RESERVEDEVICERESPONSE']._serialized_start=1253
+  _globals['_RESERVEDEVICERESPONSE']._serialized_end=1462
+  _globals['_RESERVATION']._serialized_start=1465
+  _globals['_RESERVATION']._serialized_end=1749
+  _globals['_LISTRESERVATIONSREQUEST']._serialized_start=1751
+  _globals['_LISTRESERVATIONSREQUEST']._serialized_end=1799
+  _globals['_LISTRESERVATIONSRESPONSE']._serialized_start=1801
+  _globals['_LISTRESERVATIONSRESPONSE']._serialized_end=1876
+  _globals['_CANCELRESERVATIONREQUEST']._serialized_start=1878
+  _globals['_CANCELRESERVATIONREQUEST']._serialized_end=1928
+  _globals['_CANCELRESERVATIONRESPONSE']._serialized_start=1930
+  _globals['_CANCELRESERVATIONRESPONSE']._serialized_end=2005
+  _globals['_DEVICESERVICE']._serialized_start=2346
+  _globals['_DEVICESERVICE']._serialized_end=3152
 # @@protoc_insertion_point(module_scope)

@@ -55,6 +55,16 @@ class DeviceServiceStub:
                 request_serializer=eigen_dot_api_dot_v1_dot_device__pb2.ReserveDeviceRequest.SerializeToString,
                 response_deserializer=eigen_dot_api_dot_v1_dot_device__pb2.ReserveDeviceResponse.FromString,
                 _registered_method=True)
+        self.ListReservations = channel.unary_unary(
+                '/eigen.api.v1.DeviceService/ListReservations',
+                request_serializer=eigen_dot_api_dot_v1_dot_device__pb2.ListReservationsRequest.SerializeToString,
+                response_deserializer=eigen_dot_api_dot_v1_dot_device__pb2.ListReservationsResponse.FromString,
+                _registered_method=True)
+        self.CancelReservation = channel.unary_unary(
+                '/eigen.api.v1.DeviceService/CancelReservation',
+                request_serializer=eigen_dot_api_dot_v1_dot_device__pb2.CancelReservationRequest.SerializeToString,
+                response_deserializer=eigen_dot_api_dot_v1_dot_device__pb2.CancelReservationResponse.FromString,
+                _registered_method=True)
 
 
 class DeviceServiceServicer:
@@ -69,7 +79,7 @@ class DeviceServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def GetDeviceDetails(self, request, context):
-        """One device with capabilities.
+        """One device with capabilities and calibration.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -83,7 +93,24 @@ class DeviceServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ReserveDevice(self, request, context):
-        """Reserve a scheduler slot on a device for a TTL (RFC 0004 ReserveDevice semantics).
+        """Reserve a scheduler slot on a device for a TTL (RFC 0004 ReserveDevice semantics,
+        SPEC §12): only jobs carrying the reservation's id run in it. No free slot →
+        RESOURCE_EXHAUSTED; device offline → FAILED_PRECONDITION; unknown device → NOT_FOUND.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListReservations(self, request, context):
+        """The caller's (tenant's) reservations.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CancelReservation(self, request, context):
+        """End a reservation early: its slot is freed and jobs still waiting on it end ERROR
+        RESERVATION_EXPIRED. Another tenant's id → NOT_FOUND.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -111,6 +138,16 @@ def add_DeviceServiceServicer_to_server(servicer, server):
                     servicer.ReserveDevice,
                     request_deserializer=eigen_dot_api_dot_v1_dot_device__pb2.ReserveDeviceRequest.FromString,
                     response_serializer=eigen_dot_api_dot_v1_dot_device__pb2.ReserveDeviceResponse.SerializeToString,
+            ),
+            'ListReservations': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListReservations,
+                    request_deserializer=eigen_dot_api_dot_v1_dot_device__pb2.ListReservationsRequest.FromString,
+                    response_serializer=eigen_dot_api_dot_v1_dot_device__pb2.ListReservationsResponse.SerializeToString,
+            ),
+            'CancelReservation': grpc.unary_unary_rpc_method_handler(
+                    servicer.CancelReservation,
+                    request_deserializer=eigen_dot_api_dot_v1_dot_device__pb2.CancelReservationRequest.FromString,
+                    response_serializer=eigen_dot_api_dot_v1_dot_device__pb2.CancelReservationResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -222,6 +259,60 @@ class DeviceService:
             '/eigen.api.v1.DeviceService/ReserveDevice',
             eigen_dot_api_dot_v1_dot_device__pb2.ReserveDeviceRequest.SerializeToString,
             eigen_dot_api_dot_v1_dot_device__pb2.ReserveDeviceResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListReservations(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/eigen.api.v1.DeviceService/ListReservations',
+            eigen_dot_api_dot_v1_dot_device__pb2.ListReservationsRequest.SerializeToString,
+            eigen_dot_api_dot_v1_dot_device__pb2.ListReservationsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CancelReservation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/eigen.api.v1.DeviceService/CancelReservation',
+            eigen_dot_api_dot_v1_dot_device__pb2.CancelReservationRequest.SerializeToString,
+            eigen_dot_api_dot_v1_dot_device__pb2.CancelReservationResponse.FromString,
             options,
             channel_credentials,
             insecure,

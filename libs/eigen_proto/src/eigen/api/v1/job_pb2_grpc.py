@@ -65,6 +65,11 @@ class JobServiceStub:
                 request_serializer=eigen_dot_api_dot_v1_dot_job__pb2.ListJobsRequest.SerializeToString,
                 response_deserializer=eigen_dot_api_dot_v1_dot_job__pb2.ListJobsResponse.FromString,
                 _registered_method=True)
+        self.GetJobArtifact = channel.unary_stream(
+                '/eigen.api.v1.JobService/GetJobArtifact',
+                request_serializer=eigen_dot_api_dot_v1_dot_job__pb2.GetJobArtifactRequest.SerializeToString,
+                response_deserializer=eigen_dot_api_dot_v1_dot_job__pb2.GetJobArtifactResponse.FromString,
+                _registered_method=True)
 
 
 class JobServiceServicer:
@@ -93,7 +98,8 @@ class JobServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def StreamJobUpdates(self, request, context):
-        """Ordered, persisted job events; resumable by `last_event_seq` (SPEC §3.2).
+        """Ordered, persisted job events; resumable by `last_event_seq` (SPEC §3.2). Over REST:
+        server-sent events.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -108,6 +114,14 @@ class JobServiceServicer:
 
     def ListJobs(self, request, context):
         """The caller's jobs, newest first, filtered by state, paged.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetJobArtifact(self, request, context):
+        """The bytes of one of a job's artifacts (every `qfs://` reference the API returns), in
+        chunks; the job's owner (tenant) only.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -145,6 +159,11 @@ def add_JobServiceServicer_to_server(servicer, server):
                     servicer.ListJobs,
                     request_deserializer=eigen_dot_api_dot_v1_dot_job__pb2.ListJobsRequest.FromString,
                     response_serializer=eigen_dot_api_dot_v1_dot_job__pb2.ListJobsResponse.SerializeToString,
+            ),
+            'GetJobArtifact': grpc.unary_stream_rpc_method_handler(
+                    servicer.GetJobArtifact,
+                    request_deserializer=eigen_dot_api_dot_v1_dot_job__pb2.GetJobArtifactRequest.FromString,
+                    response_serializer=eigen_dot_api_dot_v1_dot_job__pb2.GetJobArtifactResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -310,6 +329,33 @@ class JobService:
             '/eigen.api.v1.JobService/ListJobs',
             eigen_dot_api_dot_v1_dot_job__pb2.ListJobsRequest.SerializeToString,
             eigen_dot_api_dot_v1_dot_job__pb2.ListJobsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetJobArtifact(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/eigen.api.v1.JobService/GetJobArtifact',
+            eigen_dot_api_dot_v1_dot_job__pb2.GetJobArtifactRequest.SerializeToString,
+            eigen_dot_api_dot_v1_dot_job__pb2.GetJobArtifactResponse.FromString,
             options,
             channel_credentials,
             insecure,

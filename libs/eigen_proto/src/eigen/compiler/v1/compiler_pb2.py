@@ -24,9 +24,11 @@ _sym_db = _symbol_database.Default()
 
 from eigen.api.v1 import common_pb2 as eigen_dot_api_dot_v1_dot_common__pb2
 from eigen.api.v1 import compilation_pb2 as eigen_dot_api_dot_v1_dot_compilation__pb2
+from eigen.common.v1 import circuit_pb2 as eigen_dot_common_dot_v1_dot_circuit__pb2
+from eigen.common.v1 import device_pb2 as eigen_dot_common_dot_v1_dot_device__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n eigen/compiler/v1/compiler.proto\x12\x11\x65igen.compiler.v1\x1a\x19\x65igen/api/v1/common.proto\x1a\x1e\x65igen/api/v1/compilation.proto\"\xd7\x01\n\x0e\x43ircuitPayload\x12\x38\n\x06\x66ormat\x18\x01 \x01(\x0e\x32(.eigen.compiler.v1.CircuitPayload.Format\x12\x0c\n\x04\x64\x61ta\x18\x02 \x01(\x0c\"}\n\x06\x46ormat\x12\x16\n\x12\x46ORMAT_UNSPECIFIED\x10\x00\x12\x13\n\x0f\x46ORMAT_AQO_JSON\x10\x01\x12\x14\n\x10\x46ORMAT_AQO_PROTO\x10\x02\x12\x15\n\x11\x46ORMAT_QASM3_TEXT\x10\x03\x12\x19\n\x15\x46ORMAT_BACKEND_NATIVE\x10\x04\"\xbf\x03\n\x15\x43ompileCircuitRequest\x12\x33\n\neigen_lang\x18\x01 \x01(\x0b\x32\x1d.eigen.api.v1.EigenLangSourceH\x00\x12(\n\x04qasm\x18\x02 \x01(\x0b\x32\x18.eigen.api.v1.QasmSourceH\x00\x12\x30\n\x03\x61qo\x18\x03 \x01(\x0b\x32!.eigen.compiler.v1.CircuitPayloadH\x00\x12\x0e\n\x06target\x18\x04 \x01(\t\x12\x46\n\x07options\x18\x05 \x03(\x0b\x32\x35.eigen.compiler.v1.CompileCircuitRequest.OptionsEntry\x12\x0e\n\x06job_id\x18\x06 \x01(\t\x12\x44\n\x06inputs\x18\x07 \x03(\x0b\x32\x34.eigen.compiler.v1.CompileCircuitRequest.InputsEntry\x1a.\n\x0cOptionsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x1a-\n\x0bInputsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01\x42\x08\n\x06source\"\x9b\x01\n\x16\x43ompileCircuitResponse\x12\x32\n\x07payload\x18\x01 \x01(\x0b\x32!.eigen.compiler.v1.CircuitPayload\x12\x33\n\x08metadata\x18\x02 \x01(\x0b\x32!.eigen.api.v1.CompilationMetadata\x12\x18\n\x10hybrid_plan_json\x18\x03 \x01(\x0c\"\x88\x01\n\x16OptimizeCircuitRequest\x12\x32\n\x07payload\x18\x01 \x01(\x0b\x32!.eigen.compiler.v1.CircuitPayload\x12\x0e\n\x06target\x18\x02 \x01(\t\x12\x1a\n\x12optimization_level\x18\x03 \x01(\x05\x12\x0e\n\x06job_id\x18\x04 \x01(\t\"\x82\x01\n\x17OptimizeCircuitResponse\x12\x32\n\x07payload\x18\x01 \x01(\x0b\x32!.eigen.compiler.v1.CircuitPayload\x12\x33\n\x08metadata\x18\x02 \x01(\x0b\x32!.eigen.api.v1.CompilationMetadata\"\xbc\x02\n\x16ValidateCircuitRequest\x12\x33\n\neigen_lang\x18\x01 \x01(\x0b\x32\x1d.eigen.api.v1.EigenLangSourceH\x00\x12(\n\x04qasm\x18\x02 \x01(\x0b\x32\x18.eigen.api.v1.QasmSourceH\x00\x12\x30\n\x03\x61qo\x18\x03 \x01(\x0b\x32!.eigen.compiler.v1.CircuitPayloadH\x00\x12\x0e\n\x06target\x18\x04 \x01(\t\x12G\n\x07options\x18\x05 \x03(\x0b\x32\x36.eigen.compiler.v1.ValidateCircuitRequest.OptionsEntry\x1a.\n\x0cOptionsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x42\x08\n\x06source\"\x8c\x01\n\x17ValidateCircuitResponse\x12\r\n\x05valid\x18\x01 \x01(\x08\x12-\n\x0b\x64iagnostics\x18\x02 \x03(\x0b\x32\x18.eigen.api.v1.Diagnostic\x12\x33\n\x08metadata\x18\x03 \x01(\x0b\x32!.eigen.api.v1.CompilationMetadata2\xcf\x02\n\x12\x43ompilationService\x12\x65\n\x0e\x43ompileCircuit\x12(.eigen.compiler.v1.CompileCircuitRequest\x1a).eigen.compiler.v1.CompileCircuitResponse\x12h\n\x0fOptimizeCircuit\x12).eigen.compiler.v1.OptimizeCircuitRequest\x1a*.eigen.compiler.v1.OptimizeCircuitResponse\x12h\n\x0fValidateCircuit\x12).eigen.compiler.v1.ValidateCircuitRequest\x1a*.eigen.compiler.v1.ValidateCircuitResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n eigen/compiler/v1/compiler.proto\x12\x11\x65igen.compiler.v1\x1a\x19\x65igen/api/v1/common.proto\x1a\x1e\x65igen/api/v1/compilation.proto\x1a\x1d\x65igen/common/v1/circuit.proto\x1a\x1c\x65igen/common/v1/device.proto\"\xe6\x03\n\x15\x43ompileCircuitRequest\x12\x33\n\neigen_lang\x18\x01 \x01(\x0b\x32\x1d.eigen.api.v1.EigenLangSourceH\x00\x12(\n\x04qasm\x18\x02 \x01(\x0b\x32\x18.eigen.api.v1.QasmSourceH\x00\x12.\n\x03\x61qo\x18\x03 \x01(\x0b\x32\x1f.eigen.common.v1.CircuitPayloadH\x00\x12\x0e\n\x06target\x18\x04 \x01(\t\x12\x46\n\x07options\x18\x05 \x03(\x0b\x32\x35.eigen.compiler.v1.CompileCircuitRequest.OptionsEntry\x12\x0e\n\x06job_id\x18\x06 \x01(\t\x12\x44\n\x06inputs\x18\x07 \x03(\x0b\x32\x34.eigen.compiler.v1.CompileCircuitRequest.InputsEntry\x12\'\n\x06\x64\x65vice\x18\x08 \x01(\x0b\x32\x17.eigen.common.v1.Device\x1a.\n\x0cOptionsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x1a-\n\x0bInputsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01\x42\x08\n\x06source\"\x99\x01\n\x16\x43ompileCircuitResponse\x12\x30\n\x07payload\x18\x01 \x01(\x0b\x32\x1f.eigen.common.v1.CircuitPayload\x12\x33\n\x08metadata\x18\x02 \x01(\x0b\x32!.eigen.api.v1.CompilationMetadata\x12\x18\n\x10hybrid_plan_json\x18\x03 \x01(\x0c\"\x86\x01\n\x16OptimizeCircuitRequest\x12\x30\n\x07payload\x18\x01 \x01(\x0b\x32\x1f.eigen.common.v1.CircuitPayload\x12\x0e\n\x06target\x18\x02 \x01(\t\x12\x1a\n\x12optimization_level\x18\x03 \x01(\x05\x12\x0e\n\x06job_id\x18\x04 \x01(\t\"\x80\x01\n\x17OptimizeCircuitResponse\x12\x30\n\x07payload\x18\x01 \x01(\x0b\x32\x1f.eigen.common.v1.CircuitPayload\x12\x33\n\x08metadata\x18\x02 \x01(\x0b\x32!.eigen.api.v1.CompilationMetadata\"\xba\x02\n\x16ValidateCircuitRequest\x12\x33\n\neigen_lang\x18\x01 \x01(\x0b\x32\x1d.eigen.api.v1.EigenLangSourceH\x00\x12(\n\x04qasm\x18\x02 \x01(\x0b\x32\x18.eigen.api.v1.QasmSourceH\x00\x12.\n\x03\x61qo\x18\x03 \x01(\x0b\x32\x1f.eigen.common.v1.CircuitPayloadH\x00\x12\x0e\n\x06target\x18\x04 \x01(\t\x12G\n\x07options\x18\x05 \x03(\x0b\x32\x36.eigen.compiler.v1.ValidateCircuitRequest.OptionsEntry\x1a.\n\x0cOptionsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x42\x08\n\x06source\"\x8c\x01\n\x17ValidateCircuitResponse\x12\r\n\x05valid\x18\x01 \x01(\x08\x12-\n\x0b\x64iagnostics\x18\x02 \x03(\x0b\x32\x18.eigen.api.v1.Diagnostic\x12\x33\n\x08metadata\x18\x03 \x01(\x0b\x32!.eigen.api.v1.CompilationMetadata2\xcf\x02\n\x12\x43ompilationService\x12\x65\n\x0e\x43ompileCircuit\x12(.eigen.compiler.v1.CompileCircuitRequest\x1a).eigen.compiler.v1.CompileCircuitResponse\x12h\n\x0fOptimizeCircuit\x12).eigen.compiler.v1.OptimizeCircuitRequest\x1a*.eigen.compiler.v1.OptimizeCircuitResponse\x12h\n\x0fValidateCircuit\x12).eigen.compiler.v1.ValidateCircuitRequest\x1a*.eigen.compiler.v1.ValidateCircuitResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -39,28 +41,24 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_COMPILECIRCUITREQUEST_INPUTSENTRY']._serialized_options = b'8\001'
   _globals['_VALIDATECIRCUITREQUEST_OPTIONSENTRY']._loaded_options = None
   _globals['_VALIDATECIRCUITREQUEST_OPTIONSENTRY']._serialized_options = b'8\001'
-  _globals['_CIRCUITPAYLOAD']._serialized_start=115
-  _globals['_CIRCUITPAYLOAD']._serialized_end=330
-  _globals['_CIRCUITPAYLOAD_FORMAT']._serialized_start=205
-  _globals['_CIRCUITPAYLOAD_FORMAT']._serialized_end=330
-  _globals['_COMPILECIRCUITREQUEST']._serialized_start=333
-  _globals['_COMPILECIRCUITREQUEST']._serialized_end=780
-  _globals['_COMPILECIRCUITREQUEST_OPTIONSENTRY']._serialized_start=677
-  _globals['_COMPILECIRCUITREQUEST_OPTIONSENTRY']._serialized_end=723
-  _globals['_COMPILECIRCUITREQUEST_INPUTSENTRY']._serialized_start=725
-  _globals['_COMPILECIRCUITREQUEST_INPUTSENTRY']._serialized_end=770
-  _globals['_COMPILECIRCUITRESPONSE']._serialized_start=783
-  _globals['_COMPILECIRCUITRESPONSE']._serialized_end=938
-  _globals['_OPTIMIZECIRCUITREQUEST']._serialized_start=941
-  _globals['_OPTIMIZECIRCUITREQUEST']._serialized_end=1077
-  _globals['_OPTIMIZECIRCUITRESPONSE']._serialized_start=1080
-  _globals['_OPTIMIZECIRCUITRESPONSE']._serialized_end=1210
-  _globals['_VALIDATECIRCUITREQUEST']._serialized_start=1213
-  _globals['_VALIDATECIRCUITREQUEST']._serialized_end=1529
-  _globals['_VALIDATECIRCUITREQUEST_OPTIONSENTRY']._serialized_start=677
-  _globals['_VALIDATECIRCUITREQUEST_OPTIONSENTRY']._serialized_end=723
-  _globals['_VALIDATECIRCUITRESPONSE']._serialized_start=1532
-  _globals['_VALIDATECIRCUITRESPONSE']._serialized_end=1672
-  _globals['_COMPILATIONSERVICE']._serialized_start=1675
-  _globals['_COMPILATIONSERVICE']._serialized_end=2010
+  _globals['_COMPILECIRCUITREQUEST']._serialized_start=176
+  _globals['_COMPILECIRCUITREQUEST']._serialized_end=662
+  _globals['_COMPILECIRCUITREQUEST_OPTIONSENTRY']._serialized_start=559
+  _globals['_COMPILECIRCUITREQUEST_OPTIONSENTRY']._serialized_end=605
+  _globals['_COMPILECIRCUITREQUEST_INPUTSENTRY']._serialized_start=607
+  _globals['_COMPILECIRCUITREQUEST_INPUTSENTRY']._serialized_end=652
+  _globals['_COMPILECIRCUITRESPONSE']._serialized_start=665
+  _globals['_COMPILECIRCUITRESPONSE']._serialized_end=818
+  _globals['_OPTIMIZECIRCUITREQUEST']._serialized_start=821
+  _globals['_OPTIMIZECIRCUITREQUEST']._serialized_end=955
+  _globals['_OPTIMIZECIRCUITRESPONSE']._serialized_start=958
+  _globals['_OPTIMIZECIRCUITRESPONSE']._serialized_end=1086
+  _globals['_VALIDATECIRCUITREQUEST']._serialized_start=1089
+  _globals['_VALIDATECIRCUITREQUEST']._serialized_end=1403
+  _globals['_VALIDATECIRCUITREQUEST_OPTIONSENTRY']._serialized_start=559
+  _globals['_VALIDATECIRCUITREQUEST_OPTIONSENTRY']._serialized_end=605
+  _globals['_VALIDATECIRCUITRESPONSE']._serialized_start=1406
+  _globals['_VALIDATECIRCUITRESPONSE']._serialized_end=1546
+  _globals['_COMPILATIONSERVICE']._serialized_start=1549
+  _globals['_COMPILATIONSERVICE']._serialized_end=1884
 # @@protoc_insertion_point(module_scope)

@@ -1,7 +1,8 @@
 from eigen.api.v1 import common_pb2 as _common_pb2
 from eigen.api.v1 import compilation_pb2 as _compilation_pb2
+from eigen.common.v1 import circuit_pb2 as _circuit_pb2
+from eigen.common.v1 import device_pb2 as _device_pb2
 from google.protobuf.internal import containers as _containers
-from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from collections.abc import Iterable as _Iterable, Mapping as _Mapping
@@ -9,28 +10,8 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
-class CircuitPayload(_message.Message):
-    __slots__ = ("format", "data")
-    class Format(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
-        __slots__ = ()
-        FORMAT_UNSPECIFIED: _ClassVar[CircuitPayload.Format]
-        FORMAT_AQO_JSON: _ClassVar[CircuitPayload.Format]
-        FORMAT_AQO_PROTO: _ClassVar[CircuitPayload.Format]
-        FORMAT_QASM3_TEXT: _ClassVar[CircuitPayload.Format]
-        FORMAT_BACKEND_NATIVE: _ClassVar[CircuitPayload.Format]
-    FORMAT_UNSPECIFIED: CircuitPayload.Format
-    FORMAT_AQO_JSON: CircuitPayload.Format
-    FORMAT_AQO_PROTO: CircuitPayload.Format
-    FORMAT_QASM3_TEXT: CircuitPayload.Format
-    FORMAT_BACKEND_NATIVE: CircuitPayload.Format
-    FORMAT_FIELD_NUMBER: _ClassVar[int]
-    DATA_FIELD_NUMBER: _ClassVar[int]
-    format: CircuitPayload.Format
-    data: bytes
-    def __init__(self, format: _Optional[_Union[CircuitPayload.Format, str]] = ..., data: _Optional[bytes] = ...) -> None: ...
-
 class CompileCircuitRequest(_message.Message):
-    __slots__ = ("eigen_lang", "qasm", "aqo", "target", "options", "job_id", "inputs")
+    __slots__ = ("eigen_lang", "qasm", "aqo", "target", "options", "job_id", "inputs", "device")
     class OptionsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -52,24 +33,26 @@ class CompileCircuitRequest(_message.Message):
     OPTIONS_FIELD_NUMBER: _ClassVar[int]
     JOB_ID_FIELD_NUMBER: _ClassVar[int]
     INPUTS_FIELD_NUMBER: _ClassVar[int]
+    DEVICE_FIELD_NUMBER: _ClassVar[int]
     eigen_lang: _common_pb2.EigenLangSource
     qasm: _common_pb2.QasmSource
-    aqo: CircuitPayload
+    aqo: _circuit_pb2.CircuitPayload
     target: str
     options: _containers.ScalarMap[str, str]
     job_id: str
     inputs: _containers.ScalarMap[str, float]
-    def __init__(self, eigen_lang: _Optional[_Union[_common_pb2.EigenLangSource, _Mapping]] = ..., qasm: _Optional[_Union[_common_pb2.QasmSource, _Mapping]] = ..., aqo: _Optional[_Union[CircuitPayload, _Mapping]] = ..., target: _Optional[str] = ..., options: _Optional[_Mapping[str, str]] = ..., job_id: _Optional[str] = ..., inputs: _Optional[_Mapping[str, float]] = ...) -> None: ...
+    device: _device_pb2.Device
+    def __init__(self, eigen_lang: _Optional[_Union[_common_pb2.EigenLangSource, _Mapping]] = ..., qasm: _Optional[_Union[_common_pb2.QasmSource, _Mapping]] = ..., aqo: _Optional[_Union[_circuit_pb2.CircuitPayload, _Mapping]] = ..., target: _Optional[str] = ..., options: _Optional[_Mapping[str, str]] = ..., job_id: _Optional[str] = ..., inputs: _Optional[_Mapping[str, float]] = ..., device: _Optional[_Union[_device_pb2.Device, _Mapping]] = ...) -> None: ...
 
 class CompileCircuitResponse(_message.Message):
     __slots__ = ("payload", "metadata", "hybrid_plan_json")
     PAYLOAD_FIELD_NUMBER: _ClassVar[int]
     METADATA_FIELD_NUMBER: _ClassVar[int]
     HYBRID_PLAN_JSON_FIELD_NUMBER: _ClassVar[int]
-    payload: CircuitPayload
+    payload: _circuit_pb2.CircuitPayload
     metadata: _compilation_pb2.CompilationMetadata
     hybrid_plan_json: bytes
-    def __init__(self, payload: _Optional[_Union[CircuitPayload, _Mapping]] = ..., metadata: _Optional[_Union[_compilation_pb2.CompilationMetadata, _Mapping]] = ..., hybrid_plan_json: _Optional[bytes] = ...) -> None: ...
+    def __init__(self, payload: _Optional[_Union[_circuit_pb2.CircuitPayload, _Mapping]] = ..., metadata: _Optional[_Union[_compilation_pb2.CompilationMetadata, _Mapping]] = ..., hybrid_plan_json: _Optional[bytes] = ...) -> None: ...
 
 class OptimizeCircuitRequest(_message.Message):
     __slots__ = ("payload", "target", "optimization_level", "job_id")
@@ -77,19 +60,19 @@ class OptimizeCircuitRequest(_message.Message):
     TARGET_FIELD_NUMBER: _ClassVar[int]
     OPTIMIZATION_LEVEL_FIELD_NUMBER: _ClassVar[int]
     JOB_ID_FIELD_NUMBER: _ClassVar[int]
-    payload: CircuitPayload
+    payload: _circuit_pb2.CircuitPayload
     target: str
     optimization_level: int
     job_id: str
-    def __init__(self, payload: _Optional[_Union[CircuitPayload, _Mapping]] = ..., target: _Optional[str] = ..., optimization_level: _Optional[int] = ..., job_id: _Optional[str] = ...) -> None: ...
+    def __init__(self, payload: _Optional[_Union[_circuit_pb2.CircuitPayload, _Mapping]] = ..., target: _Optional[str] = ..., optimization_level: _Optional[int] = ..., job_id: _Optional[str] = ...) -> None: ...
 
 class OptimizeCircuitResponse(_message.Message):
     __slots__ = ("payload", "metadata")
     PAYLOAD_FIELD_NUMBER: _ClassVar[int]
     METADATA_FIELD_NUMBER: _ClassVar[int]
-    payload: CircuitPayload
+    payload: _circuit_pb2.CircuitPayload
     metadata: _compilation_pb2.CompilationMetadata
-    def __init__(self, payload: _Optional[_Union[CircuitPayload, _Mapping]] = ..., metadata: _Optional[_Union[_compilation_pb2.CompilationMetadata, _Mapping]] = ...) -> None: ...
+    def __init__(self, payload: _Optional[_Union[_circuit_pb2.CircuitPayload, _Mapping]] = ..., metadata: _Optional[_Union[_compilation_pb2.CompilationMetadata, _Mapping]] = ...) -> None: ...
 
 class ValidateCircuitRequest(_message.Message):
     __slots__ = ("eigen_lang", "qasm", "aqo", "target", "options")
@@ -107,10 +90,10 @@ class ValidateCircuitRequest(_message.Message):
     OPTIONS_FIELD_NUMBER: _ClassVar[int]
     eigen_lang: _common_pb2.EigenLangSource
     qasm: _common_pb2.QasmSource
-    aqo: CircuitPayload
+    aqo: _circuit_pb2.CircuitPayload
     target: str
     options: _containers.ScalarMap[str, str]
-    def __init__(self, eigen_lang: _Optional[_Union[_common_pb2.EigenLangSource, _Mapping]] = ..., qasm: _Optional[_Union[_common_pb2.QasmSource, _Mapping]] = ..., aqo: _Optional[_Union[CircuitPayload, _Mapping]] = ..., target: _Optional[str] = ..., options: _Optional[_Mapping[str, str]] = ...) -> None: ...
+    def __init__(self, eigen_lang: _Optional[_Union[_common_pb2.EigenLangSource, _Mapping]] = ..., qasm: _Optional[_Union[_common_pb2.QasmSource, _Mapping]] = ..., aqo: _Optional[_Union[_circuit_pb2.CircuitPayload, _Mapping]] = ..., target: _Optional[str] = ..., options: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
 class ValidateCircuitResponse(_message.Message):
     __slots__ = ("valid", "diagnostics", "metadata")

@@ -22,18 +22,18 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
-from eigen.compiler.v1 import compiler_pb2 as eigen_dot_compiler_dot_v1_dot_compiler__pb2
+from eigen.common.v1 import circuit_pb2 as eigen_dot_common_dot_v1_dot_circuit__pb2
+from eigen.common.v1 import device_pb2 as eigen_dot_common_dot_v1_dot_device__pb2
+from google.rpc import status_pb2 as google_dot_rpc_dot_status__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1c\x65igen/driver/v1/driver.proto\x12\x0f\x65igen.driver.v1\x1a eigen/compiler/v1/compiler.proto\"\xeb\x02\n\nDeviceInfo\x12\x11\n\tdevice_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x14\n\x0c\x62\x61\x63kend_type\x18\x03 \x01(\t\x12-\n\x06status\x18\x04 \x01(\x0e\x32\x1d.eigen.driver.v1.DeviceStatus\x12\x13\n\x0bqueue_depth\x18\x05 \x01(\x05\x12\x1a\n\x12\x65stimated_wait_sec\x18\x06 \x01(\x05\x12\x43\n\x0c\x63\x61pabilities\x18\x07 \x03(\x0b\x32-.eigen.driver.v1.DeviceInfo.CapabilitiesEntry\x12\x0e\n\x06\x64river\x18\x08 \x01(\t\x12\x0f\n\x07targets\x18\t \x03(\t\x12\x12\n\nmax_qubits\x18\n \x01(\x05\x12\x17\n\x0f\x61llowed_options\x18\x0b \x03(\t\x1a\x33\n\x11\x43\x61pabilitiesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x14\n\x12ListDevicesRequest\"C\n\x13ListDevicesResponse\x12,\n\x07\x64\x65vices\x18\x01 \x03(\x0b\x32\x1b.eigen.driver.v1.DeviceInfo\"+\n\x16GetDeviceStatusRequest\x12\x11\n\tdevice_id\x18\x01 \x01(\t\"\x9d\x01\n\x17GetDeviceStatusResponse\x12\x11\n\tdevice_id\x18\x01 \x01(\t\x12-\n\x06status\x18\x02 \x01(\x0e\x32\x1d.eigen.driver.v1.DeviceStatus\x12\x13\n\x0bqueue_depth\x18\x03 \x01(\x05\x12\x1a\n\x12\x65stimated_wait_sec\x18\x04 \x01(\x05\x12\x0f\n\x07message\x18\x05 \x01(\t\"\x9e\x03\n\x15\x45xecuteCircuitRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x11\n\tdevice_id\x18\x02 \x01(\t\x12\x32\n\x07payload\x18\x03 \x01(\x0b\x32!.eigen.compiler.v1.CircuitPayload\x12\r\n\x05shots\x18\x04 \x01(\x05\x12\x44\n\x07options\x18\x05 \x03(\x0b\x32\x33.eigen.driver.v1.ExecuteCircuitRequest.OptionsEntry\x12\x11\n\x04seed\x18\x06 \x01(\x03H\x00\x88\x01\x01\x12U\n\x10parameter_values\x18\x07 \x03(\x0b\x32;.eigen.driver.v1.ExecuteCircuitRequest.ParameterValuesEntry\x1a.\n\x0cOptionsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x1a\x36\n\x14ParameterValuesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01\x42\x07\n\x05_seed\"\xa2\x02\n\x16\x45xecuteCircuitResponse\x12\x43\n\x06\x63ounts\x18\x01 \x03(\x0b\x32\x33.eigen.driver.v1.ExecuteCircuitResponse.CountsEntry\x12\x1a\n\x12\x65xecution_time_sec\x18\x02 \x01(\x01\x12G\n\x08metadata\x18\x03 \x03(\x0b\x32\x35.eigen.driver.v1.ExecuteCircuitResponse.MetadataEntry\x1a-\n\x0b\x43ountsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x03:\x02\x38\x01\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"+\n\x16\x43\x61librateDeviceRequest\x12\x11\n\tdevice_id\x18\x01 \x01(\t\"\xdf\x01\n\x17\x43\x61librateDeviceResponse\x12\x11\n\tdevice_id\x18\x01 \x01(\t\x12-\n\x06status\x18\x02 \x01(\x0e\x32\x1d.eigen.driver.v1.DeviceStatus\x12N\n\x0b\x63\x61libration\x18\x03 \x03(\x0b\x32\x39.eigen.driver.v1.CalibrateDeviceResponse.CalibrationEntry\x1a\x32\n\x10\x43\x61librationEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"/\n\tPauliTerm\x12\r\n\x05label\x18\x01 \x01(\t\x12\x13\n\x0b\x63oefficient\x18\x02 \x01(\x01\"\x80\x01\n\x10ParameterBinding\x12=\n\x06values\x18\x01 \x03(\x0b\x32-.eigen.driver.v1.ParameterBinding.ValuesEntry\x1a-\n\x0bValuesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01\"\x99\x03\n EstimateExpectationValuesRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x11\n\tdevice_id\x18\x02 \x01(\t\x12\x32\n\x07payload\x18\x03 \x01(\x0b\x32!.eigen.compiler.v1.CircuitPayload\x12.\n\nobservable\x18\x04 \x03(\x0b\x32\x1a.eigen.driver.v1.PauliTerm\x12\x33\n\x08\x62indings\x18\x05 \x03(\x0b\x32!.eigen.driver.v1.ParameterBinding\x12\x12\n\x05shots\x18\x06 \x01(\x05H\x00\x88\x01\x01\x12O\n\x07options\x18\x07 \x03(\x0b\x32>.eigen.driver.v1.EstimateExpectationValuesRequest.OptionsEntry\x12\x11\n\x04seed\x18\x08 \x01(\x03H\x01\x88\x01\x01\x1a.\n\x0cOptionsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x42\x08\n\x06_shotsB\x07\n\x05_seed\"4\n\x10\x45xpectationValue\x12\r\n\x05value\x18\x01 \x01(\x01\x12\x11\n\tstd_error\x18\x02 \x01(\x01\"\xf7\x01\n!EstimateExpectationValuesResponse\x12\x31\n\x06values\x18\x01 \x03(\x0b\x32!.eigen.driver.v1.ExpectationValue\x12\x1a\n\x12\x65xecution_time_sec\x18\x02 \x01(\x01\x12R\n\x08metadata\x18\x03 \x03(\x0b\x32@.eigen.driver.v1.EstimateExpectationValuesResponse.MetadataEntry\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01*\xb9\x01\n\x0c\x44\x65viceStatus\x12\x1d\n\x19\x44\x45VICE_STATUS_UNSPECIFIED\x10\x00\x12\x18\n\x14\x44\x45VICE_STATUS_ONLINE\x10\x01\x12\x19\n\x15\x44\x45VICE_STATUS_OFFLINE\x10\x02\x12\x1d\n\x19\x44\x45VICE_STATUS_CALIBRATING\x10\x03\x12\x1d\n\x19\x44\x45VICE_STATUS_MAINTENANCE\x10\x04\x12\x17\n\x13\x44\x45VICE_STATUS_ERROR\x10\x05\x32\xa4\x04\n\x14\x44riverManagerService\x12X\n\x0bListDevices\x12#.eigen.driver.v1.ListDevicesRequest\x1a$.eigen.driver.v1.ListDevicesResponse\x12\x64\n\x0fGetDeviceStatus\x12\'.eigen.driver.v1.GetDeviceStatusRequest\x1a(.eigen.driver.v1.GetDeviceStatusResponse\x12\x61\n\x0e\x45xecuteCircuit\x12&.eigen.driver.v1.ExecuteCircuitRequest\x1a\'.eigen.driver.v1.ExecuteCircuitResponse\x12\x64\n\x0f\x43\x61librateDevice\x12\'.eigen.driver.v1.CalibrateDeviceRequest\x1a(.eigen.driver.v1.CalibrateDeviceResponse\x12\x82\x01\n\x19\x45stimateExpectationValues\x12\x31.eigen.driver.v1.EstimateExpectationValuesRequest\x1a\x32.eigen.driver.v1.EstimateExpectationValuesResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1c\x65igen/driver/v1/driver.proto\x12\x0f\x65igen.driver.v1\x1a\x1d\x65igen/common/v1/circuit.proto\x1a\x1c\x65igen/common/v1/device.proto\x1a\x17google/rpc/status.proto\"\x14\n\x12ListDevicesRequest\"?\n\x13ListDevicesResponse\x12(\n\x07\x64\x65vices\x18\x01 \x03(\x0b\x32\x17.eigen.common.v1.Device\"+\n\x16GetDeviceStatusRequest\x12\x11\n\tdevice_id\x18\x01 \x01(\t\"\xd7\x01\n\x17GetDeviceStatusResponse\x12\x11\n\tdevice_id\x18\x01 \x01(\t\x12-\n\x06status\x18\x02 \x01(\x0e\x32\x1d.eigen.common.v1.DeviceStatus\x12\x13\n\x0bqueue_depth\x18\x03 \x01(\x05\x12\x1a\n\x12\x65stimated_wait_sec\x18\x04 \x01(\x05\x12\x0f\n\x07message\x18\x05 \x01(\t\x12 \n\x13vendor_queue_length\x18\x06 \x01(\x05H\x00\x88\x01\x01\x42\x16\n\x14_vendor_queue_length\"\xe5\x03\n\x15\x45xecuteCircuitRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x11\n\tdevice_id\x18\x02 \x01(\t\x12\x30\n\x07payload\x18\x03 \x01(\x0b\x32\x1f.eigen.common.v1.CircuitPayload\x12\r\n\x05shots\x18\x04 \x01(\x05\x12\x44\n\x07options\x18\x05 \x03(\x0b\x32\x33.eigen.driver.v1.ExecuteCircuitRequest.OptionsEntry\x12\x11\n\x04seed\x18\x06 \x01(\x03H\x00\x88\x01\x01\x12U\n\x10parameter_values\x18\x07 \x03(\x0b\x32;.eigen.driver.v1.ExecuteCircuitRequest.ParameterValuesEntry\x12\x33\n\x08\x62indings\x18\x08 \x03(\x0b\x32!.eigen.driver.v1.ParameterBinding\x12\x12\n\nsave_state\x18\t \x01(\t\x1a.\n\x0cOptionsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x1a\x36\n\x14ParameterValuesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01\x42\x07\n\x05_seed\"\xec\x02\n\x16\x45xecuteCircuitResponse\x12\x43\n\x06\x63ounts\x18\x01 \x03(\x0b\x32\x33.eigen.driver.v1.ExecuteCircuitResponse.CountsEntry\x12\x1a\n\x12\x65xecution_time_sec\x18\x02 \x01(\x01\x12G\n\x08metadata\x18\x03 \x03(\x0b\x32\x35.eigen.driver.v1.ExecuteCircuitResponse.MetadataEntry\x12\x33\n\rsweep_results\x18\x04 \x03(\x0b\x32\x1c.eigen.driver.v1.SweepCounts\x12\x13\n\x0bsaved_state\x18\x05 \x01(\x0c\x1a-\n\x0b\x43ountsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x03:\x02\x38\x01\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"v\n\x0bSweepCounts\x12\x38\n\x06\x63ounts\x18\x01 \x03(\x0b\x32(.eigen.driver.v1.SweepCounts.CountsEntry\x1a-\n\x0b\x43ountsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x03:\x02\x38\x01\"S\n\x1a\x45xecuteCircuitBatchRequest\x12\x35\n\x05items\x18\x01 \x03(\x0b\x32&.eigen.driver.v1.ExecuteCircuitRequest\"V\n\x1b\x45xecuteCircuitBatchResponse\x12\x37\n\x05items\x18\x01 \x03(\x0b\x32(.eigen.driver.v1.ExecuteCircuitBatchItem\"\x84\x01\n\x17\x45xecuteCircuitBatchItem\x12\x39\n\x06result\x18\x01 \x01(\x0b\x32\'.eigen.driver.v1.ExecuteCircuitResponseH\x00\x12#\n\x05\x65rror\x18\x02 \x01(\x0b\x32\x12.google.rpc.StatusH\x00\x42\t\n\x07outcome\"Q\n\x16\x43\x61ncelExecutionRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x11\n\tdevice_id\x18\x02 \x01(\t\x12\x14\n\x0c\x65xecution_id\x18\x03 \x01(\t\",\n\x17\x43\x61ncelExecutionResponse\x12\x11\n\tcancelled\x18\x01 \x01(\x08\"R\n\x15StartExecutionRequest\x12\x39\n\texecution\x18\x01 \x01(\x0b\x32&.eigen.driver.v1.ExecuteCircuitRequest\"E\n\x16StartExecutionResponse\x12\x14\n\x0c\x65xecution_id\x18\x01 \x01(\t\x12\x15\n\rvendor_job_id\x18\x02 \x01(\t\"f\n\x15\x41waitExecutionRequest\x12\x11\n\tdevice_id\x18\x01 \x01(\t\x12\x14\n\x0c\x65xecution_id\x18\x02 \x01(\t\x12\x14\n\x0cwait_seconds\x18\x03 \x01(\x01\x12\x0e\n\x06job_id\x18\x04 \x01(\t\"\xb4\x01\n\x16\x41waitExecutionResponse\x12\x0c\n\x04\x64one\x18\x01 \x01(\x08\x12\x37\n\x06result\x18\x02 \x01(\x0b\x32\'.eigen.driver.v1.ExecuteCircuitResponse\x12\x15\n\rvendor_status\x18\x03 \x01(\t\x12\"\n\x15vendor_queue_position\x18\x04 \x01(\x05H\x00\x88\x01\x01\x42\x18\n\x16_vendor_queue_position\"+\n\x16\x43\x61librateDeviceRequest\x12\x11\n\tdevice_id\x18\x01 \x01(\t\"\x94\x02\n\x17\x43\x61librateDeviceResponse\x12\x11\n\tdevice_id\x18\x01 \x01(\t\x12-\n\x06status\x18\x02 \x01(\x0e\x32\x1d.eigen.common.v1.DeviceStatus\x12N\n\x0b\x63\x61libration\x18\x03 \x03(\x0b\x32\x39.eigen.driver.v1.CalibrateDeviceResponse.CalibrationEntry\x12\x33\n\x07\x64\x65tails\x18\x04 \x01(\x0b\x32\".eigen.common.v1.DeviceCalibration\x1a\x32\n\x10\x43\x61librationEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x80\x01\n\x10ParameterBinding\x12=\n\x06values\x18\x01 \x03(\x0b\x32-.eigen.driver.v1.ParameterBinding.ValuesEntry\x1a-\n\x0bValuesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01\"\x97\x03\n EstimateExpectationValuesRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x11\n\tdevice_id\x18\x02 \x01(\t\x12\x30\n\x07payload\x18\x03 \x01(\x0b\x32\x1f.eigen.common.v1.CircuitPayload\x12.\n\nobservable\x18\x04 \x03(\x0b\x32\x1a.eigen.common.v1.PauliTerm\x12\x33\n\x08\x62indings\x18\x05 \x03(\x0b\x32!.eigen.driver.v1.ParameterBinding\x12\x12\n\x05shots\x18\x06 \x01(\x05H\x00\x88\x01\x01\x12O\n\x07options\x18\x07 \x03(\x0b\x32>.eigen.driver.v1.EstimateExpectationValuesRequest.OptionsEntry\x12\x11\n\x04seed\x18\x08 \x01(\x03H\x01\x88\x01\x01\x1a.\n\x0cOptionsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x42\x08\n\x06_shotsB\x07\n\x05_seed\"4\n\x10\x45xpectationValue\x12\r\n\x05value\x18\x01 \x01(\x01\x12\x11\n\tstd_error\x18\x02 \x01(\x01\"\xf7\x01\n!EstimateExpectationValuesResponse\x12\x31\n\x06values\x18\x01 \x03(\x0b\x32!.eigen.driver.v1.ExpectationValue\x12\x1a\n\x12\x65xecution_time_sec\x18\x02 \x01(\x01\x12R\n\x08metadata\x18\x03 \x03(\x0b\x32@.eigen.driver.v1.EstimateExpectationValuesResponse.MetadataEntry\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x32\xc2\x07\n\x14\x44riverManagerService\x12X\n\x0bListDevices\x12#.eigen.driver.v1.ListDevicesRequest\x1a$.eigen.driver.v1.ListDevicesResponse\x12\x64\n\x0fGetDeviceStatus\x12\'.eigen.driver.v1.GetDeviceStatusRequest\x1a(.eigen.driver.v1.GetDeviceStatusResponse\x12\x61\n\x0e\x45xecuteCircuit\x12&.eigen.driver.v1.ExecuteCircuitRequest\x1a\'.eigen.driver.v1.ExecuteCircuitResponse\x12\x64\n\x0f\x43\x61librateDevice\x12\'.eigen.driver.v1.CalibrateDeviceRequest\x1a(.eigen.driver.v1.CalibrateDeviceResponse\x12\x82\x01\n\x19\x45stimateExpectationValues\x12\x31.eigen.driver.v1.EstimateExpectationValuesRequest\x1a\x32.eigen.driver.v1.EstimateExpectationValuesResponse\x12p\n\x13\x45xecuteCircuitBatch\x12+.eigen.driver.v1.ExecuteCircuitBatchRequest\x1a,.eigen.driver.v1.ExecuteCircuitBatchResponse\x12\x64\n\x0f\x43\x61ncelExecution\x12\'.eigen.driver.v1.CancelExecutionRequest\x1a(.eigen.driver.v1.CancelExecutionResponse\x12\x61\n\x0eStartExecution\x12&.eigen.driver.v1.StartExecutionRequest\x1a\'.eigen.driver.v1.StartExecutionResponse\x12\x61\n\x0e\x41waitExecution\x12&.eigen.driver.v1.AwaitExecutionRequest\x1a\'.eigen.driver.v1.AwaitExecutionResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'eigen.driver.v1.driver_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_DEVICEINFO_CAPABILITIESENTRY']._loaded_options = None
-  _globals['_DEVICEINFO_CAPABILITIESENTRY']._serialized_options = b'8\001'
   _globals['_EXECUTECIRCUITREQUEST_OPTIONSENTRY']._loaded_options = None
   _globals['_EXECUTECIRCUITREQUEST_OPTIONSENTRY']._serialized_options = b'8\001'
   _globals['_EXECUTECIRCUITREQUEST_PARAMETERVALUESENTRY']._loaded_options = None
@@ -42,6 +42,8 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_EXECUTECIRCUITRESPONSE_COUNTSENTRY']._serialized_options = b'8\001'
   _globals['_EXECUTECIRCUITRESPONSE_METADATAENTRY']._loaded_options = None
   _globals['_EXECUTECIRCUITRESPONSE_METADATAENTRY']._serialized_options = b'8\001'
+  _globals['_SWEEPCOUNTS_COUNTSENTRY']._loaded_options = None
+  _globals['_SWEEPCOUNTS_COUNTSENTRY']._serialized_options = b'8\001'
   _globals['_CALIBRATEDEVICERESPONSE_CALIBRATIONENTRY']._loaded_options = None
   _globals['_CALIBRATEDEVICERESPONSE_CALIBRATIONENTRY']._serialized_options = b'8\001'
   _globals['_PARAMETERBINDING_VALUESENTRY']._loaded_options = None
@@ -50,54 +52,68 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_ESTIMATEEXPECTATIONVALUESREQUEST_OPTIONSENTRY']._serialized_options = b'8\001'
   _globals['_ESTIMATEEXPECTATIONVALUESRESPONSE_METADATAENTRY']._loaded_options = None
   _globals['_ESTIMATEEXPECTATIONVALUESRESPONSE_METADATAENTRY']._serialized_options = b'8\001'
-  _globals['_DEVICESTATUS']._serialized_start=2623
-  _globals['_DEVICESTATUS']._serialized_end=2808
-  _globals['_DEVICEINFO']._serialized_start=84
-  _globals['_DEVICEINFO']._serialized_end=447
-  _globals['_DEVICEINFO_CAPABILITIESENTRY']._serialized_start=396
-  _globals['_DEVICEINFO_CAPABILITIESENTRY']._serialized_end=447
-  _globals['_LISTDEVICESREQUEST']._serialized_start=449
-  _globals['_LISTDEVICESREQUEST']._serialized_end=469
-  _globals['_LISTDEVICESRESPONSE']._serialized_start=471
-  _globals['_LISTDEVICESRESPONSE']._serialized_end=538
-  _globals['_GETDEVICESTATUSREQUEST']._serialized_start=540
-  _globals['_GETDEVICESTATUSREQUEST']._serialized_end=583
-  _globals['_GETDEVICESTATUSRESPONSE']._serialized_start=586
-  _globals['_GETDEVICESTATUSRESPONSE']._serialized_end=743
-  _globals['_EXECUTECIRCUITREQUEST']._serialized_start=746
-  _globals['_EXECUTECIRCUITREQUEST']._serialized_end=1160
-  _globals['_EXECUTECIRCUITREQUEST_OPTIONSENTRY']._serialized_start=1049
-  _globals['_EXECUTECIRCUITREQUEST_OPTIONSENTRY']._serialized_end=1095
-  _globals['_EXECUTECIRCUITREQUEST_PARAMETERVALUESENTRY']._serialized_start=1097
-  _globals['_EXECUTECIRCUITREQUEST_PARAMETERVALUESENTRY']._serialized_end=1151
-  _globals['_EXECUTECIRCUITRESPONSE']._serialized_start=1163
-  _globals['_EXECUTECIRCUITRESPONSE']._serialized_end=1453
-  _globals['_EXECUTECIRCUITRESPONSE_COUNTSENTRY']._serialized_start=1359
-  _globals['_EXECUTECIRCUITRESPONSE_COUNTSENTRY']._serialized_end=1404
-  _globals['_EXECUTECIRCUITRESPONSE_METADATAENTRY']._serialized_start=1406
-  _globals['_EXECUTECIRCUITRESPONSE_METADATAENTRY']._serialized_end=1453
-  _globals['_CALIBRATEDEVICEREQUEST']._serialized_start=1455
-  _globals['_CALIBRATEDEVICEREQUEST']._serialized_end=1498
-  _globals['_CALIBRATEDEVICERESPONSE']._serialized_start=1501
-  _globals['_CALIBRATEDEVICERESPONSE']._serialized_end=1724
-  _globals['_CALIBRATEDEVICERESPONSE_CALIBRATIONENTRY']._serialized_start=1674
-  _globals['_CALIBRATEDEVICERESPONSE_CALIBRATIONENTRY']._serialized_end=1724
-  _globals['_PAULITERM']._serialized_start=1726
-  _globals['_PAULITERM']._serialized_end=1773
-  _globals['_PARAMETERBINDING']._serialized_start=1776
-  _globals['_PARAMETERBINDING']._serialized_end=1904
-  _globals['_PARAMETERBINDING_VALUESENTRY']._serialized_start=1859
-  _globals['_PARAMETERBINDING_VALUESENTRY']._serialized_end=1904
-  _globals['_ESTIMATEEXPECTATIONVALUESREQUEST']._serialized_start=1907
-  _globals['_ESTIMATEEXPECTATIONVALUESREQUEST']._serialized_end=2316
-  _globals['_ESTIMATEEXPECTATIONVALUESREQUEST_OPTIONSENTRY']._serialized_start=1049
-  _globals['_ESTIMATEEXPECTATIONVALUESREQUEST_OPTIONSENTRY']._serialized_end=1095
-  _globals['_EXPECTATIONVALUE']._serialized_start=2318
-  _globals['_EXPECTATIONVALUE']._serialized_end=2370
-  _globals['_ESTIMATEEXPECTATIONVALUESRESPONSE']._serialized_start=2373
-  _globals['_ESTIMATEEXPECTATIONVALUESRESPONSE']._serialized_end=2620
-  _globals['_ESTIMATEEXPECTATIONVALUESRESPONSE_METADATAENTRY']._serialized_start=1406
-  _globals['_ESTIMATEEXPECTATIONVALUESRESPONSE_METADATAENTRY']._serialized_end=1453
-  _globals['_DRIVERMANAGERSERVICE']._serialized_start=2811
-  _globals['_DRIVERMANAGERSERVICE']._serialized_end=3359
+  _globals['_LISTDEVICESREQUEST']._serialized_start=135
+  _globals['_LISTDEVICESREQUEST']._serialized_end=155
+  _globals['_LISTDEVICESRESPONSE']._serialized_start=157
+  _globals['_LISTDEVICESRESPONSE']._serialized_end=220
+  _globals['_GETDEVICESTATUSREQUEST']._serialized_start=222
+  _globals['_GETDEVICESTATUSREQUEST']._serialized_end=265
+  _globals['_GETDEVICESTATUSRESPONSE']._serialized_start=268
+  _globals['_GETDEVICESTATUSRESPONSE']._serialized_end=483
+  _globals['_EXECUTECIRCUITREQUEST']._serialized_start=486
+  _globals['_EXECUTECIRCUITREQUEST']._serialized_end=971
+  _globals['_EXECUTECIRCUITREQUEST_OPTIONSENTRY']._serialized_start=860
+  _globals['_EXECUTECIRCUITREQUEST_OPTIONSENTRY']._serialized_end=906
+  _globals['_EXECUTECIRCUITREQUEST_PARAMETERVALUESENTRY']._serialized_start=908
+  _globals['_EXECUTECIRCUITREQUEST_PARAMETERVALUESENTRY']._serialized_end=962
+  _globals['_EXECUTECIRCUITRESPONSE']._serialized_start=974
+  _globals['_EXECUTECIRCUITRESPONSE']._serialized_end=1338
+  _globals['_EXECUTECIRCUITRESPONSE_COUNTSENTRY']._serialized_start=1244
+  _globals['_EXECUTECIRCUITRESPONSE_COUNTSENTRY']._serialized_end=1289
+  _globals['_EXECUTECIRCUITRESPONSE_METADATAENTRY']._serialized_start=1291
+  _globals['_EXECUTECIRCUITRESPONSE_METADATAENTRY']._serialized_end=1338
+  _globals['_SWEEPCOUNTS']._serialized_start=1340
+  _globals['_SWEEPCOUNTS']._serialized_end=1458
+  _globals['_SWEEPCOUNTS_COUNTSENTRY']._serialized_start=1244
+  _globals['_SWEEPCOUNTS_COUNTSENTRY']._serialized_end=1289
+  _globals['_EXECUTECIRCUITBATCHREQUEST']._serialized_start=1460
+  _globals['_EXECUTECIRCUITBATCHREQUEST']._serialized_end=1543
+  _globals['_EXECUTECIRCUITBATCHRESPONSE']._serialized_start=1545
+  _globals['_EXECUTECIRCUITBATCHRESPONSE']._serialized_end=1631
+  _globals['_EXECUTECIRCUITBATCHITEM']._serialized_start=1634
+  _globals['_EXECUTECIRCUITBATCHITEM']._serialized_end=1766
+  _globals['_CANCELEXECUTIONREQUEST']._serialized_start=1768
+  _globals['_CANCELEXECUTIONREQUEST']._serialized_end=1849
+  _globals['_CANCELEXECUTIONRESPONSE']._serialized_start=1851
+  _globals['_CANCELEXECUTIONRESPONSE']._serialized_end=1895
+  _globals['_STARTEXECUTIONREQUEST']._serialized_start=1897
+  _globals['_STARTEXECUTIONREQUEST']._serialized_end=1979
+  _globals['_STARTEXECUTIONRESPONSE']._serialized_start=1981
+  _globals['_STARTEXECUTIONRESPONSE']._serialized_end=2050
+  _globals['_AWAITEXECUTIONREQUEST']._serialized_start=2052
+  _globals['_AWAITEXECUTIONREQUEST']._serialized_end=2154
+  _globals['_AWAITEXECUTIONRESPONSE']._serialized_start=2157
+  _globals['_AWAITEXECUTIONRESPONSE']._serialized_end=2337
+  _globals['_CALIBRATEDEVICEREQUEST']._serialized_start=2339
+  _globals['_CALIBRATEDEVICEREQUEST']._serialized_end=2382
+  _globals['_CALIBRATEDEVICERESPONSE']._serialized_start=2385
+  _globals['_CALIBRATEDEVICERESPONSE']._serialized_end=2661
+  _globals['_CALIBRATEDEVICERESPONSE_CALIBRATIONENTRY']._serialized_start=2611
+  _globals['_CALIBRATEDEVICERESPONSE_CALIBRATIONENTRY']._serialized_end=2661
+  _globals['_PARAMETERBINDING']._serialized_start=2664
+  _globals['_PARAMETERBINDING']._serialized_end=2792
+  _globals['_PARAMETERBINDING_VALUESENTRY']._serialized_start=2747
+  _globals['_PARAMETERBINDING_VALUESENTRY']._serialized_end=2792
+  _globals['_ESTIMATEEXPECTATIONVALUESREQUEST']._serialized_start=2795
+  _globals['_ESTIMATEEXPECTATIONVALUESREQUEST']._serialized_end=3202
+  _globals['_ESTIMATEEXPECTATIONVALUESREQUEST_OPTIONSENTRY']._serialized_start=860
+  _globals['_ESTIMATEEXPECTATIONVALUESREQUEST_OPTIONSENTRY']._serialized_end=906
+  _globals['_EXPECTATIONVALUE']._serialized_start=3204
+  _globals['_EXPECTATIONVALUE']._serialized_end=3256
+  _globals['_ESTIMATEEXPECTATIONVALUESRESPONSE']._serialized_start=3259
+  _globals['_ESTIMATEEXPECTATIONVALUESRESPONSE']._serialized_end=3506
+  _globals['_ESTIMATEEXPECTATIONVALUESRESPONSE_METADATAENTRY']._serialized_start=1291
+  _globals['_ESTIMATEEXPECTATIONVALUESRESPONSE_METADATAENTRY']._serialized_end=1338
+  _globals['_DRIVERMANAGERSERVICE']._serialized_start=3509
+  _globals['_DRIVERMANAGERSERVICE']._serialized_end=4471
 # @@protoc_insertion_point(module_scope)

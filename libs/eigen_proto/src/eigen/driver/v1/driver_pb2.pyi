@@ -1,60 +1,13 @@
-from eigen.compiler.v1 import compiler_pb2 as _compiler_pb2
+from eigen.common.v1 import circuit_pb2 as _circuit_pb2
+from eigen.common.v1 import device_pb2 as _device_pb2
+from google.rpc import status_pb2 as _status_pb2
 from google.protobuf.internal import containers as _containers
-from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
-
-class DeviceStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
-    __slots__ = ()
-    DEVICE_STATUS_UNSPECIFIED: _ClassVar[DeviceStatus]
-    DEVICE_STATUS_ONLINE: _ClassVar[DeviceStatus]
-    DEVICE_STATUS_OFFLINE: _ClassVar[DeviceStatus]
-    DEVICE_STATUS_CALIBRATING: _ClassVar[DeviceStatus]
-    DEVICE_STATUS_MAINTENANCE: _ClassVar[DeviceStatus]
-    DEVICE_STATUS_ERROR: _ClassVar[DeviceStatus]
-DEVICE_STATUS_UNSPECIFIED: DeviceStatus
-DEVICE_STATUS_ONLINE: DeviceStatus
-DEVICE_STATUS_OFFLINE: DeviceStatus
-DEVICE_STATUS_CALIBRATING: DeviceStatus
-DEVICE_STATUS_MAINTENANCE: DeviceStatus
-DEVICE_STATUS_ERROR: DeviceStatus
-
-class DeviceInfo(_message.Message):
-    __slots__ = ("device_id", "name", "backend_type", "status", "queue_depth", "estimated_wait_sec", "capabilities", "driver", "targets", "max_qubits", "allowed_options")
-    class CapabilitiesEntry(_message.Message):
-        __slots__ = ("key", "value")
-        KEY_FIELD_NUMBER: _ClassVar[int]
-        VALUE_FIELD_NUMBER: _ClassVar[int]
-        key: str
-        value: str
-        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
-    DEVICE_ID_FIELD_NUMBER: _ClassVar[int]
-    NAME_FIELD_NUMBER: _ClassVar[int]
-    BACKEND_TYPE_FIELD_NUMBER: _ClassVar[int]
-    STATUS_FIELD_NUMBER: _ClassVar[int]
-    QUEUE_DEPTH_FIELD_NUMBER: _ClassVar[int]
-    ESTIMATED_WAIT_SEC_FIELD_NUMBER: _ClassVar[int]
-    CAPABILITIES_FIELD_NUMBER: _ClassVar[int]
-    DRIVER_FIELD_NUMBER: _ClassVar[int]
-    TARGETS_FIELD_NUMBER: _ClassVar[int]
-    MAX_QUBITS_FIELD_NUMBER: _ClassVar[int]
-    ALLOWED_OPTIONS_FIELD_NUMBER: _ClassVar[int]
-    device_id: str
-    name: str
-    backend_type: str
-    status: DeviceStatus
-    queue_depth: int
-    estimated_wait_sec: int
-    capabilities: _containers.ScalarMap[str, str]
-    driver: str
-    targets: _containers.RepeatedScalarFieldContainer[str]
-    max_qubits: int
-    allowed_options: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, device_id: _Optional[str] = ..., name: _Optional[str] = ..., backend_type: _Optional[str] = ..., status: _Optional[_Union[DeviceStatus, str]] = ..., queue_depth: _Optional[int] = ..., estimated_wait_sec: _Optional[int] = ..., capabilities: _Optional[_Mapping[str, str]] = ..., driver: _Optional[str] = ..., targets: _Optional[_Iterable[str]] = ..., max_qubits: _Optional[int] = ..., allowed_options: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ListDevicesRequest(_message.Message):
     __slots__ = ()
@@ -63,8 +16,8 @@ class ListDevicesRequest(_message.Message):
 class ListDevicesResponse(_message.Message):
     __slots__ = ("devices",)
     DEVICES_FIELD_NUMBER: _ClassVar[int]
-    devices: _containers.RepeatedCompositeFieldContainer[DeviceInfo]
-    def __init__(self, devices: _Optional[_Iterable[_Union[DeviceInfo, _Mapping]]] = ...) -> None: ...
+    devices: _containers.RepeatedCompositeFieldContainer[_device_pb2.Device]
+    def __init__(self, devices: _Optional[_Iterable[_Union[_device_pb2.Device, _Mapping]]] = ...) -> None: ...
 
 class GetDeviceStatusRequest(_message.Message):
     __slots__ = ("device_id",)
@@ -73,21 +26,23 @@ class GetDeviceStatusRequest(_message.Message):
     def __init__(self, device_id: _Optional[str] = ...) -> None: ...
 
 class GetDeviceStatusResponse(_message.Message):
-    __slots__ = ("device_id", "status", "queue_depth", "estimated_wait_sec", "message")
+    __slots__ = ("device_id", "status", "queue_depth", "estimated_wait_sec", "message", "vendor_queue_length")
     DEVICE_ID_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     QUEUE_DEPTH_FIELD_NUMBER: _ClassVar[int]
     ESTIMATED_WAIT_SEC_FIELD_NUMBER: _ClassVar[int]
     MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    VENDOR_QUEUE_LENGTH_FIELD_NUMBER: _ClassVar[int]
     device_id: str
-    status: DeviceStatus
+    status: _device_pb2.DeviceStatus
     queue_depth: int
     estimated_wait_sec: int
     message: str
-    def __init__(self, device_id: _Optional[str] = ..., status: _Optional[_Union[DeviceStatus, str]] = ..., queue_depth: _Optional[int] = ..., estimated_wait_sec: _Optional[int] = ..., message: _Optional[str] = ...) -> None: ...
+    vendor_queue_length: int
+    def __init__(self, device_id: _Optional[str] = ..., status: _Optional[_Union[_device_pb2.DeviceStatus, str]] = ..., queue_depth: _Optional[int] = ..., estimated_wait_sec: _Optional[int] = ..., message: _Optional[str] = ..., vendor_queue_length: _Optional[int] = ...) -> None: ...
 
 class ExecuteCircuitRequest(_message.Message):
-    __slots__ = ("job_id", "device_id", "payload", "shots", "options", "seed", "parameter_values")
+    __slots__ = ("job_id", "device_id", "payload", "shots", "options", "seed", "parameter_values", "bindings", "save_state")
     class OptionsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -109,17 +64,21 @@ class ExecuteCircuitRequest(_message.Message):
     OPTIONS_FIELD_NUMBER: _ClassVar[int]
     SEED_FIELD_NUMBER: _ClassVar[int]
     PARAMETER_VALUES_FIELD_NUMBER: _ClassVar[int]
+    BINDINGS_FIELD_NUMBER: _ClassVar[int]
+    SAVE_STATE_FIELD_NUMBER: _ClassVar[int]
     job_id: str
     device_id: str
-    payload: _compiler_pb2.CircuitPayload
+    payload: _circuit_pb2.CircuitPayload
     shots: int
     options: _containers.ScalarMap[str, str]
     seed: int
     parameter_values: _containers.ScalarMap[str, float]
-    def __init__(self, job_id: _Optional[str] = ..., device_id: _Optional[str] = ..., payload: _Optional[_Union[_compiler_pb2.CircuitPayload, _Mapping]] = ..., shots: _Optional[int] = ..., options: _Optional[_Mapping[str, str]] = ..., seed: _Optional[int] = ..., parameter_values: _Optional[_Mapping[str, float]] = ...) -> None: ...
+    bindings: _containers.RepeatedCompositeFieldContainer[ParameterBinding]
+    save_state: str
+    def __init__(self, job_id: _Optional[str] = ..., device_id: _Optional[str] = ..., payload: _Optional[_Union[_circuit_pb2.CircuitPayload, _Mapping]] = ..., shots: _Optional[int] = ..., options: _Optional[_Mapping[str, str]] = ..., seed: _Optional[int] = ..., parameter_values: _Optional[_Mapping[str, float]] = ..., bindings: _Optional[_Iterable[_Union[ParameterBinding, _Mapping]]] = ..., save_state: _Optional[str] = ...) -> None: ...
 
 class ExecuteCircuitResponse(_message.Message):
-    __slots__ = ("counts", "execution_time_sec", "metadata")
+    __slots__ = ("counts", "execution_time_sec", "metadata", "sweep_results", "saved_state")
     class CountsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -137,10 +96,101 @@ class ExecuteCircuitResponse(_message.Message):
     COUNTS_FIELD_NUMBER: _ClassVar[int]
     EXECUTION_TIME_SEC_FIELD_NUMBER: _ClassVar[int]
     METADATA_FIELD_NUMBER: _ClassVar[int]
+    SWEEP_RESULTS_FIELD_NUMBER: _ClassVar[int]
+    SAVED_STATE_FIELD_NUMBER: _ClassVar[int]
     counts: _containers.ScalarMap[str, int]
     execution_time_sec: float
     metadata: _containers.ScalarMap[str, str]
-    def __init__(self, counts: _Optional[_Mapping[str, int]] = ..., execution_time_sec: _Optional[float] = ..., metadata: _Optional[_Mapping[str, str]] = ...) -> None: ...
+    sweep_results: _containers.RepeatedCompositeFieldContainer[SweepCounts]
+    saved_state: bytes
+    def __init__(self, counts: _Optional[_Mapping[str, int]] = ..., execution_time_sec: _Optional[float] = ..., metadata: _Optional[_Mapping[str, str]] = ..., sweep_results: _Optional[_Iterable[_Union[SweepCounts, _Mapping]]] = ..., saved_state: _Optional[bytes] = ...) -> None: ...
+
+class SweepCounts(_message.Message):
+    __slots__ = ("counts",)
+    class CountsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: int
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[int] = ...) -> None: ...
+    COUNTS_FIELD_NUMBER: _ClassVar[int]
+    counts: _containers.ScalarMap[str, int]
+    def __init__(self, counts: _Optional[_Mapping[str, int]] = ...) -> None: ...
+
+class ExecuteCircuitBatchRequest(_message.Message):
+    __slots__ = ("items",)
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    items: _containers.RepeatedCompositeFieldContainer[ExecuteCircuitRequest]
+    def __init__(self, items: _Optional[_Iterable[_Union[ExecuteCircuitRequest, _Mapping]]] = ...) -> None: ...
+
+class ExecuteCircuitBatchResponse(_message.Message):
+    __slots__ = ("items",)
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    items: _containers.RepeatedCompositeFieldContainer[ExecuteCircuitBatchItem]
+    def __init__(self, items: _Optional[_Iterable[_Union[ExecuteCircuitBatchItem, _Mapping]]] = ...) -> None: ...
+
+class ExecuteCircuitBatchItem(_message.Message):
+    __slots__ = ("result", "error")
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    result: ExecuteCircuitResponse
+    error: _status_pb2.Status
+    def __init__(self, result: _Optional[_Union[ExecuteCircuitResponse, _Mapping]] = ..., error: _Optional[_Union[_status_pb2.Status, _Mapping]] = ...) -> None: ...
+
+class CancelExecutionRequest(_message.Message):
+    __slots__ = ("job_id", "device_id", "execution_id")
+    JOB_ID_FIELD_NUMBER: _ClassVar[int]
+    DEVICE_ID_FIELD_NUMBER: _ClassVar[int]
+    EXECUTION_ID_FIELD_NUMBER: _ClassVar[int]
+    job_id: str
+    device_id: str
+    execution_id: str
+    def __init__(self, job_id: _Optional[str] = ..., device_id: _Optional[str] = ..., execution_id: _Optional[str] = ...) -> None: ...
+
+class CancelExecutionResponse(_message.Message):
+    __slots__ = ("cancelled",)
+    CANCELLED_FIELD_NUMBER: _ClassVar[int]
+    cancelled: bool
+    def __init__(self, cancelled: _Optional[bool] = ...) -> None: ...
+
+class StartExecutionRequest(_message.Message):
+    __slots__ = ("execution",)
+    EXECUTION_FIELD_NUMBER: _ClassVar[int]
+    execution: ExecuteCircuitRequest
+    def __init__(self, execution: _Optional[_Union[ExecuteCircuitRequest, _Mapping]] = ...) -> None: ...
+
+class StartExecutionResponse(_message.Message):
+    __slots__ = ("execution_id", "vendor_job_id")
+    EXECUTION_ID_FIELD_NUMBER: _ClassVar[int]
+    VENDOR_JOB_ID_FIELD_NUMBER: _ClassVar[int]
+    execution_id: str
+    vendor_job_id: str
+    def __init__(self, execution_id: _Optional[str] = ..., vendor_job_id: _Optional[str] = ...) -> None: ...
+
+class AwaitExecutionRequest(_message.Message):
+    __slots__ = ("device_id", "execution_id", "wait_seconds", "job_id")
+    DEVICE_ID_FIELD_NUMBER: _ClassVar[int]
+    EXECUTION_ID_FIELD_NUMBER: _ClassVar[int]
+    WAIT_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    JOB_ID_FIELD_NUMBER: _ClassVar[int]
+    device_id: str
+    execution_id: str
+    wait_seconds: float
+    job_id: str
+    def __init__(self, device_id: _Optional[str] = ..., execution_id: _Optional[str] = ..., wait_seconds: _Optional[float] = ..., job_id: _Optional[str] = ...) -> None: ...
+
+class AwaitExecutionResponse(_message.Message):
+    __slots__ = ("done", "result", "vendor_status", "vendor_queue_position")
+    DONE_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    VENDOR_STATUS_FIELD_NUMBER: _ClassVar[int]
+    VENDOR_QUEUE_POSITION_FIELD_NUMBER: _ClassVar[int]
+    done: bool
+    result: ExecuteCircuitResponse
+    vendor_status: str
+    vendor_queue_position: int
+    def __init__(self, done: _Optional[bool] = ..., result: _Optional[_Union[ExecuteCircuitResponse, _Mapping]] = ..., vendor_status: _Optional[str] = ..., vendor_queue_position: _Optional[int] = ...) -> None: ...
 
 class CalibrateDeviceRequest(_message.Message):
     __slots__ = ("device_id",)
@@ -149,7 +199,7 @@ class CalibrateDeviceRequest(_message.Message):
     def __init__(self, device_id: _Optional[str] = ...) -> None: ...
 
 class CalibrateDeviceResponse(_message.Message):
-    __slots__ = ("device_id", "status", "calibration")
+    __slots__ = ("device_id", "status", "calibration", "details")
     class CalibrationEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -160,18 +210,12 @@ class CalibrateDeviceResponse(_message.Message):
     DEVICE_ID_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     CALIBRATION_FIELD_NUMBER: _ClassVar[int]
+    DETAILS_FIELD_NUMBER: _ClassVar[int]
     device_id: str
-    status: DeviceStatus
+    status: _device_pb2.DeviceStatus
     calibration: _containers.ScalarMap[str, str]
-    def __init__(self, device_id: _Optional[str] = ..., status: _Optional[_Union[DeviceStatus, str]] = ..., calibration: _Optional[_Mapping[str, str]] = ...) -> None: ...
-
-class PauliTerm(_message.Message):
-    __slots__ = ("label", "coefficient")
-    LABEL_FIELD_NUMBER: _ClassVar[int]
-    COEFFICIENT_FIELD_NUMBER: _ClassVar[int]
-    label: str
-    coefficient: float
-    def __init__(self, label: _Optional[str] = ..., coefficient: _Optional[float] = ...) -> None: ...
+    details: _device_pb2.DeviceCalibration
+    def __init__(self, device_id: _Optional[str] = ..., status: _Optional[_Union[_device_pb2.DeviceStatus, str]] = ..., calibration: _Optional[_Mapping[str, str]] = ..., details: _Optional[_Union[_device_pb2.DeviceCalibration, _Mapping]] = ...) -> None: ...
 
 class ParameterBinding(_message.Message):
     __slots__ = ("values",)
@@ -205,13 +249,13 @@ class EstimateExpectationValuesRequest(_message.Message):
     SEED_FIELD_NUMBER: _ClassVar[int]
     job_id: str
     device_id: str
-    payload: _compiler_pb2.CircuitPayload
-    observable: _containers.RepeatedCompositeFieldContainer[PauliTerm]
+    payload: _circuit_pb2.CircuitPayload
+    observable: _containers.RepeatedCompositeFieldContainer[_circuit_pb2.PauliTerm]
     bindings: _containers.RepeatedCompositeFieldContainer[ParameterBinding]
     shots: int
     options: _containers.ScalarMap[str, str]
     seed: int
-    def __init__(self, job_id: _Optional[str] = ..., device_id: _Optional[str] = ..., payload: _Optional[_Union[_compiler_pb2.CircuitPayload, _Mapping]] = ..., observable: _Optional[_Iterable[_Union[PauliTerm, _Mapping]]] = ..., bindings: _Optional[_Iterable[_Union[ParameterBinding, _Mapping]]] = ..., shots: _Optional[int] = ..., options: _Optional[_Mapping[str, str]] = ..., seed: _Optional[int] = ...) -> None: ...
+    def __init__(self, job_id: _Optional[str] = ..., device_id: _Optional[str] = ..., payload: _Optional[_Union[_circuit_pb2.CircuitPayload, _Mapping]] = ..., observable: _Optional[_Iterable[_Union[_circuit_pb2.PauliTerm, _Mapping]]] = ..., bindings: _Optional[_Iterable[_Union[ParameterBinding, _Mapping]]] = ..., shots: _Optional[int] = ..., options: _Optional[_Mapping[str, str]] = ..., seed: _Optional[int] = ...) -> None: ...
 
 class ExpectationValue(_message.Message):
     __slots__ = ("value", "std_error")

@@ -62,6 +62,26 @@ class DriverManagerServiceStub:
                 request_serializer=eigen_dot_driver_dot_v1_dot_driver__pb2.EstimateExpectationValuesRequest.SerializeToString,
                 response_deserializer=eigen_dot_driver_dot_v1_dot_driver__pb2.EstimateExpectationValuesResponse.FromString,
                 _registered_method=True)
+        self.ExecuteCircuitBatch = channel.unary_unary(
+                '/eigen.driver.v1.DriverManagerService/ExecuteCircuitBatch',
+                request_serializer=eigen_dot_driver_dot_v1_dot_driver__pb2.ExecuteCircuitBatchRequest.SerializeToString,
+                response_deserializer=eigen_dot_driver_dot_v1_dot_driver__pb2.ExecuteCircuitBatchResponse.FromString,
+                _registered_method=True)
+        self.CancelExecution = channel.unary_unary(
+                '/eigen.driver.v1.DriverManagerService/CancelExecution',
+                request_serializer=eigen_dot_driver_dot_v1_dot_driver__pb2.CancelExecutionRequest.SerializeToString,
+                response_deserializer=eigen_dot_driver_dot_v1_dot_driver__pb2.CancelExecutionResponse.FromString,
+                _registered_method=True)
+        self.StartExecution = channel.unary_unary(
+                '/eigen.driver.v1.DriverManagerService/StartExecution',
+                request_serializer=eigen_dot_driver_dot_v1_dot_driver__pb2.StartExecutionRequest.SerializeToString,
+                response_deserializer=eigen_dot_driver_dot_v1_dot_driver__pb2.StartExecutionResponse.FromString,
+                _registered_method=True)
+        self.AwaitExecution = channel.unary_unary(
+                '/eigen.driver.v1.DriverManagerService/AwaitExecution',
+                request_serializer=eigen_dot_driver_dot_v1_dot_driver__pb2.AwaitExecutionRequest.SerializeToString,
+                response_deserializer=eigen_dot_driver_dot_v1_dot_driver__pb2.AwaitExecutionResponse.FromString,
+                _registered_method=True)
 
 
 class DriverManagerServiceServicer:
@@ -108,6 +128,37 @@ class DriverManagerServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ExecuteCircuitBatch(self, request, context):
+        """Run several circuits of one device in one call (small jobs waiting for the same device).
+        Each item succeeds or fails on its own; one bad circuit fails only its own item.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CancelExecution(self, request, context):
+        """Abandon the execution of a job (cancelled by its user). Idempotent; a result that still
+        arrives is discarded by the kernel.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def StartExecution(self, request, context):
+        """Submit a circuit to an asynchronous device (a vendor QPU) and return at once with the
+        execution's id; the kernel persists it and re-attaches after a restart (no resubmission).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AwaitExecution(self, request, context):
+        """Wait up to `wait_seconds` for an execution started by StartExecution.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_DriverManagerServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -135,6 +186,26 @@ def add_DriverManagerServiceServicer_to_server(servicer, server):
                     servicer.EstimateExpectationValues,
                     request_deserializer=eigen_dot_driver_dot_v1_dot_driver__pb2.EstimateExpectationValuesRequest.FromString,
                     response_serializer=eigen_dot_driver_dot_v1_dot_driver__pb2.EstimateExpectationValuesResponse.SerializeToString,
+            ),
+            'ExecuteCircuitBatch': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExecuteCircuitBatch,
+                    request_deserializer=eigen_dot_driver_dot_v1_dot_driver__pb2.ExecuteCircuitBatchRequest.FromString,
+                    response_serializer=eigen_dot_driver_dot_v1_dot_driver__pb2.ExecuteCircuitBatchResponse.SerializeToString,
+            ),
+            'CancelExecution': grpc.unary_unary_rpc_method_handler(
+                    servicer.CancelExecution,
+                    request_deserializer=eigen_dot_driver_dot_v1_dot_driver__pb2.CancelExecutionRequest.FromString,
+                    response_serializer=eigen_dot_driver_dot_v1_dot_driver__pb2.CancelExecutionResponse.SerializeToString,
+            ),
+            'StartExecution': grpc.unary_unary_rpc_method_handler(
+                    servicer.StartExecution,
+                    request_deserializer=eigen_dot_driver_dot_v1_dot_driver__pb2.StartExecutionRequest.FromString,
+                    response_serializer=eigen_dot_driver_dot_v1_dot_driver__pb2.StartExecutionResponse.SerializeToString,
+            ),
+            'AwaitExecution': grpc.unary_unary_rpc_method_handler(
+                    servicer.AwaitExecution,
+                    request_deserializer=eigen_dot_driver_dot_v1_dot_driver__pb2.AwaitExecutionRequest.FromString,
+                    response_serializer=eigen_dot_driver_dot_v1_dot_driver__pb2.AwaitExecutionResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -275,6 +346,114 @@ class DriverManagerService:
             '/eigen.driver.v1.DriverManagerService/EstimateExpectationValues',
             eigen_dot_driver_dot_v1_dot_driver__pb2.EstimateExpectationValuesRequest.SerializeToString,
             eigen_dot_driver_dot_v1_dot_driver__pb2.EstimateExpectationValuesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExecuteCircuitBatch(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/eigen.driver.v1.DriverManagerService/ExecuteCircuitBatch',
+            eigen_dot_driver_dot_v1_dot_driver__pb2.ExecuteCircuitBatchRequest.SerializeToString,
+            eigen_dot_driver_dot_v1_dot_driver__pb2.ExecuteCircuitBatchResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CancelExecution(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/eigen.driver.v1.DriverManagerService/CancelExecution',
+            eigen_dot_driver_dot_v1_dot_driver__pb2.CancelExecutionRequest.SerializeToString,
+            eigen_dot_driver_dot_v1_dot_driver__pb2.CancelExecutionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StartExecution(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/eigen.driver.v1.DriverManagerService/StartExecution',
+            eigen_dot_driver_dot_v1_dot_driver__pb2.StartExecutionRequest.SerializeToString,
+            eigen_dot_driver_dot_v1_dot_driver__pb2.StartExecutionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AwaitExecution(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/eigen.driver.v1.DriverManagerService/AwaitExecution',
+            eigen_dot_driver_dot_v1_dot_driver__pb2.AwaitExecutionRequest.SerializeToString,
+            eigen_dot_driver_dot_v1_dot_driver__pb2.AwaitExecutionResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -22,62 +22,81 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from eigen.api.v1 import admin_pb2 as eigen_dot_api_dot_v1_dot_admin__pb2
 from eigen.api.v1 import device_pb2 as eigen_dot_api_dot_v1_dot_device__pb2
 from eigen.api.v1 import job_pb2 as eigen_dot_api_dot_v1_dot_job__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1c\x65igen/kernel/v1/kernel.proto\x12\x0f\x65igen.kernel.v1\x1a\x19\x65igen/api/v1/device.proto\x1a\x16\x65igen/api/v1/job.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"W\n\x11\x45nqueueJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x32\n\nsubmission\x18\x02 \x01(\x0b\x32\x1e.eigen.api.v1.SubmitJobRequest\"\x93\x01\n\x12\x45nqueueJobResponse\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12/\n\x0b\x65nqueued_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12&\n\x05state\x18\x03 \x01(\x0e\x32\x17.eigen.api.v1.JobStatus\x12\x14\n\x0c\x64\x65\x64uplicated\x18\x04 \x01(\x08\"%\n\x13GetJobStatusRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"6\n\x14GetJobStatusResponse\x12\x1e\n\x03job\x18\x01 \x01(\x0b\x32\x11.eigen.api.v1.Job\"2\n\x10\x43\x61ncelJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"K\n\x11\x43\x61ncelJobResponse\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12&\n\x05state\x18\x02 \x01(\x0e\x32\x17.eigen.api.v1.JobStatus\"&\n\x14GetJobResultsRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"M\n\x15GetJobResultsResponse\x12\x34\n\x07results\x18\x01 \x01(\x0b\x32#.eigen.api.v1.GetJobResultsResponse\"a\n\x0fListJobsRequest\x12\'\n\x06states\x18\x01 \x03(\x0e\x32\x17.eigen.api.v1.JobStatus\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\"L\n\x10ListJobsResponse\x12\x1f\n\x04jobs\x18\x01 \x03(\x0b\x32\x11.eigen.api.v1.Job\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"i\n\x15PollJobUpdatesRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x16\n\x0elast_event_seq\x18\x02 \x01(\x04\x12\x12\n\nmax_events\x18\x03 \x01(\x05\x12\x14\n\x0cwait_seconds\x18\x04 \x01(\x01\"T\n\x16PollJobUpdatesResponse\x12(\n\x07updates\x18\x01 \x03(\x0b\x32\x17.eigen.api.v1.JobUpdate\x12\x10\n\x08has_more\x18\x02 \x01(\x08\"[\n\x16WatchJobUpdatesRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x16\n\x0elast_event_seq\x18\x02 \x01(\x04\x12\x19\n\x11heartbeat_seconds\x18\x03 \x01(\x01\"B\n\x17WatchJobUpdatesResponse\x12\'\n\x06update\x18\x01 \x01(\x0b\x32\x17.eigen.api.v1.JobUpdate\"\x14\n\x12ListDevicesRequest\"<\n\x13ListDevicesResponse\x12%\n\x07\x64\x65vices\x18\x01 \x03(\x0b\x32\x14.eigen.api.v1.Device\",\n\x17GetDeviceDetailsRequest\x12\x11\n\tdevice_id\x18\x01 \x01(\t\"@\n\x18GetDeviceDetailsResponse\x12$\n\x06\x64\x65vice\x18\x01 \x01(\x0b\x32\x14.eigen.api.v1.Device\"+\n\x16GetDeviceStatusRequest\x12\x11\n\tdevice_id\x18\x01 \x01(\t\"P\n\x17GetDeviceStatusResponse\x12\x35\n\x06status\x18\x01 \x01(\x0b\x32%.eigen.api.v1.GetDeviceStatusResponse\"O\n\x14ReserveDeviceRequest\x12\x11\n\tdevice_id\x18\x01 \x01(\t\x12\x13\n\x0bttl_seconds\x18\x02 \x01(\x05\x12\x0f\n\x07purpose\x18\x03 \x01(\t\"Q\n\x15ReserveDeviceResponse\x12\x38\n\x0breservation\x18\x01 \x01(\x0b\x32#.eigen.api.v1.ReserveDeviceResponse2\xa3\x08\n\x14KernelGatewayService\x12U\n\nEnqueueJob\x12\".eigen.kernel.v1.EnqueueJobRequest\x1a#.eigen.kernel.v1.EnqueueJobResponse\x12[\n\x0cGetJobStatus\x12$.eigen.kernel.v1.GetJobStatusRequest\x1a%.eigen.kernel.v1.GetJobStatusResponse\x12R\n\tCancelJob\x12!.eigen.kernel.v1.CancelJobRequest\x1a\".eigen.kernel.v1.CancelJobResponse\x12^\n\rGetJobResults\x12%.eigen.kernel.v1.GetJobResultsRequest\x1a&.eigen.kernel.v1.GetJobResultsResponse\x12O\n\x08ListJobs\x12 .eigen.kernel.v1.ListJobsRequest\x1a!.eigen.kernel.v1.ListJobsResponse\x12\x61\n\x0ePollJobUpdates\x12&.eigen.kernel.v1.PollJobUpdatesRequest\x1a\'.eigen.kernel.v1.PollJobUpdatesResponse\x12\x66\n\x0fWatchJobUpdates\x12\'.eigen.kernel.v1.WatchJobUpdatesRequest\x1a(.eigen.kernel.v1.WatchJobUpdatesResponse0\x01\x12X\n\x0bListDevices\x12#.eigen.kernel.v1.ListDevicesRequest\x1a$.eigen.kernel.v1.ListDevicesResponse\x12g\n\x10GetDeviceDetails\x12(.eigen.kernel.v1.GetDeviceDetailsRequest\x1a).eigen.kernel.v1.GetDeviceDetailsResponse\x12\x64\n\x0fGetDeviceStatus\x12\'.eigen.kernel.v1.GetDeviceStatusRequest\x1a(.eigen.kernel.v1.GetDeviceStatusResponse\x12^\n\rReserveDevice\x12%.eigen.kernel.v1.ReserveDeviceRequest\x1a&.eigen.kernel.v1.ReserveDeviceResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1c\x65igen/kernel/v1/kernel.proto\x12\x0f\x65igen.kernel.v1\x1a\x18\x65igen/api/v1/admin.proto\x1a\x19\x65igen/api/v1/device.proto\x1a\x16\x65igen/api/v1/job.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"[\n\x11\x45nqueueJobRequest\x12\x12\n\x06job_id\x18\x01 \x01(\tB\x02\x18\x01\x12\x32\n\nsubmission\x18\x02 \x01(\x0b\x32\x1e.eigen.api.v1.SubmitJobRequest\"\x93\x01\n\x12\x45nqueueJobResponse\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12/\n\x0b\x65nqueued_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12&\n\x05state\x18\x03 \x01(\x0e\x32\x17.eigen.api.v1.JobStatus\x12\x14\n\x0c\x64\x65\x64uplicated\x18\x04 \x01(\x08\"%\n\x13GetJobStatusRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"6\n\x14GetJobStatusResponse\x12\x1e\n\x03job\x18\x01 \x01(\x0b\x32\x11.eigen.api.v1.Job\"2\n\x10\x43\x61ncelJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"K\n\x11\x43\x61ncelJobResponse\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12&\n\x05state\x18\x02 \x01(\x0e\x32\x17.eigen.api.v1.JobStatus\"&\n\x14GetJobResultsRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"M\n\x15GetJobResultsResponse\x12\x34\n\x07results\x18\x01 \x01(\x0b\x32#.eigen.api.v1.GetJobResultsResponse\"a\n\x0fListJobsRequest\x12\'\n\x06states\x18\x01 \x03(\x0e\x32\x17.eigen.api.v1.JobStatus\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\"L\n\x10ListJobsResponse\x12\x1f\n\x04jobs\x18\x01 \x03(\x0b\x32\x11.eigen.api.v1.Job\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"i\n\x15PollJobUpdatesRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x16\n\x0elast_event_seq\x18\x02 \x01(\x04\x12\x12\n\nmax_events\x18\x03 \x01(\x05\x12\x14\n\x0cwait_seconds\x18\x04 \x01(\x01\"T\n\x16PollJobUpdatesResponse\x12(\n\x07updates\x18\x01 \x03(\x0b\x32\x17.eigen.api.v1.JobUpdate\x12\x10\n\x08has_more\x18\x02 \x01(\x08\"t\n\x16WatchJobUpdatesRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x16\n\x0elast_event_seq\x18\x02 \x01(\x04\x12\x19\n\x11heartbeat_seconds\x18\x03 \x01(\x01\x12\x17\n\x0finclude_results\x18\x04 \x01(\x08\"x\n\x17WatchJobUpdatesResponse\x12\'\n\x06update\x18\x01 \x01(\x0b\x32\x17.eigen.api.v1.JobUpdate\x12\x34\n\x07results\x18\x02 \x01(\x0b\x32#.eigen.api.v1.GetJobResultsResponse\"\x14\n\x12ListDevicesRequest\"<\n\x13ListDevicesResponse\x12%\n\x07\x64\x65vices\x18\x01 \x03(\x0b\x32\x14.eigen.api.v1.Device\",\n\x17GetDeviceDetailsRequest\x12\x11\n\tdevice_id\x18\x01 \x01(\t\"@\n\x18GetDeviceDetailsResponse\x12$\n\x06\x64\x65vice\x18\x01 \x01(\x0b\x32\x14.eigen.api.v1.Device\"+\n\x16GetDeviceStatusRequest\x12\x11\n\tdevice_id\x18\x01 \x01(\t\"P\n\x17GetDeviceStatusResponse\x12\x35\n\x06status\x18\x01 \x01(\x0b\x32%.eigen.api.v1.GetDeviceStatusResponse\"O\n\x14ReserveDeviceRequest\x12\x11\n\tdevice_id\x18\x01 \x01(\t\x12\x13\n\x0bttl_seconds\x18\x02 \x01(\x05\x12\x0f\n\x07purpose\x18\x03 \x01(\t\"Q\n\x15ReserveDeviceResponse\x12\x38\n\x0breservation\x18\x01 \x01(\x0b\x32#.eigen.api.v1.ReserveDeviceResponse\"Q\n\x17ListReservationsRequest\x12\x36\n\x07request\x18\x01 \x01(\x0b\x32%.eigen.api.v1.ListReservationsRequest\"T\n\x18ListReservationsResponse\x12\x38\n\x08response\x18\x01 \x01(\x0b\x32&.eigen.api.v1.ListReservationsResponse\"2\n\x18\x43\x61ncelReservationRequest\x12\x16\n\x0ereservation_id\x18\x01 \x01(\t\"V\n\x19\x43\x61ncelReservationResponse\x12\x39\n\x08response\x18\x01 \x01(\x0b\x32\'.eigen.api.v1.CancelReservationResponse\"M\n\x15GetJobArtifactRequest\x12\x34\n\x07request\x18\x01 \x01(\x0b\x32#.eigen.api.v1.GetJobArtifactRequest\"M\n\x16GetJobArtifactResponse\x12\x33\n\x05\x63hunk\x18\x01 \x01(\x0b\x32$.eigen.api.v1.GetJobArtifactResponse\"M\n\x15\x43ollectGarbageRequest\x12\x34\n\x07request\x18\x01 \x01(\x0b\x32#.eigen.api.v1.CollectGarbageRequest\"P\n\x16\x43ollectGarbageResponse\x12\x36\n\x08response\x18\x01 \x01(\x0b\x32$.eigen.api.v1.CollectGarbageResponse2\xc0\x0b\n\x14KernelGatewayService\x12U\n\nEnqueueJob\x12\".eigen.kernel.v1.EnqueueJobRequest\x1a#.eigen.kernel.v1.EnqueueJobResponse\x12[\n\x0cGetJobStatus\x12$.eigen.kernel.v1.GetJobStatusRequest\x1a%.eigen.kernel.v1.GetJobStatusResponse\x12R\n\tCancelJob\x12!.eigen.kernel.v1.CancelJobRequest\x1a\".eigen.kernel.v1.CancelJobResponse\x12^\n\rGetJobResults\x12%.eigen.kernel.v1.GetJobResultsRequest\x1a&.eigen.kernel.v1.GetJobResultsResponse\x12O\n\x08ListJobs\x12 .eigen.kernel.v1.ListJobsRequest\x1a!.eigen.kernel.v1.ListJobsResponse\x12\x61\n\x0ePollJobUpdates\x12&.eigen.kernel.v1.PollJobUpdatesRequest\x1a\'.eigen.kernel.v1.PollJobUpdatesResponse\x12\x66\n\x0fWatchJobUpdates\x12\'.eigen.kernel.v1.WatchJobUpdatesRequest\x1a(.eigen.kernel.v1.WatchJobUpdatesResponse0\x01\x12X\n\x0bListDevices\x12#.eigen.kernel.v1.ListDevicesRequest\x1a$.eigen.kernel.v1.ListDevicesResponse\x12g\n\x10GetDeviceDetails\x12(.eigen.kernel.v1.GetDeviceDetailsRequest\x1a).eigen.kernel.v1.GetDeviceDetailsResponse\x12\x64\n\x0fGetDeviceStatus\x12\'.eigen.kernel.v1.GetDeviceStatusRequest\x1a(.eigen.kernel.v1.GetDeviceStatusResponse\x12^\n\rReserveDevice\x12%.eigen.kernel.v1.ReserveDeviceRequest\x1a&.eigen.kernel.v1.ReserveDeviceResponse\x12g\n\x10ListReservations\x12(.eigen.kernel.v1.ListReservationsRequest\x1a).eigen.kernel.v1.ListReservationsResponse\x12j\n\x11\x43\x61ncelReservation\x12).eigen.kernel.v1.CancelReservationRequest\x1a*.eigen.kernel.v1.CancelReservationResponse\x12\x63\n\x0eGetJobArtifact\x12&.eigen.kernel.v1.GetJobArtifactRequest\x1a\'.eigen.kernel.v1.GetJobArtifactResponse0\x01\x12\x61\n\x0e\x43ollectGarbage\x12&.eigen.kernel.v1.CollectGarbageRequest\x1a\'.eigen.kernel.v1.CollectGarbageResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'eigen.kernel.v1.kernel_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_ENQUEUEJOBREQUEST']._serialized_start=133
-  _globals['_ENQUEUEJOBREQUEST']._serialized_end=220
-  _globals['_ENQUEUEJOBRESPONSE']._serialized_start=223
-  _globals['_ENQUEUEJOBRESPONSE']._serialized_end=370
-  _globals['_GETJOBSTATUSREQUEST']._serialized_start=372
-  _globals['_GETJOBSTATUSREQUEST']._serialized_end=409
-  _globals['_GETJOBSTATUSRESPONSE']._serialized_start=411
-  _globals['_GETJOBSTATUSRESPONSE']._serialized_end=465
-  _globals['_CANCELJOBREQUEST']._serialized_start=467
-  _globals['_CANCELJOBREQUEST']._serialized_end=517
-  _globals['_CANCELJOBRESPONSE']._serialized_start=519
-  _globals['_CANCELJOBRESPONSE']._serialized_end=594
-  _globals['_GETJOBRESULTSREQUEST']._serialized_start=596
-  _globals['_GETJOBRESULTSREQUEST']._serialized_end=634
-  _globals['_GETJOBRESULTSRESPONSE']._serialized_start=636
-  _globals['_GETJOBRESULTSRESPONSE']._serialized_end=713
-  _globals['_LISTJOBSREQUEST']._serialized_start=715
-  _globals['_LISTJOBSREQUEST']._serialized_end=812
-  _globals['_LISTJOBSRESPONSE']._serialized_start=814
-  _globals['_LISTJOBSRESPONSE']._serialized_end=890
-  _globals['_POLLJOBUPDATESREQUEST']._serialized_start=892
-  _globals['_POLLJOBUPDATESREQUEST']._serialized_end=997
-  _globals['_POLLJOBUPDATESRESPONSE']._serialized_start=999
-  _globals['_POLLJOBUPDATESRESPONSE']._serialized_end=1083
-  _globals['_WATCHJOBUPDATESREQUEST']._serialized_start=1085
-  _globals['_WATCHJOBUPDATESREQUEST']._serialized_end=1176
-  _globals['_WATCHJOBUPDATESRESPONSE']._serialized_start=1178
-  _globals['_WATCHJOBUPDATESRESPONSE']._serialized_end=1244
-  _globals['_LISTDEVICESREQUEST']._serialized_start=1246
-  _globals['_LISTDEVICESREQUEST']._serialized_end=1266
-  _globals['_LISTDEVICESRESPONSE']._serialized_start=1268
-  _globals['_LISTDEVICESRESPONSE']._serialized_end=1328
-  _globals['_GETDEVICEDETAILSREQUEST']._serialized_start=1330
-  _globals['_GETDEVICEDETAILSREQUEST']._serialized_end=1374
-  _globals['_GETDEVICEDETAILSRESPONSE']._serialized_start=1376
-  _globals['_GETDEVICEDETAILSRESPONSE']._serialized_end=1440
-  _globals['_GETDEVICESTATUSREQUEST']._serialized_start=1442
-  _globals['_GETDEVICESTATUSREQUEST']._serialized_end=1485
-  _globals['_GETDEVICESTATUSRESPONSE']._serialized_start=1487
-  _globals['_GETDEVICESTATUSRESPONSE']._serialized_end=1567
-  _globals['_RESERVEDEVICEREQUEST']._serialized_start=1569
-  _globals['_RESERVEDEVICEREQUEST']._serialized_end=1648
-  _globals['_RESERVEDEVICERESPONSE']._serialized_start=1650
-  _globals['_RESERVEDEVICERESPONSE']._serialized_end=1731
-  _globals['_KERNELGATEWAYSERVICE']._serialized_start=1734
-  _globals['_KERNELGATEWAYSERVICE']._serialized_end=2793
+  _globals['_ENQUEUEJOBREQUEST'].fields_by_name['job_id']._loaded_options = None
+  _globals['_ENQUEUEJOBREQUEST'].fields_by_name['job_id']._serialized_options = b'\030\001'
+  _globals['_ENQUEUEJOBREQUEST']._serialized_start=159
+  _globals['_ENQUEUEJOBREQUEST']._serialized_end=250
+  _globals['_ENQUEUEJOBRESPONSE']._serialized_start=253
+  _globals['_ENQUEUEJOBRESPONSE']._serialized_end=400
+  _globals['_GETJOBSTATUSREQUEST']._serialized_start=402
+  _globals['_GETJOBSTATUSREQUEST']._serialized_end=439
+  _globals['_GETJOBSTATUSRESPONSE']._serialized_start=441
+  _globals['_GETJOBSTATUSRESPONSE']._serialized_end=495
+  _globals['_CANCELJOBREQUEST']._serialized_start=497
+  _globals['_CANCELJOBREQUEST']._serialized_end=547
+  _globals['_CANCELJOBRESPONSE']._serialized_start=549
+  _globals['_CANCELJOBRESPONSE']._serialized_end=624
+  _globals['_GETJOBRESULTSREQUEST']._serialized_start=626
+  _globals['_GETJOBRESULTSREQUEST']._serialized_end=664
+  _globals['_GETJOBRESULTSRESPONSE']._serialized_start=666
+  _globals['_GETJOBRESULTSRESPONSE']._serialized_end=743
+  _globals['_LISTJOBSREQUEST']._serialized_start=745
+  _globals['_LISTJOBSREQUEST']._serialized_end=842
+  _globals['_LISTJOBSRESPONSE']._serialized_start=844
+  _globals['_LISTJOBSRESPONSE']._serialized_end=920
+  _globals['_POLLJOBUPDATESREQUEST']._serialized_start=922
+  _globals['_POLLJOBUPDATESREQUEST']._serialized_end=1027
+  _globals['_POLLJOBUPDATESRESPONSE']._serialized_start=1029
+  _globals['_POLLJOBUPDATESRESPONSE']._serialized_end=1113
+  _globals['_WATCHJOBUPDATESREQUEST']._serialized_start=1115
+  _globals['_WATCHJOBUPDATESREQUEST']._serialized_end=1231
+  _globals['_WATCHJOBUPDATESRESPONSE']._serialized_start=1233
+  _globals['_WATCHJOBUPDATESRESPONSE']._serialized_end=1353
+  _globals['_LISTDEVICESREQUEST']._serialized_start=1355
+  _globals['_LISTDEVICESREQUEST']._serialized_end=1375
+  _globals['_LISTDEVICESRESPONSE']._serialized_start=1377
+  _globals['_LISTDEVICESRESPONSE']._serialized_end=1437
+  _globals['_GETDEVICEDETAILSREQUEST']._serialized_start=1439
+  _globals['_GETDEVICEDETAILSREQUEST']._serialized_end=1483
+  _globals['_GETDEVICEDETAILSRESPONSE']._serialized_start=1485
+  _globals['_GETDEVICEDETAILSRESPONSE']._serialized_end=1549
+  _globals['_GETDEVICESTATUSREQUEST']._serialized_start=1551
+  _globals['_GETDEVICESTATUSREQUEST']._serialized_end=1594
+  _globals['_GETDEVICESTATUSRESPONSE']._serialized_start=1596
+  _globals['_GETDEVICESTATUSRESPONSE']._serialized_end=1676
+  _globals['_RESERVEDEVICEREQUEST']._serialized_start=1678
+  _globals['_RESERVEDEVICEREQUEST']._serialized_end=1757
+  _globals['_RESERVEDEVICERESPONSE']._serialized_start=1759
+  _globals['_RESERVEDEVICERESPONSE']._serialized_end=1840
+  _globals['_LISTRESERVATIONSREQUEST']._serialized_start=1842
+  _globals['_LISTRESERVATIONSREQUEST']._serialized_end=1923
+  _globals['_LISTRESERVATIONSRESPONSE']._serialized_start=1925
+  _globals['_LISTRESERVATIONSRESPONSE']._serialized_end=2009
+  _globals['_CANCELRESERVATIONREQUEST']._serialized_start=2011
+  _globals['_CANCELRESERVATIONREQUEST']._serialized_end=2061
+  _globals['_CANCELRESERVATIONRESPONSE']._serialized_start=2063
+  _globals['_CANCELRESERVATIONRESPONSE']._serialized_end=2149
+  _globals['_GETJOBARTIFACTREQUEST']._serialized_start=2151
+  _globals['_GETJOBARTIFACTREQUEST']._serialized_end=2228
+  _globals['_GETJOBARTIFACTRESPONSE']._serialized_start=2230
+  _globals['_GETJOBARTIFACTRESPONSE']._serialized_end=2307
+  _globals['_COLLECTGARBAGEREQUEST']._serialized_start=2309
+  _globals['_COLLECTGARBAGEREQUEST']._serialized_end=2386
+  _globals['_COLLECTGARBAGERESPONSE']._serialized_start=2388
+  _globals['_COLLECTGARBAGERESPONSE']._serialized_end=2468
+  _globals['_KERNELGATEWAYSERVICE']._serialized_start=2471
+  _globals['_KERNELGATEWAYSERVICE']._serialized_end=3943
 # @@protoc_insertion_point(module_scope)

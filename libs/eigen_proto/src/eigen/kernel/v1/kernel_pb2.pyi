@@ -1,5 +1,6 @@
 import datetime
 
+from eigen.api.v1 import admin_pb2 as _admin_pb2
 from eigen.api.v1 import device_pb2 as _device_pb2
 from eigen.api.v1 import job_pb2 as _job_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
@@ -110,20 +111,24 @@ class PollJobUpdatesResponse(_message.Message):
     def __init__(self, updates: _Optional[_Iterable[_Union[_job_pb2.JobUpdate, _Mapping]]] = ..., has_more: _Optional[bool] = ...) -> None: ...
 
 class WatchJobUpdatesRequest(_message.Message):
-    __slots__ = ("job_id", "last_event_seq", "heartbeat_seconds")
+    __slots__ = ("job_id", "last_event_seq", "heartbeat_seconds", "include_results")
     JOB_ID_FIELD_NUMBER: _ClassVar[int]
     LAST_EVENT_SEQ_FIELD_NUMBER: _ClassVar[int]
     HEARTBEAT_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    INCLUDE_RESULTS_FIELD_NUMBER: _ClassVar[int]
     job_id: str
     last_event_seq: int
     heartbeat_seconds: float
-    def __init__(self, job_id: _Optional[str] = ..., last_event_seq: _Optional[int] = ..., heartbeat_seconds: _Optional[float] = ...) -> None: ...
+    include_results: bool
+    def __init__(self, job_id: _Optional[str] = ..., last_event_seq: _Optional[int] = ..., heartbeat_seconds: _Optional[float] = ..., include_results: _Optional[bool] = ...) -> None: ...
 
 class WatchJobUpdatesResponse(_message.Message):
-    __slots__ = ("update",)
+    __slots__ = ("update", "results")
     UPDATE_FIELD_NUMBER: _ClassVar[int]
+    RESULTS_FIELD_NUMBER: _ClassVar[int]
     update: _job_pb2.JobUpdate
-    def __init__(self, update: _Optional[_Union[_job_pb2.JobUpdate, _Mapping]] = ...) -> None: ...
+    results: _job_pb2.GetJobResultsResponse
+    def __init__(self, update: _Optional[_Union[_job_pb2.JobUpdate, _Mapping]] = ..., results: _Optional[_Union[_job_pb2.GetJobResultsResponse, _Mapping]] = ...) -> None: ...
 
 class ListDevicesRequest(_message.Message):
     __slots__ = ()
@@ -174,3 +179,51 @@ class ReserveDeviceResponse(_message.Message):
     RESERVATION_FIELD_NUMBER: _ClassVar[int]
     reservation: _device_pb2.ReserveDeviceResponse
     def __init__(self, reservation: _Optional[_Union[_device_pb2.ReserveDeviceResponse, _Mapping]] = ...) -> None: ...
+
+class ListReservationsRequest(_message.Message):
+    __slots__ = ("request",)
+    REQUEST_FIELD_NUMBER: _ClassVar[int]
+    request: _device_pb2.ListReservationsRequest
+    def __init__(self, request: _Optional[_Union[_device_pb2.ListReservationsRequest, _Mapping]] = ...) -> None: ...
+
+class ListReservationsResponse(_message.Message):
+    __slots__ = ("response",)
+    RESPONSE_FIELD_NUMBER: _ClassVar[int]
+    response: _device_pb2.ListReservationsResponse
+    def __init__(self, response: _Optional[_Union[_device_pb2.ListReservationsResponse, _Mapping]] = ...) -> None: ...
+
+class CancelReservationRequest(_message.Message):
+    __slots__ = ("reservation_id",)
+    RESERVATION_ID_FIELD_NUMBER: _ClassVar[int]
+    reservation_id: str
+    def __init__(self, reservation_id: _Optional[str] = ...) -> None: ...
+
+class CancelReservationResponse(_message.Message):
+    __slots__ = ("response",)
+    RESPONSE_FIELD_NUMBER: _ClassVar[int]
+    response: _device_pb2.CancelReservationResponse
+    def __init__(self, response: _Optional[_Union[_device_pb2.CancelReservationResponse, _Mapping]] = ...) -> None: ...
+
+class GetJobArtifactRequest(_message.Message):
+    __slots__ = ("request",)
+    REQUEST_FIELD_NUMBER: _ClassVar[int]
+    request: _job_pb2.GetJobArtifactRequest
+    def __init__(self, request: _Optional[_Union[_job_pb2.GetJobArtifactRequest, _Mapping]] = ...) -> None: ...
+
+class GetJobArtifactResponse(_message.Message):
+    __slots__ = ("chunk",)
+    CHUNK_FIELD_NUMBER: _ClassVar[int]
+    chunk: _job_pb2.GetJobArtifactResponse
+    def __init__(self, chunk: _Optional[_Union[_job_pb2.GetJobArtifactResponse, _Mapping]] = ...) -> None: ...
+
+class CollectGarbageRequest(_message.Message):
+    __slots__ = ("request",)
+    REQUEST_FIELD_NUMBER: _ClassVar[int]
+    request: _admin_pb2.CollectGarbageRequest
+    def __init__(self, request: _Optional[_Union[_admin_pb2.CollectGarbageRequest, _Mapping]] = ...) -> None: ...
+
+class CollectGarbageResponse(_message.Message):
+    __slots__ = ("response",)
+    RESPONSE_FIELD_NUMBER: _ClassVar[int]
+    response: _admin_pb2.CollectGarbageResponse
+    def __init__(self, response: _Optional[_Union[_admin_pb2.CollectGarbageResponse, _Mapping]] = ...) -> None: ...

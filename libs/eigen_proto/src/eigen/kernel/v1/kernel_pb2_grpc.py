@@ -92,6 +92,26 @@ class KernelGatewayServiceStub:
                 request_serializer=eigen_dot_kernel_dot_v1_dot_kernel__pb2.ReserveDeviceRequest.SerializeToString,
                 response_deserializer=eigen_dot_kernel_dot_v1_dot_kernel__pb2.ReserveDeviceResponse.FromString,
                 _registered_method=True)
+        self.ListReservations = channel.unary_unary(
+                '/eigen.kernel.v1.KernelGatewayService/ListReservations',
+                request_serializer=eigen_dot_kernel_dot_v1_dot_kernel__pb2.ListReservationsRequest.SerializeToString,
+                response_deserializer=eigen_dot_kernel_dot_v1_dot_kernel__pb2.ListReservationsResponse.FromString,
+                _registered_method=True)
+        self.CancelReservation = channel.unary_unary(
+                '/eigen.kernel.v1.KernelGatewayService/CancelReservation',
+                request_serializer=eigen_dot_kernel_dot_v1_dot_kernel__pb2.CancelReservationRequest.SerializeToString,
+                response_deserializer=eigen_dot_kernel_dot_v1_dot_kernel__pb2.CancelReservationResponse.FromString,
+                _registered_method=True)
+        self.GetJobArtifact = channel.unary_stream(
+                '/eigen.kernel.v1.KernelGatewayService/GetJobArtifact',
+                request_serializer=eigen_dot_kernel_dot_v1_dot_kernel__pb2.GetJobArtifactRequest.SerializeToString,
+                response_deserializer=eigen_dot_kernel_dot_v1_dot_kernel__pb2.GetJobArtifactResponse.FromString,
+                _registered_method=True)
+        self.CollectGarbage = channel.unary_unary(
+                '/eigen.kernel.v1.KernelGatewayService/CollectGarbage',
+                request_serializer=eigen_dot_kernel_dot_v1_dot_kernel__pb2.CollectGarbageRequest.SerializeToString,
+                response_deserializer=eigen_dot_kernel_dot_v1_dot_kernel__pb2.CollectGarbageResponse.FromString,
+                _registered_method=True)
 
 
 class KernelGatewayServiceServicer:
@@ -171,7 +191,35 @@ class KernelGatewayServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ReserveDevice(self, request, context):
-        """Reserve a scheduler slot on a device.
+        """Reserve a scheduler slot on a device for the caller's tenant.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListReservations(self, request, context):
+        """The caller's tenant's reservations.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CancelReservation(self, request, context):
+        """End one of the caller's tenant's reservations.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetJobArtifact(self, request, context):
+        """Stream one artifact of a job of the caller's tenant.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CollectGarbage(self, request, context):
+        """Apply the retention policy now (admin).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -234,6 +282,26 @@ def add_KernelGatewayServiceServicer_to_server(servicer, server):
                     servicer.ReserveDevice,
                     request_deserializer=eigen_dot_kernel_dot_v1_dot_kernel__pb2.ReserveDeviceRequest.FromString,
                     response_serializer=eigen_dot_kernel_dot_v1_dot_kernel__pb2.ReserveDeviceResponse.SerializeToString,
+            ),
+            'ListReservations': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListReservations,
+                    request_deserializer=eigen_dot_kernel_dot_v1_dot_kernel__pb2.ListReservationsRequest.FromString,
+                    response_serializer=eigen_dot_kernel_dot_v1_dot_kernel__pb2.ListReservationsResponse.SerializeToString,
+            ),
+            'CancelReservation': grpc.unary_unary_rpc_method_handler(
+                    servicer.CancelReservation,
+                    request_deserializer=eigen_dot_kernel_dot_v1_dot_kernel__pb2.CancelReservationRequest.FromString,
+                    response_serializer=eigen_dot_kernel_dot_v1_dot_kernel__pb2.CancelReservationResponse.SerializeToString,
+            ),
+            'GetJobArtifact': grpc.unary_stream_rpc_method_handler(
+                    servicer.GetJobArtifact,
+                    request_deserializer=eigen_dot_kernel_dot_v1_dot_kernel__pb2.GetJobArtifactRequest.FromString,
+                    response_serializer=eigen_dot_kernel_dot_v1_dot_kernel__pb2.GetJobArtifactResponse.SerializeToString,
+            ),
+            'CollectGarbage': grpc.unary_unary_rpc_method_handler(
+                    servicer.CollectGarbage,
+                    request_deserializer=eigen_dot_kernel_dot_v1_dot_kernel__pb2.CollectGarbageRequest.FromString,
+                    response_serializer=eigen_dot_kernel_dot_v1_dot_kernel__pb2.CollectGarbageResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -536,6 +604,114 @@ class KernelGatewayService:
             '/eigen.kernel.v1.KernelGatewayService/ReserveDevice',
             eigen_dot_kernel_dot_v1_dot_kernel__pb2.ReserveDeviceRequest.SerializeToString,
             eigen_dot_kernel_dot_v1_dot_kernel__pb2.ReserveDeviceResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListReservations(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/eigen.kernel.v1.KernelGatewayService/ListReservations',
+            eigen_dot_kernel_dot_v1_dot_kernel__pb2.ListReservationsRequest.SerializeToString,
+            eigen_dot_kernel_dot_v1_dot_kernel__pb2.ListReservationsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CancelReservation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/eigen.kernel.v1.KernelGatewayService/CancelReservation',
+            eigen_dot_kernel_dot_v1_dot_kernel__pb2.CancelReservationRequest.SerializeToString,
+            eigen_dot_kernel_dot_v1_dot_kernel__pb2.CancelReservationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetJobArtifact(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/eigen.kernel.v1.KernelGatewayService/GetJobArtifact',
+            eigen_dot_kernel_dot_v1_dot_kernel__pb2.GetJobArtifactRequest.SerializeToString,
+            eigen_dot_kernel_dot_v1_dot_kernel__pb2.GetJobArtifactResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CollectGarbage(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/eigen.kernel.v1.KernelGatewayService/CollectGarbage',
+            eigen_dot_kernel_dot_v1_dot_kernel__pb2.CollectGarbageRequest.SerializeToString,
+            eigen_dot_kernel_dot_v1_dot_kernel__pb2.CollectGarbageResponse.FromString,
             options,
             channel_credentials,
             insecure,
