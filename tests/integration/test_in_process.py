@@ -7,8 +7,6 @@ cancellation of a running execution, long-polling and recovery after a kernel re
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,26 +16,14 @@ import pytest
 import yaml
 
 from eigen.api.v1 import common_pb2, job_pb2, job_pb2_grpc
-from eigen.driver.v1 import driver_pb2_grpc
 from eigen.kernel.v1 import kernel_pb2, kernel_pb2_grpc
 from eigen_common.context import AuthContext
-from eigen_common.server import RunningServer, ServiceBinding
+from eigen_common.server import RunningServer
 from eigen_common.status import from_rpc_error
-from eigen_common.testing import start_test_server
-from eigen_compiler.app import binding as compiler_binding
-from eigen_compiler.app import build_compiler
-from eigen_compiler.settings import CompilerSettings
-from eigen_driver_manager.manager import DriverManager
-from eigen_driver_manager.registry import build as build_drivers
-from eigen_driver_manager.servicer import SERVICE_NAME, DriverManagerServicer
-from eigen_driver_manager.settings import DriverManagerSettings
-from eigen_kernel.app import Kernel
-from eigen_kernel.app import build as build_kernel
+from eigen_kernel.app import KernelApp
 from eigen_kernel.scheduler import Heartbeat
-from eigen_kernel.settings import KernelSettings
-from eigen_system_api.app import build as build_api
-from eigen_system_api.settings import SystemApiSettings
 from tests.conftest import SHARED
+from tests.inprocess import InProcessStack, start_stack
 
 TOKEN = "in-process-token"
 READONLY_TOKEN = "read-only-token"
@@ -52,94 +38,34 @@ HEAVY = (SHARED / "qasmbench" / "medium" / "qft_n18" / "qft_n18.qasm").read_text
 class Stack:
     """In-process stack with a public client."""
 
-    home: Path
-    servers: dict[str, RunningServer]
-    kernel: Kernel
+    stack: InProcessStack
     jobs: job_pb2_grpc.JobServiceStub
     channel: grpc.aio.Channel
     md: list[tuple[str, str]]
-    kernel_settings: KernelSettings
 
+    @property
+    def home(self) -> Path:
+        return self.stack.home
 
-async def start_kernel(settings: KernelSettings) -> tuple[Kernel, RunningServer]:
-    kernel = build_kernel(settings)
-    server = await start_test_server("kernel", [kernel.binding])
-    kernel.jobs.recover()
-    return kernel, server
+    @property
+    def kernel(self) -> KernelApp:
+        return self.stack.kernel
+
+    @property
+    def servers(self) -> dict[str, RunningServer]:
+        return self.stack.servers
 
 
 @pytest.fixture
 async def stack(tmp_path: Path) -> AsyncIterator[Stack]:
-    servers: dict[str, RunningServer] = {}
-    compiler = build_compiler(CompilerSettings())
-    servers["compiler"] = await start_test_server("compiler", [compiler_binding(compiler)])
-    dm_settings = DriverManagerSettings()
-    manager = DriverManager(build_drivers(dm_settings), max_workers=2, max_shots=10_000_000)
-    servers["driver-manager"] = await start_test_server(
-        "driver-manager",
-        [
-            ServiceBinding(
-                DriverManagerServicer(manager),
-                driver_pb2_grpc.add_DriverManagerServiceServicer_to_server,
-                SERVICE_NAME,
-            )
-        ],
-    )
-    ks = KernelSettings(
-        home=tmp_path / "kernel",
-        compiler_address=f"127.0.0.1:{servers['compiler'].port}",
-        driver_manager_address=f"127.0.0.1:{servers['driver-manager'].port}",
-        heartbeat_seconds=0.2,
-        retry_attempts=2,
-        retry_base_seconds=0.05,
-    )
-    kernel, servers["kernel"] = await start_kernel(ks)
-    keys = tmp_path / "keys.json"
-    keys.write_text(
-        json.dumps(
-            {
-                "keys": [
-                    {
-                        "sha256": hashlib.sha256(TOKEN.encode()).hexdigest(),
-                        "subject": "it",
-                        "roles": ["admin"],
-                        "tenant": "it",
-                    },
-                    {
-                        "sha256": hashlib.sha256(READONLY_TOKEN.encode()).hexdigest(),
-                        "subject": "viewer",
-                        "roles": ["readonly"],
-                        "tenant": "it",
-                    },
-                ]
-            }
-        )
-    )
-    api = build_api(
-        SystemApiSettings(
-            kernel_address=f"127.0.0.1:{servers['kernel'].port}",
-            compiler_address=f"127.0.0.1:{servers['compiler'].port}",
-            api_keys_file=keys,
-        )
-    )
-    servers["system-api"] = await start_test_server("system-api", api.bindings)
-    ch = grpc.aio.insecure_channel(f"127.0.0.1:{servers['system-api'].port}")
-    st = Stack(
+    async with start_stack(
         tmp_path,
-        servers,
-        kernel,
-        job_pb2_grpc.JobServiceStub(ch),
-        ch,
-        [("authorization", f"Bearer {TOKEN}")],
-        ks,
-    )
-    yield st
-    await ch.close()
-    for name in ("system-api", "kernel", "driver-manager", "compiler"):
-        await st.servers[name].stop(0)
-    await st.kernel.close()
-    await api.close()
-    manager.close()
+        keys={TOKEN: ("it", ("admin",), "it"), READONLY_TOKEN: ("viewer", ("readonly",), "it")},
+        kernel={"heartbeat_seconds": 0.2, "retry_attempts": 2, "retry_base_seconds": 0.05},
+    ) as st:
+        ch = grpc.aio.insecure_channel(st.api_address)
+        yield Stack(st, job_pb2_grpc.JobServiceStub(ch), ch, [("authorization", f"Bearer {TOKEN}")])
+        await ch.close()
 
 
 def req(source: str = BELL, **kw: object) -> job_pb2.SubmitJobRequest:
@@ -298,8 +224,7 @@ async def test_kernel_down_is_unavailable_with_retry_info(stack: Stack) -> None:
     with pytest.raises(grpc.aio.AioRpcError) as exc:
         await stack.jobs.SubmitJob(req(), timeout=10)
     assert exc.value.code() == grpc.StatusCode.UNAUTHENTICATED
-    await stack.kernel.close()
-    stack.kernel, stack.servers["kernel"] = await start_kernel(stack.kernel_settings)
+    await stack.stack.restart_kernel()
 
 
 async def test_timeout_ends_job_in_timeout(stack: Stack) -> None:
@@ -376,13 +301,7 @@ async def test_kernel_restart_resumes_queued_jobs(stack: Stack) -> None:
     blocker = await submit(stack, req(HEAVY, shots=300000, seed=5))
     waiting = [await submit(stack, req(seed=i, dependencies=[blocker])) for i in range(3)]
     # stop the kernel abruptly (pipelines are cancelled, states stay as persisted)
-    await stack.servers["kernel"].stop(0)
-    await stack.kernel.close()
-    stack.kernel, stack.servers["kernel"] = await start_kernel(
-        stack.kernel_settings.model_copy(
-            update={"port": 0}  # a new port: talk to the kernel directly below
-        )
-    )
+    await stack.stack.restart_kernel()
     jm = stack.kernel.jobs
     for j in [blocker, *waiting]:
         job = jm.get("it", j)

@@ -12,7 +12,8 @@ import os
 import sys
 from pathlib import Path
 
-from eigen_common.server import serve
+from eigen_common.server import App, serve
+from eigen_common.settings import ServiceSettings
 
 
 def main() -> None:
@@ -26,8 +27,10 @@ def main() -> None:
     if mode == "die":
         print(f"fatal: {prefix} cannot start (simulated)", file=sys.stderr)
         sys.exit(3)
-    address = f"{os.environ[prefix + 'HOST']}:{os.environ[prefix + 'PORT']}"
-    asyncio.run(serve("fake", [], address, grace_seconds=0.2))
+    settings = ServiceSettings(
+        host=os.environ[prefix + "HOST"], port=int(os.environ[prefix + "PORT"]), grace_seconds=0.2
+    )
+    asyncio.run(serve(App("fake", settings, [])))
 
 
 if __name__ == "__main__":

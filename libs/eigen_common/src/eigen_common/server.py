@@ -3,7 +3,9 @@
 - :func:`create_server` builds a ``grpc.aio`` server with health + reflection, the one
   :class:`ErrorInterceptor`, ``grpc.so_reuseport=0`` (a taken port is a startup error), binds
   ``address`` and returns ``(server, bound_port)`` — tests pass port 0 and read the port back.
-- :func:`serve` starts it, exposes Prometheus ``/metrics`` and drains gracefully on SIGTERM/SIGINT.
+- :class:`App` is a wired service (what a composition root returns); :func:`serve` runs it,
+  exposes Prometheus ``/metrics`` and drains gracefully on SIGTERM/SIGINT; :func:`run` is the
+  whole ``__main__`` of a service: ``run(build, KernelSettings())``.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import signal
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import grpc
 import structlog
@@ -23,11 +25,13 @@ from prometheus_client import Counter, Histogram, start_http_server
 
 from eigen_common import context
 from eigen_common.errors import EigenError, InternalError
-from eigen_common.logs import get_logger
+from eigen_common.logs import configure_logging, get_logger
+from eigen_common.settings import ServiceSettings
 from eigen_common.status import to_grpc_status
-from eigen_common.tracing import attach_traceparent
+from eigen_common.tracing import attach_traceparent, configure_tracing
 
 log = get_logger("eigen.server")
+S = TypeVar("S", bound=ServiceSettings)
 
 #: Metric name prefix per service: system-api keeps the seed's ``eigen_api_...`` names (SPEC §10).
 _PREFIX = {"system-api": "api", "kernel": "kernel", "compiler": "compiler"}
@@ -252,39 +256,89 @@ async def create_server(
     return RunningServer(server, port, health_servicer, names)
 
 
-async def serve(
-    service: str,
-    bindings: Sequence[ServiceBinding],
-    address: str,
-    *,
-    metrics_port: int = 0,
-    metrics_host: str = "127.0.0.1",
-    grace_seconds: float = 5.0,
-    max_message_bytes: int = 16 * 1024 * 1024,
-    on_started: Callable[[RunningServer], Awaitable[None]] | None = None,
-    on_stopping: Callable[[], Awaitable[None]] | None = None,
-) -> None:
-    """Run a server until SIGTERM/SIGINT, then drain gracefully.
+@dataclass
+class App:
+    """A wired service, built by its composition root (``app.build(settings)``).
 
-    ``on_started`` runs once serving; ``on_stopping`` after the server has drained.
-
-    Prints one JSON log line ``server started`` with the bound ``port``.
+    ``bindings`` are served; ``on_starting`` hooks run before the port is bound (e.g. the
+    kernel's recovery, so no call races it); ``on_started`` hooks run once the server listens;
+    ``on_stopping`` hooks release resources after the server has drained. Each list runs in
+    order.
     """
-    running = await create_server(service, bindings, address, max_message_bytes=max_message_bytes)
-    if metrics_port:
-        start_http_server(metrics_port, addr=metrics_host)
-    log.info("server started", address=address, port=running.port, metrics_port=metrics_port)
-    if on_started is not None:
-        await on_started(running)
+
+    service: str
+    settings: ServiceSettings
+    bindings: list[ServiceBinding]
+    on_starting: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    on_started: list[Callable[[RunningServer], Awaitable[None]]] = field(default_factory=list)
+    on_stopping: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+    async def start(self) -> RunningServer:
+        """Run ``on_starting``, bind and start the server, run ``on_started``.
+
+        Binds ``settings.host:settings.port`` (port 0 = ephemeral; read ``RunningServer.port``).
+
+        Raises:
+            RuntimeError: the address cannot be bound.
+        """
+        for pre in self.on_starting:
+            await pre()
+        running = await create_server(
+            self.service,
+            self.bindings,
+            f"{self.settings.host}:{self.settings.port}",
+            max_message_bytes=self.settings.max_message_bytes,
+        )
+        for hook in self.on_started:
+            await hook(running)
+        return running
+
+    async def close(self) -> None:
+        """Run the ``on_stopping`` hooks (after the server has stopped)."""
+        for hook in self.on_stopping:
+            await hook()
+
+
+async def serve(app: App) -> None:
+    """Run ``app`` until SIGTERM/SIGINT, then drain gracefully and close it.
+
+    Serves Prometheus ``/metrics`` on ``settings.metrics_host`` (default: ``host``) when
+    ``metrics_port`` is set. Prints one JSON log line ``server started`` with the bound ``port``.
+    """
+    settings = app.settings
+    running = await app.start()
+    if settings.metrics_port:
+        start_http_server(settings.metrics_port, addr=settings.metrics_host or settings.host)
+    log.info(
+        "server started",
+        address=f"{settings.host}:{settings.port}",
+        port=running.port,
+        metrics_port=settings.metrics_port,
+    )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
-    log.info("draining", grace_seconds=grace_seconds)
+    log.info("draining", grace_seconds=settings.grace_seconds)
     # Drain RPCs first (callers see UNAVAILABLE and can resume elsewhere), then release the
     # service's resources: closing them first turned in-flight calls into INTERNAL errors.
-    await running.stop(grace_seconds)
-    if on_stopping is not None:
-        await on_stopping()
+    await running.stop(settings.grace_seconds)
+    await app.close()
     log.info("server stopped")
+
+
+def run(build: Callable[[S], App], settings: S) -> None:
+    """Entry point of ``python -m eigen_<service>``: logging, tracing, build, serve.
+
+    Args:
+        build: the service's composition root.
+        settings: the service's settings, parsed once (``KernelSettings()``).
+    """
+    configure_logging(settings.service_name, settings.log_level, settings.log_json)
+    configure_tracing(settings.service_name, settings.otel_exporter)
+
+    async def main() -> None:
+        await serve(build(settings))  # built inside the loop: constructors may create tasks
+
+    asyncio.run(main())

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import gc
+from dataclasses import dataclass, field
 
 from eigen.compiler.v1 import compiler_pb2_grpc
-from eigen_common.server import RunningServer, ServiceBinding, serve
+from eigen_common.server import App, RunningServer, ServiceBinding
 from eigen_compiler.metrics import CompilerMetrics
 from eigen_compiler.optimize import PassManagerCache
 from eigen_compiler.pipeline import Compiler
@@ -48,9 +49,20 @@ def binding(compiler: Compiler) -> ServiceBinding:
     )
 
 
-async def main(settings: CompilerSettings) -> None:
-    """Serve until SIGTERM; the default level's pass manager is built right after start-up."""
-    compiler = build_compiler(settings, CompilerMetrics())
+@dataclass(kw_only=True)
+class CompilerApp(App):
+    """The wired compiler service; ``compiler`` is the domain compiler it serves."""
+
+    compiler: Compiler = field(repr=False)
+
+
+def build(settings: CompilerSettings) -> CompilerApp:
+    """Wire the compiler service.
+
+    The default level's pass manager is built (and the heap frozen, see
+    :func:`warm_and_freeze`) in a thread right after start-up.
+    """
+    compiler = build_compiler(settings, CompilerMetrics.shared())
     warm_tasks: set[asyncio.Task[None]] = set()
 
     async def warm(_: RunningServer) -> None:
@@ -60,13 +72,15 @@ async def main(settings: CompilerSettings) -> None:
         warm_tasks.add(task)
         task.add_done_callback(warm_tasks.discard)
 
-    await serve(
-        "compiler",
-        [binding(compiler)],
-        f"{settings.host}:{settings.port}",
-        metrics_port=settings.metrics_port,
-        metrics_host=settings.host,
-        grace_seconds=settings.grace_seconds,
-        max_message_bytes=settings.max_message_bytes,
-        on_started=warm,
+    async def close() -> None:
+        for task in list(warm_tasks):
+            await task
+
+    return CompilerApp(
+        service=settings.service_name,
+        settings=settings,
+        bindings=[binding(compiler)],
+        on_started=[warm],
+        on_stopping=[close],
+        compiler=compiler,
     )

@@ -31,6 +31,17 @@ class CompilerMetrics:
             registry=registry,
         )
 
+    @classmethod
+    def shared(cls, registry: CollectorRegistry = REGISTRY) -> CompilerMetrics:
+        """The one instance registered in ``registry`` (created on first use).
+
+        Building the service twice in one process (tests) must not register the metrics twice.
+        """
+        found = _SHARED.get(registry)
+        if found is None:
+            found = _SHARED[registry] = cls(registry)
+        return found
+
     def observe(self, language: str, seconds: float) -> None:
         """Record one compilation of ``language`` that took ``seconds``."""
         self.compile_seconds.labels(language).observe(seconds)
@@ -39,3 +50,6 @@ class CompilerMetrics:
         """Count one failed compilation under each distinct rule."""
         for rule in sorted(set(rules)):
             self.failures.labels(rule).inc()
+
+
+_SHARED: dict[CollectorRegistry, CompilerMetrics] = {}

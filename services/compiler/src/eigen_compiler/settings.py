@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
@@ -17,6 +19,8 @@ class CompilerSettings(ServiceSettings):
     """
 
     model_config = SettingsConfigDict(env_prefix="EIGEN_COMPILER_")
+
+    service_name: ClassVar[str] = "compiler"
 
     port: int = Field(default=50053, ge=0, le=65535)
     metrics_port: int = Field(default=9103, ge=0, le=65535)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
@@ -22,9 +24,13 @@ class DriverManagerSettings(ServiceSettings):
         load_entry_points: also load drivers from the ``eigen_os.drivers`` entry-point group.
         disabled_drivers: driver names not to instantiate.
         driver_config: per-driver config (driver name → string map) passed to ``initialize``.
+        omp_spin_count: ``GOMP_SPINCOUNT`` for Aer's OpenMP workers (0 = library default);
+            see :func:`eigen_driver_manager.app.configure_openmp`.
     """
 
     model_config = SettingsConfigDict(env_prefix="EIGEN_DRIVER_MANAGER_")
+
+    service_name: ClassVar[str] = "driver-manager"
 
     port: int = Field(default=50054, ge=0, le=65535)
     metrics_port: int = Field(default=9104, ge=0, le=65535)
@@ -34,3 +40,4 @@ class DriverManagerSettings(ServiceSettings):
     load_entry_points: bool = True
     disabled_drivers: list[str] = Field(default_factory=list)
     driver_config: dict[str, dict[str, str]] = Field(default_factory=dict)
+    omp_spin_count: int = Field(default=100_000, ge=0)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from eigen.kernel.v1 import kernel_pb2_grpc
-from eigen_common.server import ServiceBinding
+from eigen_common.server import App, ServiceBinding
 from eigen_kernel.clients import GrpcCompiler, GrpcDriverManager
 from eigen_kernel.qfs import Qfs
 from eigen_kernel.scheduler import JobManager, KernelConfig
@@ -14,25 +14,20 @@ from eigen_kernel.settings import KernelSettings
 from eigen_kernel.store import JobStore
 
 
-@dataclass
-class Kernel:
-    """The wired kernel: job manager, its servicer binding and the clients to close."""
+@dataclass(kw_only=True)
+class KernelApp(App):
+    """The wired kernel; ``jobs`` is its job manager (tests look inside through it)."""
 
-    jobs: JobManager
-    binding: ServiceBinding
-    compiler: GrpcCompiler
-    driver: GrpcDriverManager
-
-    async def close(self) -> None:
-        """Stop pipelines (states are kept for recovery) and close clients and the store."""
-        await self.jobs.shutdown()
-        await self.compiler.close()
-        await self.driver.close()
-        self.jobs.store.close()
+    jobs: JobManager = field(repr=False)
 
 
-def build(settings: KernelSettings) -> Kernel:
-    """Wire store, QFS, clients and the job manager from settings."""
+def build(settings: KernelSettings) -> KernelApp:
+    """Wire store, QFS, clients and the job manager from settings.
+
+    Unfinished jobs are resumed before the port is bound (``on_starting``), so a job submitted
+    during start-up cannot be picked up a second time by recovery. On stop, pipelines are
+    stopped (their states are kept for the next start), then clients and the store close.
+    """
     settings.home.mkdir(parents=True, exist_ok=True)
     store = JobStore(settings.home / "jobs.db")
     qfs = Qfs(settings.home / "qfs")
@@ -48,9 +43,27 @@ def build(settings: KernelSettings) -> Kernel:
         compile_cache_size=settings.compile_cache_size,
     )
     jobs = JobManager(store, qfs, compiler, driver, config)
-    binding = ServiceBinding(
-        KernelGateway(jobs),
-        kernel_pb2_grpc.add_KernelGatewayServiceServicer_to_server,
-        "eigen.kernel.v1.KernelGatewayService",
+
+    async def recover() -> None:
+        jobs.recover()
+
+    async def close() -> None:
+        await jobs.shutdown()
+        await compiler.close()
+        await driver.close()
+        store.close()
+
+    return KernelApp(
+        service=settings.service_name,
+        settings=settings,
+        bindings=[
+            ServiceBinding(
+                KernelGateway(jobs),
+                kernel_pb2_grpc.add_KernelGatewayServiceServicer_to_server,
+                "eigen.kernel.v1.KernelGatewayService",
+            )
+        ],
+        on_starting=[recover],
+        on_stopping=[close],
+        jobs=jobs,
     )
-    return Kernel(jobs, binding, compiler, driver)

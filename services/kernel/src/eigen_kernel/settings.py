@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import ClassVar
 
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
@@ -14,6 +15,8 @@ class KernelSettings(ServiceSettings):
     """Kernel configuration; times in seconds; ``home`` holds ``jobs.db`` and ``qfs/``."""
 
     model_config = SettingsConfigDict(env_prefix="EIGEN_KERNEL_")
+
+    service_name: ClassVar[str] = "kernel"
 
     port: int = Field(default=50052, ge=0, le=65535)
     metrics_port: int = Field(default=9102, ge=0, le=65535)

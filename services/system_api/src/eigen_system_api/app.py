@@ -2,43 +2,33 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-import grpc
-
 from eigen.api.v1 import compilation_pb2_grpc, device_pb2_grpc, job_pb2_grpc
 from eigen.compiler.v1 import compiler_pb2_grpc
 from eigen.kernel.v1 import kernel_pb2_grpc
 from eigen_common.channel import create_channel
-from eigen_common.server import ServiceBinding
+from eigen_common.server import App, ServiceBinding
 from eigen_system_api.auth import ApiKeyAuthenticator
 from eigen_system_api.servicer import CompilationServicer, DeviceServicer, Edge, JobServicer
 from eigen_system_api.settings import SystemApiSettings
 
 
-@dataclass
-class SystemApi:
-    """Wired public services and the internal channels to close."""
-
-    bindings: list[ServiceBinding]
-    channels: list[grpc.aio.Channel]
-
-    async def close(self) -> None:
-        """Close internal channels."""
-        for ch in self.channels:
-            await ch.close(None)
-
-
-def build(settings: SystemApiSettings, auth: ApiKeyAuthenticator | None = None) -> SystemApi:
-    """Wire authenticator, channels and servicers from settings."""
+def build(settings: SystemApiSettings, auth: ApiKeyAuthenticator | None = None) -> App:
+    """Wire authenticator, channels and servicers from settings; channels close on stop."""
     auth = auth or ApiKeyAuthenticator.from_file(settings.api_keys_file)
     edge = Edge(auth, settings)
     kch = create_channel(settings.kernel_address, settings.max_message_bytes)
     cch = create_channel(settings.compiler_address, settings.max_message_bytes)
     kernel = kernel_pb2_grpc.KernelGatewayServiceStub(kch)
     compiler = compiler_pb2_grpc.CompilationServiceStub(cch)
-    return SystemApi(
-        [
+
+    async def close() -> None:
+        for ch in (kch, cch):
+            await ch.close(None)
+
+    return App(
+        service=settings.service_name,
+        settings=settings,
+        bindings=[
             ServiceBinding(
                 JobServicer(edge, kernel),
                 job_pb2_grpc.add_JobServiceServicer_to_server,
@@ -55,5 +45,5 @@ def build(settings: SystemApiSettings, auth: ApiKeyAuthenticator | None = None) 
                 "eigen.api.v1.CompilationService",
             ),
         ],
-        [kch, cch],
+        on_stopping=[close],
     )

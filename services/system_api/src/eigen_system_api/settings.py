@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import ClassVar
 
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
@@ -14,6 +15,8 @@ class SystemApiSettings(ServiceSettings):
     """Public ingress configuration; sizes in bytes, times in seconds."""
 
     model_config = SettingsConfigDict(env_prefix="EIGEN_SYSTEM_API_")
+
+    service_name: ClassVar[str] = "system-api"
 
     port: int = Field(default=50051, ge=0, le=65535)
     metrics_port: int = Field(default=9101, ge=0, le=65535)
