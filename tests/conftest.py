@@ -25,7 +25,8 @@ import pytest
 from eigen.api.v1 import device_pb2_grpc, job_pb2_grpc
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
+#: Circuits written by others, vendored with their licence and provenance (tests/corpus/*/).
+CORPUS = ROOT / "tests" / "corpus"
 
 
 @dataclass

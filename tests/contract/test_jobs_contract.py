@@ -8,14 +8,14 @@ from grpc_status import rpc_status
 from eigen.api.v1 import common_pb2, device_pb2, job_pb2
 from eigen_common import errors
 from eigen_common.status import from_status
-from tests.conftest import ROOT, SHARED
+from tests.conftest import ROOT, CORPUS
 from tests.e2e.helpers import TERMINAL, call_error, qasm_request, stream, submit, wait
 
 BELL = (
     'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\ncreg c[2];\n'
     "h q[0];\ncx q[0],q[1];\nmeasure q -> c;\n"
 )
-HEAVY = (SHARED / "qasmbench" / "medium" / "qft_n18" / "qft_n18.qasm").read_text()
+HEAVY = (CORPUS / "qasmbench" / "medium" / "qft_n18" / "qft_n18.qasm").read_text()
 
 
 def test_stream_is_ordered_with_one_terminal_event_last(api):
@@ -73,7 +73,7 @@ def test_garbage_and_unparsable_programs_end_in_error(api):
     cases = {
         "garbage": "this is not a circuit }}}{{{",
         "binary": "\x01\x02\x03\xff OPENQASM",
-        "qasm3": (SHARED / "openqasm3" / "teleport.qasm").read_text(),
+        "qasm3": (CORPUS / "openqasm3" / "teleport.qasm").read_text(),
     }
     ids = {k: submit(api, qasm_request(v, name=k)) for k, v in cases.items()}
     for k, job_id in ids.items():

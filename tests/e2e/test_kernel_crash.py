@@ -8,11 +8,11 @@ import grpc
 import pytest
 
 from eigen.api.v1 import device_pb2_grpc, job_pb2, job_pb2_grpc
-from tests.conftest import SHARED, Api, ProcessStack
+from tests.conftest import CORPUS, Api, ProcessStack
 from tests.e2e.helpers import TERMINAL, qasm_request, stream, submit
 
-QFT = (SHARED / "qasmbench" / "medium" / "qft_n18" / "qft_n18.qasm").read_text()
-BELL = (SHARED / "qasmbench" / "small" / "bell_n4" / "bell_n4.qasm").read_text()
+QFT = (CORPUS / "qasmbench" / "medium" / "qft_n18" / "qft_n18.qasm").read_text()
+BELL = (CORPUS / "qasmbench" / "small" / "bell_n4" / "bell_n4.qasm").read_text()
 
 
 @pytest.fixture

@@ -15,10 +15,10 @@ from qiskit.quantum_info import hellinger_fidelity
 from qiskit_aer import AerSimulator
 
 from eigen.api.v1 import job_pb2
-from tests.conftest import SHARED
+from tests.conftest import CORPUS
 from tests.e2e.helpers import qasm_request, submit, wait
 
-SMALL = sorted((SHARED / "qasmbench" / "small").glob("*/*.qasm"))
+SMALL = sorted((CORPUS / "qasmbench" / "small").glob("*/*.qasm"))
 MIN_SHOTS = 8192
 REF_SHOTS = 65536
 

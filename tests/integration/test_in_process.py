@@ -22,7 +22,7 @@ from eigen_common.server import RunningServer
 from eigen_common.status import from_rpc_error
 from eigen_kernel.app import KernelApp
 from eigen_kernel.scheduler import Heartbeat
-from tests.conftest import SHARED
+from tests.conftest import CORPUS
 from tests.inprocess import InProcessStack, start_stack
 
 TOKEN = "in-process-token"
@@ -31,7 +31,7 @@ BELL = (
     'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\ncreg c[2];\n'
     "h q[0];\ncx q[0],q[1];\nmeasure q -> c;\n"
 )
-HEAVY = (SHARED / "qasmbench" / "medium" / "qft_n18" / "qft_n18.qasm").read_text()
+HEAVY = (CORPUS / "qasmbench" / "medium" / "qft_n18" / "qft_n18.qasm").read_text()
 
 
 @dataclass

@@ -15,10 +15,10 @@ from eigen_ir.aqo_qiskit import to_qiskit
 
 aer = pytest.importorskip("qiskit_aer")
 
-SHARED = Path(__file__).resolve().parents[3].parent / "shared"
+CORPUS = Path(__file__).resolve().parents[3] / "tests" / "corpus"  # vendored, see its PROVENANCE
 SMALL = [
     p
-    for p in sorted((SHARED / "qasmbench").glob("small/*/*.qasm"))
+    for p in sorted((CORPUS / "qasmbench").glob("small/*/*.qasm"))
     if p.name != "vqe_uccsd_n4.qasm"
 ]
 SHOTS = 8192

@@ -21,8 +21,8 @@ from eigen_compiler.optimize import PassManagerCache
 from eigen_compiler.pipeline import Compiler, circuit_stats
 from eigen_ir import aqo
 
-SHARED = Path(__file__).resolve().parents[3].parent / "shared"
-QFT = SHARED / "qasmbench" / "small" / "qft_n4" / "qft_n4.qasm"
+CORPUS = Path(__file__).resolve().parents[3] / "tests" / "corpus"  # vendored, see its PROVENANCE
+QFT = CORPUS / "qasmbench" / "small" / "qft_n4" / "qft_n4.qasm"
 PROGRAM = """\
 import math
 from eigen_lang import QubitRegister, cx, h, hybrid_program, measure_all, ry, rzz
