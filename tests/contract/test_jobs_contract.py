@@ -8,7 +8,7 @@ from grpc_status import rpc_status
 from eigen.api.v1 import common_pb2, device_pb2, job_pb2
 from eigen_common import errors
 from eigen_common.status import from_status
-from tests.conftest import ROOT, CORPUS
+from tests.conftest import CORPUS, ROOT
 from tests.e2e.helpers import TERMINAL, call_error, qasm_request, stream, submit, wait
 
 BELL = (
