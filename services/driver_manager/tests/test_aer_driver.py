@@ -9,13 +9,14 @@ from qiskit.quantum_info import Statevector
 from eigen_common.errors import (
     BackendUnavailableError,
     DeviceNotFoundError,
+    FailedPreconditionError,
     InvalidArgumentError,
     InvalidOptionError,
     UnimplementedError,
     ValidationError,
 )
+from eigen_driver_manager import aer_engine
 from eigen_driver_manager.base import DeviceStatus
-from eigen_driver_manager.plugins import aer_driver as aer_mod
 from eigen_driver_manager.plugins.aer_driver import AerDriver
 from eigen_driver_manager.testing import BELL_OPERATIONS, aqo_circuit
 from eigen_ir.aqo import GATES
@@ -230,14 +231,14 @@ def test_mps_runs_wider_than_statevector(aer_driver: AerDriver) -> None:
     ghz = aqo_circuit(n, n, ops)
     res = aer_driver.execute_circuit("aer.matrix_product_state", ghz, 200, {}, seed=4)
     assert set(res.counts) <= {"0" * n, "1" * n}
-    with pytest.raises(InvalidArgumentError) as exc:
+    with pytest.raises(FailedPreconditionError) as exc:
         aer_driver.execute_circuit("aer.statevector", ghz, 200, {}, seed=4)
     assert exc.value.reason == "CIRCUIT_TOO_LARGE"
 
 
 def test_too_wide_for_noisy_device(aer_driver: AerDriver) -> None:
     wide = aqo_circuit(6, 1, [{"op": "MEASURE", "q": [5], "c": [0]}])
-    with pytest.raises(InvalidArgumentError) as exc:
+    with pytest.raises(FailedPreconditionError) as exc:
         aer_driver.execute_circuit(NOISY, wide, 10, {})
     assert exc.value.reason == "CIRCUIT_TOO_LARGE"
     assert "at most 5" in exc.value.message
@@ -345,7 +346,11 @@ def test_initialize_config() -> None:
 @pytest.mark.parametrize(
     ("message", "cls", "reason"),
     [
-        ("ERROR: Insufficient memory to run circuit", InvalidArgumentError, "CIRCUIT_TOO_LARGE"),
+        (
+            "ERROR: Insufficient memory to run circuit",
+            FailedPreconditionError,
+            "CIRCUIT_TOO_LARGE",
+        ),
         (
             "Circuit contains invalid instructions {gates: {crx}}",
             InvalidArgumentError,
@@ -360,7 +365,7 @@ def test_initialize_config() -> None:
     ],
 )
 def test_aer_failure_mapping(message: str, cls: type, reason: str) -> None:
-    err = aer_mod._aer_failure(message)
+    err = aer_engine.aer_failure(message)
     assert type(err) is cls
     assert err.reason == reason
 

@@ -9,6 +9,7 @@ import pytest
 
 from eigen_common.errors import (
     DeviceNotFoundError,
+    FailedPreconditionError,
     InvalidArgumentError,
     InvalidOptionError,
     UnimplementedError,
@@ -125,7 +126,7 @@ def test_execute_errors(driver: BaseDriver) -> None:
             driver.execute_circuit(d.device_id, small, 1, {"__class__": "x"})
         assert opt.value.violations[0].field == "options.__class__"
         wide = aqo_circuit(d.max_qubits + 1, 1, [{"op": "MEASURE", "q": [d.max_qubits], "c": [0]}])
-        with pytest.raises(InvalidArgumentError) as too_wide:
+        with pytest.raises(FailedPreconditionError) as too_wide:
             driver.execute_circuit(d.device_id, wide, 1, {})
         assert too_wide.value.reason == "CIRCUIT_TOO_LARGE"
         param = aqo_circuit(

@@ -13,9 +13,9 @@ from prometheus_client import REGISTRY
 from qiskit.quantum_info import SparsePauliOp, Statevector
 
 from eigen_common.errors import FailedPreconditionError, InvalidArgumentError
+from eigen_driver_manager import aer_backed, aer_engine
 from eigen_driver_manager.base import EXACT_UNSUPPORTED, ExecutionResult, bind_parameters
 from eigen_driver_manager.manager import DriverManager, EstimationRequest, PayloadFormat
-from eigen_driver_manager.plugins import aer_driver as aer_module
 from eigen_driver_manager.plugins.aer_driver import AerDriver
 from eigen_driver_manager.registry import DriverRegistry
 from eigen_driver_manager.testing import FakeDriver, aqo_circuit
@@ -262,7 +262,7 @@ def test_program_cache_avoids_recompiling(
 
 
 def test_program_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(aer_module, "PROGRAM_CACHE_SIZE", 3)
+    monkeypatch.setattr(aer_backed, "PROGRAM_CACHE_SIZE", 3)
     drv = AerDriver()
     drv.initialize({"devices": "aer.statevector"})
     for k in range(6):
@@ -431,7 +431,7 @@ def test_place_matches_qiskits_apply_layout() -> None:
         layout = [int(x) for x in rng.permutation(width)[:n]]
         label = "".join(rng.choice(list("IXYZ"), n))
         expected = SparsePauliOp(label).apply_layout(layout, width).paulis.to_labels()[0]
-        assert aer_module._place(label, layout, width) == expected
+        assert aer_engine.place(label, layout, width) == expected
 
 
 def test_exact_merges_repeated_labels(aer_driver: AerDriver) -> None:

@@ -19,7 +19,6 @@ from eigen_common.errors import (
     DeviceOfflineError,
     EigenError,
     FailedPreconditionError,
-    InvalidArgumentError,
     InvalidOptionError,
     UnimplementedError,
     ValidationError,
@@ -225,8 +224,8 @@ ERROR_CASES: list[tuple[str, Any, grpc.StatusCode, type[EigenError], str]] = [
             observable=terms([("Z" * 7, 1.0)]),
             bindings=binds({}),
         ),
-        grpc.StatusCode.INVALID_ARGUMENT,
-        InvalidArgumentError,
+        grpc.StatusCode.FAILED_PRECONDITION,
+        FailedPreconditionError,
         "CIRCUIT_TOO_LARGE",
     ),
     (

@@ -16,6 +16,7 @@ from eigen_common.errors import (
     DeviceNotFoundError,
     DeviceOfflineError,
     EigenError,
+    FailedPreconditionError,
     InvalidArgumentError,
     InvalidOptionError,
     UnimplementedError,
@@ -158,8 +159,8 @@ def ex(**kw: Any) -> driver_pb2.ExecuteCircuitRequest:
                 device_id="aer.noisy_generic_5q",
                 payload=payload(aqo_document(7, 1, [{"op": "MEASURE", "q": [6], "c": [0]}])),
             ),
-            grpc.StatusCode.INVALID_ARGUMENT,
-            InvalidArgumentError,
+            grpc.StatusCode.FAILED_PRECONDITION,
+            FailedPreconditionError,
             "CIRCUIT_TOO_LARGE",
         ),
         (

@@ -12,9 +12,21 @@ block on network I/O or CPU work freely. Drivers raise the typed errors of
   that can only sample;
 - :class:`~eigen_common.errors.BackendUnavailableError` (UNAVAILABLE, retried by the kernel):
   the backend is down or unreachable;
+- :class:`~eigen_common.errors.FailedPreconditionError` with reason ``CIRCUIT_TOO_LARGE``
+  (FAILED_PRECONDITION, SPEC §13): the circuit is wider than the device;
+- :class:`~eigen_driver_manager.execution.DeviceAuthFailedError` (FAILED_PRECONDITION, reason
+  ``DEVICE_AUTH_FAILED``): the vendor refused the credentials (the device shows OFFLINE);
 - :class:`~eigen_common.errors.InvalidArgumentError` / ``InvalidOptionError`` (INVALID_ARGUMENT):
-  bad circuit, unbound parameters, circuit too large, option not allowed;
+  bad circuit, unbound parameters, option not allowed, a state the device cannot save;
+- :class:`~eigen_common.errors.ResourceExhaustedError` (RESOURCE_EXHAUSTED): a saved state
+  larger than the configured limit;
 - :class:`~eigen_common.errors.UnimplementedError` (UNIMPLEMENTED): e.g. no calibration.
+
+The seed's five methods are the required core. The rest have defaults that any driver gets:
+:meth:`BaseDriver.execute_batch` and :meth:`BaseDriver.execute_sweep` loop over
+``execute_circuit``; :meth:`BaseDriver.cancel_execution` finds nothing to stop;
+:meth:`BaseDriver.start_execution` / :meth:`BaseDriver.await_execution` are for asynchronous
+devices (``Device.asynchronous``) only; :meth:`BaseDriver.execute_with_state` is for simulators.
 
 This module imports neither gRPC nor generated protobuf code.
 """
@@ -29,11 +41,18 @@ from typing import ClassVar
 
 from eigen_common.devices import Calibration, Device, DeviceStatus
 from eigen_common.errors import (
+    EigenError,
     FailedPreconditionError,
     FieldViolation,
     InvalidArgumentError,
     UnimplementedError,
     ValidationError,
+)
+from eigen_driver_manager.execution import (
+    ExecutionItem,
+    ExecutionProgress,
+    SaveState,
+    StartedExecution,
 )
 from eigen_driver_manager.options import OptionSpec, validate_options
 from eigen_ir import pauli
@@ -51,6 +70,7 @@ _SEED_MASK = (1 << 63) - 1
 
 
 __all__ = [
+    "CIRCUIT_TOO_LARGE",
     "DRIVER_NAME_RE",
     "EXACT_UNSUPPORTED",
     "BaseDriver",
@@ -60,9 +80,14 @@ __all__ = [
     "DeviceStatus",
     "DeviceStatusReport",
     "EstimateOutcome",
+    "ExecutionItem",
+    "ExecutionProgress",
     "ExecutionResult",
+    "SaveState",
+    "StartedExecution",
     "bind_parameters",
     "check_width",
+    "circuit_too_large",
 ]
 
 #: The seed's name of the device model (RFC 0006 ``DeviceInfo``); one class with the kernel's.
@@ -74,7 +99,8 @@ class DeviceStatusReport:
     """Answer of :meth:`BaseDriver.get_device_status`.
 
     ``queue_depth`` and ``estimated_wait_sec`` (seconds) are what the backend reports; the
-    manager adds its own in-flight work on top.
+    manager adds its own in-flight work on top. ``vendor_queue_length`` is the number of jobs
+    waiting at the vendor, where the vendor reports it.
     """
 
     device_id: str
@@ -82,6 +108,7 @@ class DeviceStatusReport:
     queue_depth: int = 0
     estimated_wait_sec: int = 0
     message: str = ""
+    vendor_queue_length: int | None = None
 
 
 @dataclass(frozen=True)
@@ -93,12 +120,20 @@ class ExecutionResult:
             with clbit 0 the rightmost; the values sum to ``shots``. Empty when the circuit has
             no classical bits.
         execution_time_sec: time the backend spent executing, in seconds.
-        metadata: backend-specific facts (backend, method, seed, ...), all strings.
+        metadata: backend-specific facts (backend, method, seed, vendor job id, ...), all
+            strings.
+        sweep_counts: for a parameter sweep (:meth:`BaseDriver.execute_sweep`), one counts
+            mapping per binding in binding order (same shape as ``counts``); ``counts`` is
+            then empty.
+        saved_state: the final state asked for by ``save_state``, as NumPy ``.npy`` bytes
+            (``.npz`` for a matrix product state); empty otherwise.
     """
 
     counts: dict[str, int]
     execution_time_sec: float
     metadata: dict[str, str] = field(default_factory=dict)
+    sweep_counts: tuple[dict[str, int], ...] = ()
+    saved_state: bytes = b""
 
 
 @dataclass(frozen=True)
@@ -293,6 +328,163 @@ class BaseDriver(ABC):
         """
         raise UnimplementedError(f"driver {self.name!r} does not support calibration")
 
+    def execute_batch(self, items: Sequence[ExecutionItem]) -> list[ExecutionResult | EigenError]:
+        """Run several executions of one device; each succeeds or fails on its own.
+
+        The default runs :meth:`execute_circuit` once per item; simulators override it to run
+        the items in one backend call. An item's failure is returned in its place (never
+        raised), so one bad circuit fails only itself.
+
+        Args:
+            items: 1..256 executions, all on the same device.
+
+        Returns:
+            One :class:`ExecutionResult` or typed error per item, in order.
+        """
+        out: list[ExecutionResult | EigenError] = []
+        for item in items:
+            try:
+                out.append(
+                    self.execute_circuit(
+                        item.device_id,
+                        item.circuit,
+                        item.shots,
+                        item.options,
+                        seed=item.seed,
+                        parameter_values=item.parameter_values,
+                    )
+                )
+            except EigenError as exc:
+                out.append(exc)
+        return out
+
+    def execute_sweep(
+        self,
+        device_id: str,
+        circuit: Circuit,
+        shots: int,
+        options: Mapping[str, str],
+        bindings: Sequence[Mapping[str, float]],
+        *,
+        seed: int | None = None,
+    ) -> ExecutionResult:
+        """Run ``circuit`` once per binding (a parameter sweep); counts in binding order.
+
+        The default calls :meth:`execute_circuit` per binding with seed ``seed + k`` for row
+        ``k`` (None stays None); simulators override it to compile once and bind per row.
+
+        Returns:
+            An :class:`ExecutionResult` whose ``sweep_counts`` has one mapping per binding,
+            ``counts`` empty and ``execution_time_sec`` summed over the rows.
+
+        Raises:
+            As :meth:`execute_circuit`.
+        """
+        rows: list[dict[str, int]] = []
+        elapsed = 0.0
+        meta: dict[str, str] = {}
+        for k, binding in enumerate(bindings):
+            res = self.execute_circuit(
+                device_id,
+                circuit,
+                shots,
+                options,
+                seed=None if seed is None else (seed + k) & _SEED_MASK,
+                parameter_values=binding,
+            )
+            rows.append(res.counts)
+            elapsed += res.execution_time_sec
+            meta = dict(res.metadata)
+        meta["sweep_rows"] = str(len(rows))
+        return ExecutionResult({}, elapsed, meta, sweep_counts=tuple(rows))
+
+    def execute_with_state(
+        self,
+        device_id: str,
+        circuit: Circuit,
+        shots: int,
+        options: Mapping[str, str],
+        *,
+        save_state: SaveState,
+        max_state_bytes: int,
+        seed: int | None = None,
+        parameter_values: Mapping[str, float] | None = None,
+    ) -> ExecutionResult:
+        """Run like :meth:`execute_circuit` and also keep the simulator's final state.
+
+        Simulators override this; the default refuses (hardware has no state to give).
+
+        Args:
+            device_id: as in :meth:`execute_circuit`.
+            circuit: as in :meth:`execute_circuit`.
+            shots: as in :meth:`execute_circuit`.
+            options: as in :meth:`execute_circuit`.
+            save_state: which state to keep.
+            max_state_bytes: the largest ``saved_state`` allowed, in bytes.
+            seed: as in :meth:`execute_circuit`.
+            parameter_values: as in :meth:`execute_circuit`.
+
+        Returns:
+            The result with ``saved_state`` set (see :class:`ExecutionResult`).
+
+        Raises:
+            InvalidArgumentError: reason ``SAVE_STATE_UNSUPPORTED`` when the device cannot save
+                that state.
+            ResourceExhaustedError: reason ``STATE_TOO_LARGE`` when the state exceeds
+                ``max_state_bytes``.
+        """
+        raise InvalidArgumentError(
+            f"device {device_id!r} cannot save its final state (driver {self.name!r})",
+            reason="SAVE_STATE_UNSUPPORTED",
+            metadata={"device_id": device_id, "save_state": str(save_state)},
+        )
+
+    def cancel_execution(self, device_id: str, job_id: str, execution_id: str) -> bool:
+        """Tell the backend to stop a job's execution; idempotent.
+
+        The manager already drops a late result of a cancelled job; this hook stops the work
+        itself where the backend allows (a vendor job's cancel call). The default finds
+        nothing to stop.
+
+        Args:
+            device_id: the device it runs on.
+            job_id: the job (may be empty for an asynchronous execution).
+            execution_id: from :meth:`start_execution`, or empty.
+
+        Returns:
+            True when the backend was told to stop an execution it knows.
+        """
+        return False
+
+    def start_execution(self, item: ExecutionItem) -> StartedExecution:
+        """Submit ``item`` to an asynchronous device and return at once (vendor QPUs).
+
+        Returns:
+            The execution's id, which names the vendor job so that :meth:`await_execution`
+            works from another driver-manager process (re-attach after a restart).
+
+        Raises:
+            UnimplementedError: the driver has no asynchronous devices (the default).
+            As :meth:`execute_circuit` otherwise.
+        """
+        raise UnimplementedError(f"driver {self.name!r} has no asynchronous devices")
+
+    def await_execution(
+        self, device_id: str, execution_id: str, wait_seconds: float
+    ) -> ExecutionProgress:
+        """Wait up to ``wait_seconds`` for an execution started by :meth:`start_execution`.
+
+        Implementations poll the vendor with backoff (never a busy loop) and return as soon as
+        the execution ends.
+
+        Raises:
+            UnimplementedError: the driver has no asynchronous devices (the default).
+            NotFoundError: unknown ``execution_id``.
+            ExecutionCancelledError: the execution was cancelled.
+            BackendUnavailableError: the vendor cannot be reached.
+        """
+        raise UnimplementedError(f"driver {self.name!r} has no asynchronous devices")
+
     def close(self) -> None:  # noqa: B027 - optional hook, empty by default
         """Release resources (connection pools, sessions) at shutdown; default: nothing."""
 
@@ -309,19 +501,32 @@ class BaseDriver(ABC):
         return validate_options(self.device_options(device_id), options, device_id=device_id)
 
 
+#: ErrorInfo reason of a circuit wider than its device (FAILED_PRECONDITION, SPEC §13).
+CIRCUIT_TOO_LARGE = "CIRCUIT_TOO_LARGE"
+
+
+def circuit_too_large(device_id: str, detail: str) -> FailedPreconditionError:
+    """The error of a circuit the device cannot hold (SPEC §13: FAILED_PRECONDITION)."""
+    return FailedPreconditionError(
+        f"circuit too large for device {device_id!r}: {detail}",
+        reason=CIRCUIT_TOO_LARGE,
+        metadata={"subject": device_id, "device_id": device_id},
+    )
+
+
 def check_width(circuit: Circuit, device: DeviceInfo) -> None:
     """Reject a circuit wider than ``device.max_qubits``.
 
     Raises:
-        InvalidArgumentError: reason ``CIRCUIT_TOO_LARGE``.
+        FailedPreconditionError: reason ``CIRCUIT_TOO_LARGE`` (SPEC §13).
     """
     if circuit.qubits > device.max_qubits:
-        raise InvalidArgumentError(
-            f"circuit uses {circuit.qubits} qubits but device {device.device_id!r} runs at most "
-            f"{device.max_qubits}",
-            reason="CIRCUIT_TOO_LARGE",
-            metadata={"device_id": device.device_id, "max_qubits": str(device.max_qubits)},
+        err = circuit_too_large(
+            device.device_id,
+            f"it uses {circuit.qubits} qubits; the device runs at most {device.max_qubits}",
         )
+        err.metadata["max_qubits"] = str(device.max_qubits)
+        raise err
 
 
 def bind_parameters(circuit: Circuit, values: Mapping[str, float] | None) -> Circuit:
