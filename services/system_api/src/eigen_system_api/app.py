@@ -2,24 +2,41 @@
 
 from __future__ import annotations
 
-from eigen.api.v1 import compilation_pb2_grpc, device_pb2_grpc, job_pb2_grpc
 from eigen.compiler.v1 import compiler_pb2_grpc
 from eigen.kernel.v1 import kernel_pb2_grpc
 from eigen_common.channel import create_channel
 from eigen_common.server import App, ServiceBinding
-from eigen_system_api.auth import ApiKeyAuthenticator
-from eigen_system_api.servicer import CompilationServicer, DeviceServicer, Edge, JobServicer
+from eigen_system_api.auth import Authenticator
+from eigen_system_api.edge import Edge
+from eigen_system_api.jwt_auth import JwtVerifier
+from eigen_system_api.key_admin import KeyAdmin
+from eigen_system_api.keys import KeyStore
+from eigen_system_api.quotas import QuotaGuard
+from eigen_system_api.routes import SERVICES
 from eigen_system_api.settings import SystemApiSettings
 
 
-def build(settings: SystemApiSettings, auth: ApiKeyAuthenticator | None = None) -> App:
-    """Wire authenticator, channels and servicers from settings; channels close on stop."""
-    auth = auth or ApiKeyAuthenticator.from_file(settings.api_keys_file)
-    edge = Edge(auth, settings)
+def build(settings: SystemApiSettings) -> App:
+    """Wire key store, JWT verifier, quotas, channels and the table-driven servicers.
+
+    Raises:
+        KeyStoreError: the API key file exists but is malformed.
+        ValueError: a quota rate is not in the ``limits`` notation.
+    """
+    keys = KeyStore(settings.api_keys_file)
+    jwt = JwtVerifier(settings) if settings.jwt_jwks else None
     kch = create_channel(settings.kernel_address, settings.max_message_bytes)
     cch = create_channel(settings.compiler_address, settings.max_message_bytes)
-    kernel = kernel_pb2_grpc.KernelGatewayServiceStub(kch)
-    compiler = compiler_pb2_grpc.CompilationServiceStub(cch)
+    edge = Edge(
+        Authenticator(keys, jwt),
+        settings,
+        {
+            "kernel": kernel_pb2_grpc.KernelGatewayServiceStub(kch),
+            "compiler": compiler_pb2_grpc.CompilationServiceStub(cch),
+            "keys": KeyAdmin(keys),
+        },
+        QuotaGuard(settings),
+    )
 
     async def close() -> None:
         for ch in (kch, cch):
@@ -28,22 +45,6 @@ def build(settings: SystemApiSettings, auth: ApiKeyAuthenticator | None = None) 
     return App(
         service=settings.service_name,
         settings=settings,
-        bindings=[
-            ServiceBinding(
-                JobServicer(edge, kernel),
-                job_pb2_grpc.add_JobServiceServicer_to_server,
-                "eigen.api.v1.JobService",
-            ),
-            ServiceBinding(
-                DeviceServicer(edge, kernel),
-                device_pb2_grpc.add_DeviceServiceServicer_to_server,
-                "eigen.api.v1.DeviceService",
-            ),
-            ServiceBinding(
-                CompilationServicer(edge, compiler),
-                compilation_pb2_grpc.add_CompilationServiceServicer_to_server,
-                "eigen.api.v1.CompilationService",
-            ),
-        ],
+        bindings=[ServiceBinding(edge.servicer(s), s.add, s.name) for s in SERVICES],
         on_stopping=[close],
     )
