@@ -1,62 +1,189 @@
-"""Fixtures for the CLI/SDK tests.
+"""Fixtures for the CLI/SDK tests: the real stack, in this process, bound to port 0.
 
-``fake_api`` runs an in-process fake of the public API (JobService, DeviceService,
-CompilationService) with ``eigen_common.testing.start_test_server`` on port 0, in a background
-event loop, so that click's ``CliRunner`` (synchronous) can talk to it. It is a test double for
-formatting / error-mapping / SDK-behaviour tests only; the real end-to-end tests live in
-``tests/``. Errors are raised as the real typed errors, so they cross the wire exactly as the
-real server's do (``google.rpc.Status`` + ErrorInfo).
+``tests/inprocess.py`` starts compiler, driver-manager, kernel and system-api through their own
+composition roots (``app.build(settings)``). click's ``CliRunner`` and the blocking SDK client
+are synchronous, so the stack's event loop runs in a background thread (:class:`StackThread`).
+
+- ``api`` (session): one stack shared by every test that only looks at its own jobs;
+- ``fresh_api`` (per test): a stack of its own, for tests that count jobs, break a service or
+  restart one;
+- ``long_job``: a real job that keeps running until it is cancelled (an SPSA VQE with a budget
+  of 100,000 iterations, each a real exact estimation on Aer); unlike a large-shots circuit,
+  cancelling it stops the work at once (the kernel checks between iterations).
+
+Server logs go to the stderr pytest captures, never to the stdout a ``CliRunner`` is reading.
 """
 
 from __future__ import annotations
 
 import asyncio
-import itertools
 import socket
+import sqlite3
 import threading
-from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Coroutine, Iterator
+from contextlib import AbstractAsyncContextManager, contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-import grpc
 import pytest
-from google.protobuf.timestamp_pb2 import Timestamp
+from click.testing import CliRunner, Result
 
-from eigen.api.v1 import (
-    common_pb2,
-    compilation_pb2,
-    compilation_pb2_grpc,
-    device_pb2,
-    device_pb2_grpc,
-    job_pb2,
-    job_pb2_grpc,
-)
-from eigen_common.errors import (
-    CompilationFailedError,
-    DeviceNotFoundError,
-    Diagnostic,
-    InternalError,
-    JobAlreadyTerminalError,
-    JobNotFoundError,
-    ResultsNotReadyError,
-    ServiceUnavailableError,
-    TargetNotFoundError,
-    UnauthenticatedError,
-)
-from eigen_common.server import RunningServer, ServiceBinding
-from eigen_common.status import diagnostic_to_proto
-from eigen_common.testing import start_test_server
-from eigen_ir import aqo
-from eigen_ir.hybrid import HybridPlan, OptimizerSpec
+from eigen_common.errors import FailedPreconditionError
+from eigen_common.logs import configure_logging
+from eigen_os.cli.main import cli
+from eigen_os.client import EigenClient
+from eigen_system_api.app import build as build_api
+from tests.inprocess import ADMIN_TOKEN, READONLY_TOKEN, InProcessStack, start_stack
 
-TARGETS = ("sim:local", "aer.automatic")
-TERMINAL = {
-    job_pb2.JOB_STATUS_DONE,
-    job_pb2.JOB_STATUS_ERROR,
-    job_pb2.JOB_STATUS_CANCELLED,
-    job_pb2.JOB_STATUS_TIMEOUT,
-}
+T = TypeVar("T")
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "examples"
+CORPUS = ROOT / "tests" / "corpus"
+
+BELL_QASM = (
+    'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\ncreg c[2];\n'
+    "h q[0];\ncx q[0],q[1];\nmeasure q -> c;\n"
+)
+
+#: An H2 VQE whose optimiser (SPSA, no convergence test) runs 100,000 iterations: minutes of
+#: real work, a progress event per iteration, and it stops as soon as it is cancelled.
+LONG_VQE = """\
+from eigen_lang import ExpectationValue, Observable, QubitRegister, ansatz, cost_function
+from eigen_lang import cx, hybrid_program, minimize, ry
+
+
+@ansatz
+def ry_cx(theta):
+    q = QubitRegister(2)
+    ry(theta[0], q[0])
+    ry(theta[1], q[1])
+    cx(q[0], q[1])
+
+
+@hybrid_program(target="sim:local", seed=3)
+def long_vqe():
+    h = Observable({"II": -1.0523, "IZ": 0.3979, "ZI": -0.3979, "ZZ": -0.0113, "XX": 0.1809})
+
+    @cost_function
+    def energy(params):
+        return ExpectationValue(ry_cx, h, shots=None)
+
+    result = minimize(energy, [0.1, 0.1], method="spsa", max_iter=100000)
+    return {"energy": result.optimal_value}
+"""
+
+
+class StackThread:
+    """The in-process stack on an event loop of its own thread.
+
+    Args:
+        home: directory for the kernel's store, QFS and the API keys file.
+        kernel: ``KernelSettings`` overrides.
+    """
+
+    def __init__(self, home: Path, **kernel: Any) -> None:
+        self.home = home
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self.loop.run_forever, daemon=True, name="stack")
+        self._thread.start()
+        self._cm: AbstractAsyncContextManager[InProcessStack] = start_stack(home, kernel=kernel)
+        self.stack: InProcessStack = self.run(self._cm.__aenter__())
+
+    def run(self, coro: Coroutine[Any, Any, T], timeout: float = 60) -> T:
+        """Run ``coro`` on the stack's loop and return its result."""
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    def call(self, fn: Any, *args: Any) -> Any:
+        """Call the synchronous ``fn(*args)`` on the stack's loop (the kernel's thread)."""
+
+        async def go() -> Any:
+            return fn(*args)
+
+        return self.run(go())
+
+    def close(self) -> None:
+        """Stop every service, then the loop."""
+        try:
+            self.run(self._cm.__aexit__(None, None, None))
+        finally:
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self._thread.join(10)
+            self.loop.close()
+
+
+@dataclass
+class Api:
+    """A running stack as its users reach it: the ``eigen`` CLI and the SDK client."""
+
+    thread: StackThread
+
+    @property
+    def stack(self) -> InProcessStack:
+        """The in-process stack (``kernel.jobs`` for white-box checks)."""
+        return self.thread.stack
+
+    @property
+    def endpoint(self) -> str:
+        """The public endpoint, ``127.0.0.1:<port>``."""
+        return self.stack.api_address
+
+    def cli(self, *args: str, token: str = ADMIN_TOKEN) -> Result:
+        """Run ``eigen --endpoint E --token T ARGS``."""
+        return CliRunner().invoke(cli, ["--endpoint", self.endpoint, "--token", token, *args])
+
+    def client(self, token: str = ADMIN_TOKEN, **kw: Any) -> EigenClient:
+        """A blocking SDK client of this stack."""
+        return EigenClient(self.endpoint, token, **kw)
+
+    def submission(self, job_id: str) -> Any:
+        """The kernel's record of what was submitted (``eigen_kernel.domain.Submission``)."""
+        return self.thread.call(lambda: self.stack.kernel.jobs.get("it", job_id).submission)
+
+    def source(self, job_id: str) -> str:
+        """The program source the kernel stored for ``job_id``."""
+        return str(self.thread.call(lambda: self.stack.kernel.jobs.store.source(job_id)))
+
+    def stop_service(self, name: str) -> None:
+        """Stop one service (its port stays unbound until :meth:`restart_api`)."""
+        self.thread.run(self.stack.servers[name].stop(0))
+
+    def restart_api(self) -> None:
+        """Stop the system-api (open streams break) and start a new one on the same port."""
+        old = self.stack.apps["system-api"]
+        port = self.stack.servers["system-api"].port
+
+        async def go() -> None:
+            await self.stack.servers["system-api"].stop(0)
+            await old.close()
+            app = build_api(old.settings.model_copy(update={"port": port}))
+            self.stack.apps["system-api"] = app
+            self.stack.servers["system-api"] = await app.start()
+
+        self.thread.run(go())
+
+    def break_store(self) -> None:
+        """Damage the kernel's SQLite store (every table renamed): its next query fails."""
+        dbs = [p for p in (self.stack.home / "kernel").rglob("*.db") if p.is_file()]
+        assert dbs, f"no SQLite database under {self.stack.home / 'kernel'}"
+        for db in dbs:
+            with sqlite3.connect(db) as conn:
+                tables = [
+                    r[0]
+                    for r in conn.execute(
+                        "SELECT name FROM sqlite_master WHERE type='table' "
+                        "AND name NOT LIKE 'sqlite_%'"
+                    )
+                ]
+                for t in tables:
+                    conn.execute(f'ALTER TABLE "{t}" RENAME TO "{t}_damaged"')
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _server_logs_to_stderr() -> None:
+    """Service logs go to the stderr of the session (structlog binds the stream now)."""
+    configure_logging("cli-tests", "WARNING")
 
 
 @pytest.fixture(autouse=True)
@@ -86,515 +213,58 @@ def unused_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _now() -> Timestamp:
-    ts = Timestamp()
-    ts.GetCurrentTime()
-    return ts
-
-
-@dataclass
-class FakeJob:
-    job: job_pb2.Job
-    events: list[job_pb2.JobUpdate] = field(default_factory=list)
-    results: job_pb2.GetJobResultsResponse | None = None
-    changed: asyncio.Event = field(default_factory=asyncio.Event)
-
-
-class FakeState:
-    """Shared state of the fake API, inspectable from tests."""
-
-    def __init__(self) -> None:
-        self.jobs: dict[str, FakeJob] = {}
-        self.requests: list[job_pb2.SubmitJobRequest] = []
-        self.compile_requests: list[Any] = []
-        self.stream_calls: list[tuple[str, int]] = []
-        self.metadata: list[dict[str, str]] = []
-        self.required_token: str | None = None
-        #: job ids whose first update stream breaks with UNAVAILABLE after this many events
-        self.flaky_after: dict[str, int] = {}
-        self._ids = itertools.count(1)
-
-    def new_id(self) -> str:
-        return f"job-{next(self._ids):04d}"
-
-    def check_auth(self, context: grpc.aio.ServicerContext) -> None:
-        md = {k: v for k, v in context.invocation_metadata() or ()}
-        self.metadata.append({k: str(v) for k, v in md.items()})
-        if self.required_token is not None and md.get("authorization") != (
-            f"Bearer {self.required_token}"
-        ):
-            raise UnauthenticatedError("missing or invalid bearer token")
-
-    def add_job(
-        self,
-        name: str = "seeded",
-        *,
-        states: tuple[int, ...] = (job_pb2.JOB_STATUS_COMPILING,),
-        shots: int = 100,
-        target: str = "sim:local",
-        source: str = "",
-        seed: int | None = None,
-    ) -> str:
-        """Create a job that went through ``states`` (the last one is terminal or not)."""
-        jid = self.new_id()
-        fj = FakeJob(
-            job_pb2.Job(
-                job_id=jid,
-                name=name,
-                target=target,
-                shots=shots,
-                priority=50,
-                created_at=_now(),
-                device_id="aer.automatic",
-            )
-        )
-        self.jobs[jid] = fj
-        for st in states:
-            self.advance(jid, st, source=source, seed=seed)
-        return jid
-
-    def add_hybrid_job(
-        self,
-        name: str,
-        history: tuple[float, ...],
-        *,
-        max_iter: int = 50,
-        parameters: dict[str, float] | None = None,
-    ) -> str:
-        """A finished hybrid job: one RUNNING iteration event per value of ``history``.
-
-        Iteration events carry ``iteration``, ``current_value`` and progress k / ``max_iter``
-        like the kernel's; the results carry the optimisation outcome and the outputs.
-        """
-        jid = self.add_job(name, states=(job_pb2.JOB_STATUS_COMPILING, job_pb2.JOB_STATUS_QUEUED))
-        fj = self.jobs[jid]
-        for k, value in enumerate(history, 1):
-            fj.events.append(
-                job_pb2.JobUpdate(
-                    job_id=jid,
-                    state=job_pb2.JOB_STATUS_RUNNING,
-                    stage="EXECUTING",
-                    progress=min(k / max_iter, 1.0),
-                    message=f"iteration {k}/{max_iter}: value {value:.8g}",
-                    event_seq=len(fj.events) + 1,
-                    timestamp=_now(),
-                    iteration=k,
-                    current_value=value,
-                )
-            )
-        self.advance(jid, job_pb2.JOB_STATUS_DONE)
-        res = fj.results
-        assert res is not None
-        res.counts.clear()
-        params = parameters if parameters is not None else {"theta[0]": 0.21, "theta[1]": -3.1}
-        best = min(history) if history else 0.0
-        res.optimization.CopyFrom(
-            job_pb2.OptimizationResult(
-                optimal_value=best,
-                optimal_parameters=params,
-                iterations=len(history),
-                success=True,
-                history=history,
-                history_ref=f"qfs://jobs/{jid}/history.json" if history else "",
-            )
-        )
-        res.outputs.update(
-            {"optimal_cost": best, "optimal_parameters": list(params.values()), "qubits_used": 2}
-        )
-        res.metadata.clear()
-        res.metadata.update(
-            {
-                "optimizer": "cobyla",
-                "optimizer.message": "Optimization terminated successfully.",
-                "shots": "exact",
-                "optimizer_seed": "7",
-                "evaluations": str(len(history)),
-            }
-        )
-        return jid
-
-    def advance(self, jid: str, state: int, *, source: str = "", seed: int | None = None) -> None:
-        fj = self.jobs[jid]
-        stage = {
-            job_pb2.JOB_STATUS_COMPILING: "COMPILING",
-            job_pb2.JOB_STATUS_QUEUED: "QUEUED",
-            job_pb2.JOB_STATUS_RUNNING: "EXECUTING",
-            job_pb2.JOB_STATUS_DONE: "COMPLETED",
-            job_pb2.JOB_STATUS_ERROR: "FAILED",
-            job_pb2.JOB_STATUS_CANCELLED: "CANCELLED",
-            job_pb2.JOB_STATUS_TIMEOUT: "TIMEOUT",
-        }[state]
-        terminal = state in TERMINAL
-        progress = {job_pb2.JOB_STATUS_QUEUED: 0.4, job_pb2.JOB_STATUS_RUNNING: 0.7}.get(
-            state, 1.0 if terminal else 0.1
-        )
-        seq = len(fj.events) + 1
-        msg = f"{stage.lower()} {fj.job.name}"
-        fj.events.append(
-            job_pb2.JobUpdate(
-                job_id=jid,
-                state=state,  # type: ignore[arg-type]
-                stage=stage,
-                progress=progress,
-                message=msg,
-                event_seq=seq,
-                timestamp=_now(),
-                terminal=terminal,
-            )
-        )
-        fj.job.state = state  # type: ignore[assignment]
-        fj.job.stage = stage
-        fj.job.progress = progress
-        fj.job.message = msg
-        fj.job.last_event_seq = seq
-        fj.job.updated_at.CopyFrom(_now())
-        if terminal:
-            res = job_pb2.GetJobResultsResponse(
-                job_id=jid,
-                state=state,
-                completed_at=_now(),  # type: ignore[arg-type]
-            )
-            if state == job_pb2.JOB_STATUS_DONE:
-                half = fj.job.shots // 2
-                res.counts.update({"00": fj.job.shots - half, "11": half})
-                res.metadata.update(
-                    {"backend": "fake", "shots": str(fj.job.shots), "seed": str(seed or 0)}
-                )
-            elif state == job_pb2.JOB_STATUS_ERROR:
-                fj.job.error_code = "COMPILATION_FAILED"
-                res.error_code = "COMPILATION_FAILED"
-                res.error_summary = "the program does not compile"
-                res.diagnostics.append(
-                    common_pb2.Diagnostic(
-                        rule="forbidden-import",
-                        message="import of 'os' is not allowed",
-                        line=3,
-                        column=5,
-                        hint="only eigen_lang, math, numpy, typing",
-                        severity=common_pb2.SEVERITY_ERROR,
-                    )
-                )
-            fj.results = res
-        fj.changed.set()
-        fj.changed = asyncio.Event()
-
-
-class FakeJobService(job_pb2_grpc.JobServiceServicer):
-    def __init__(self, state: FakeState) -> None:
-        self.s = state
-
-    async def SubmitJob(self, request: Any, context: Any) -> job_pb2.SubmitJobResponse:
-        self.s.check_auth(context)
-        self.s.requests.append(request)
-        if request.target not in TARGETS:
-            raise TargetNotFoundError(
-                f"unknown target {request.target!r}; available targets: {', '.join(TARGETS)}"
-            )
-        source = request.eigen_lang.source or request.qasm.source
-        shots = request.shots if request.HasField("shots") else 1024
-        seed = request.seed if request.HasField("seed") else None
-        if "HOLD" in source:
-            states: tuple[int, ...] = (job_pb2.JOB_STATUS_COMPILING, job_pb2.JOB_STATUS_QUEUED)
-        elif "BROKEN" in source:
-            states = (job_pb2.JOB_STATUS_COMPILING, job_pb2.JOB_STATUS_ERROR)
-        else:
-            states = (
-                job_pb2.JOB_STATUS_COMPILING,
-                job_pb2.JOB_STATUS_QUEUED,
-                job_pb2.JOB_STATUS_RUNNING,
-                job_pb2.JOB_STATUS_DONE,
-            )
-        if "VQE" in source:
-            jid = self.s.add_hybrid_job(request.name, VQE_HISTORY)
-        else:
-            jid = self.s.add_job(
-                request.name, states=states, shots=shots, target=request.target, seed=seed
-            )
-        return job_pb2.SubmitJobResponse(
-            job_id=jid, state=job_pb2.JOB_STATUS_COMPILING, created_at=_now()
-        )
-
-    def _get(self, job_id: str) -> FakeJob:
-        if job_id == "boom":
-            raise InternalError.with_correlation()
-        if job_id not in self.s.jobs:
-            raise JobNotFoundError(f"job {job_id} not found")
-        return self.s.jobs[job_id]
-
-    async def GetJobStatus(self, request: Any, context: Any) -> job_pb2.GetJobStatusResponse:
-        self.s.check_auth(context)
-        return job_pb2.GetJobStatusResponse(job=self._get(request.job_id).job)
-
-    async def CancelJob(self, request: Any, context: Any) -> job_pb2.CancelJobResponse:
-        self.s.check_auth(context)
-        fj = self._get(request.job_id)
-        if fj.job.state in TERMINAL:
-            raise JobAlreadyTerminalError(f"job {request.job_id} already finished")
-        self.s.advance(request.job_id, job_pb2.JOB_STATUS_CANCELLED)
-        return job_pb2.CancelJobResponse(job_id=request.job_id, state=job_pb2.JOB_STATUS_CANCELLED)
-
-    async def StreamJobUpdates(
-        self, request: Any, context: Any
-    ) -> AsyncIterator[job_pb2.StreamJobUpdatesResponse]:
-        self.s.check_auth(context)
-        fj = self._get(request.job_id)
-        self.s.stream_calls.append((request.job_id, request.last_event_seq))
-        sent = 0
-        seq = request.last_event_seq
-        while True:
-            changed = fj.changed
-            for ev in list(fj.events):
-                if ev.event_seq <= seq:
-                    continue
-                limit = self.s.flaky_after.get(request.job_id)
-                if limit is not None and sent >= limit:
-                    del self.s.flaky_after[request.job_id]
-                    raise ServiceUnavailableError("kernel restarting")
-                yield job_pb2.StreamJobUpdatesResponse(update=ev)
-                sent += 1
-                seq = ev.event_seq
-                if ev.terminal:
-                    return
-            if fj.events and fj.events[-1].terminal and seq >= fj.events[-1].event_seq:
-                return  # resumed past the terminal event: nothing more will come
-            try:
-                await asyncio.wait_for(changed.wait(), timeout=0.2)
-            except TimeoutError:
-                last = fj.events[-1]
-                hb = job_pb2.JobUpdate()
-                hb.CopyFrom(last)
-                hb.heartbeat = True
-                yield job_pb2.StreamJobUpdatesResponse(update=hb)
-
-    async def GetJobResults(self, request: Any, context: Any) -> job_pb2.GetJobResultsResponse:
-        self.s.check_auth(context)
-        fj = self._get(request.job_id)
-        if fj.results is None:
-            raise ResultsNotReadyError(f"job {request.job_id} has not finished yet")
-        return fj.results
-
-    async def ListJobs(self, request: Any, context: Any) -> job_pb2.ListJobsResponse:
-        self.s.check_auth(context)
-        jobs = [fj.job for fj in reversed(self.s.jobs.values())]
-        if request.states:
-            jobs = [j for j in jobs if j.state in request.states]
-        start = int(request.page_token or 0)
-        size = request.page_size or 50
-        page = jobs[start : start + size]
-        nxt = str(start + size) if start + size < len(jobs) else ""
-        return job_pb2.ListJobsResponse(jobs=page, next_page_token=nxt)
-
-
-DEVICE = device_pb2.Device(
-    device_id="aer.automatic",
-    name="Aer simulator (automatic)",
-    backend_type="simulator",
-    status=device_pb2.DEVICE_STATUS_ONLINE,
-    queue_depth=2,
-    estimated_wait_sec=3,
-    capabilities={"method": "automatic", "basis_gates": "cx,h,rz"},
-    targets=["sim:local"],
-    driver="aer",
-    max_qubits=30,
-)
-
-
-class FakeDeviceService(device_pb2_grpc.DeviceServiceServicer):
-    def __init__(self, state: FakeState) -> None:
-        self.s = state
-
-    def _get(self, device_id: str) -> device_pb2.Device:
-        if device_id not in (DEVICE.device_id, *DEVICE.targets):
-            raise DeviceNotFoundError(f"device {device_id!r} not found")
-        return DEVICE
-
-    async def ListDevices(self, request: Any, context: Any) -> device_pb2.ListDevicesResponse:
-        self.s.check_auth(context)
-        return device_pb2.ListDevicesResponse(devices=[DEVICE])
-
-    async def GetDeviceDetails(self, request: Any, context: Any) -> Any:
-        self.s.check_auth(context)
-        return device_pb2.GetDeviceDetailsResponse(device=self._get(request.device_id))
-
-    async def GetDeviceStatus(self, request: Any, context: Any) -> Any:
-        self.s.check_auth(context)
-        d = self._get(request.device_id)
-        return device_pb2.GetDeviceStatusResponse(
-            device_id=d.device_id,
-            status=d.status,
-            queue_depth=d.queue_depth,
-            estimated_wait_sec=d.estimated_wait_sec,
-            message="idle",
-        )
-
-    async def ReserveDevice(self, request: Any, context: Any) -> Any:
-        self.s.check_auth(context)
-        d = self._get(request.device_id)
-        expires = _now()
-        expires.seconds += request.ttl_seconds
-        return device_pb2.ReserveDeviceResponse(
-            reservation_id=f"res-{d.device_id}-{request.ttl_seconds}",
-            expires_at=expires,
-            device_id=d.device_id,
-        )
-
-
-BELL_AQO = aqo.parse(
-    {
-        "version": "0.1",
-        "qubits": 2,
-        "clbits": 2,
-        "parameters": [],
-        "operations": [
-            {"op": "H", "q": [0]},
-            {"op": "CX", "q": [0, 1]},
-            {"op": "MEASURE", "q": [0, 1], "c": [0, 1]},
-        ],
-    }
-)
-
-
-VQE_CIRCUIT = aqo.parse(
-    {
-        "version": "0.1",
-        "qubits": 2,
-        "clbits": 0,
-        "parameters": ["theta[0]", "theta[1]"],
-        "operations": [
-            {"op": "RY", "q": [0], "params": ["theta[0]"]},
-            {"op": "RY", "q": [1], "params": ["theta[1]"]},
-            {"op": "CX", "q": [0, 1]},
-        ],
-    }
-)
-#: The hybrid plan the fake compiler returns for sources containing ``VQE``.
-VQE_PLAN = HybridPlan(
-    circuit=VQE_CIRCUIT,
-    parameters=("theta[0]", "theta[1]"),
-    observable=(
-        ("II", -1.0523732),
-        ("IZ", 0.39793742),
-        ("ZI", -0.39793742),
-        ("ZZ", -0.0112801),
-        ("XX", 0.18093120),
-    ),
-    shots=None,
-    optimizer=OptimizerSpec("cobyla", 50, 1e-6, (0.1, -0.2), None),
-    returns=(("optimal_cost", {"result": "optimal_value"}), ("qubits_used", {"value": 2})),
-)
-#: The objective history of the fake hybrid jobs (one value per evaluation).
-VQE_HISTORY = (-0.5, -1.2, -1.6, -1.83, -1.851, -1.8572, -1.8569)
-
-
-class FakeCompilationService(compilation_pb2_grpc.CompilationServiceServicer):
-    def __init__(self, state: FakeState) -> None:
-        self.s = state
-
-    @staticmethod
-    def _source(request: Any) -> str:
-        return str(request.eigen_lang.source or request.qasm.source)
-
-    @staticmethod
-    def _diag() -> Diagnostic:
-        return Diagnostic("syntax", "invalid syntax", 2, 7, "check the parentheses")
-
-    def _meta(self) -> compilation_pb2.CompilationMetadata:
-        return compilation_pb2.CompilationMetadata(
-            logical_qubits=BELL_AQO.qubits,
-            depth=3,
-            gate_count=2,
-            metrics={"clbits": "2", "optimization_level": "1"},
-            aqo_sha256=BELL_AQO.sha256(),
-        )
-
-    async def CompileCircuit(self, request: Any, context: Any) -> Any:
-        self.s.check_auth(context)
-        self.s.compile_requests.append(request)
-        if "BROKEN" in self._source(request):
-            raise CompilationFailedError(
-                "the program does not compile: 2:7: [syntax] invalid syntax",
-                diagnostics=[self._diag()],
-            )
-        if "VQE" in self._source(request):
-            return compilation_pb2.CompileCircuitResponse(
-                aqo_json=VQE_CIRCUIT.canonical_bytes(),
-                metadata=self._meta(),
-                hybrid_plan_json=VQE_PLAN.canonical_bytes(),
-            )
-        return compilation_pb2.CompileCircuitResponse(
-            aqo_json=BELL_AQO.canonical_bytes(), metadata=self._meta()
-        )
-
-    async def ValidateCircuit(self, request: Any, context: Any) -> Any:
-        self.s.check_auth(context)
-        self.s.compile_requests.append(request)
-        if "BROKEN" in self._source(request):
-            return compilation_pb2.ValidateCircuitResponse(
-                valid=False, diagnostics=[diagnostic_to_proto(self._diag())]
-            )
-        return compilation_pb2.ValidateCircuitResponse(valid=True, metadata=self._meta())
-
-
-def fake_bindings(state: FakeState) -> list[ServiceBinding]:
-    return [
-        ServiceBinding(
-            FakeJobService(state),
-            job_pb2_grpc.add_JobServiceServicer_to_server,
-            "eigen.api.v1.JobService",
-        ),
-        ServiceBinding(
-            FakeDeviceService(state),
-            device_pb2_grpc.add_DeviceServiceServicer_to_server,
-            "eigen.api.v1.DeviceService",
-        ),
-        ServiceBinding(
-            FakeCompilationService(state),
-            compilation_pb2_grpc.add_CompilationServiceServicer_to_server,
-            "eigen.api.v1.CompilationService",
-        ),
-    ]
-
-
-@dataclass
-class FakeApi:
-    """A running fake API: ``endpoint`` to connect to, ``state`` to seed and inspect."""
-
-    endpoint: str
-    state: FakeState
-    loop: asyncio.AbstractEventLoop
-
-    def call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        """Run ``fn`` on the server's loop (state changes must happen there)."""
-
-        async def run() -> Any:
-            return fn(*args, **kwargs)
-
-        return asyncio.run_coroutine_threadsafe(run(), self.loop).result(5)
-
-
-@pytest.fixture
-def fake_api() -> Iterator[FakeApi]:
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
-    state: FakeState = asyncio.run_coroutine_threadsafe(_make_state(), loop).result(5)
-    running: RunningServer = asyncio.run_coroutine_threadsafe(
-        start_test_server("fake-api", fake_bindings(state)), loop
-    ).result(10)
+@contextmanager
+def running_stack(home: Path) -> Iterator[Api]:
+    """A stack of its own for the duration of the ``with`` block."""
+    thread = StackThread(home, heartbeat_seconds=0.5)
     try:
-        yield FakeApi(f"127.0.0.1:{running.port}", state, loop)
+        yield Api(thread)
     finally:
-        asyncio.run_coroutine_threadsafe(running.stop(0), loop).result(10)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(5)
-        loop.close()
+        thread.close()
 
 
-async def _make_state() -> FakeState:
-    return FakeState()
+@pytest.fixture(scope="session")
+def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
+    """The stack shared by tests that only look at the jobs they submit themselves."""
+    with running_stack(tmp_path_factory.mktemp("stack")) as a:
+        yield a
 
 
 @pytest.fixture
-def vqe_plan() -> HybridPlan:
-    """The hybrid plan the fake compiler returns for ``VQE`` sources."""
-    return VQE_PLAN
+def fresh_api(tmp_path: Path) -> Iterator[Api]:
+    """A stack for one test (job lists, faults, restarts)."""
+    home = tmp_path / "stack"
+    home.mkdir()
+    with running_stack(home) as a:
+        yield a
+
+
+def submit_long_job(a: Api, name: str = "long") -> str:
+    """Submit :data:`LONG_VQE` and return once it is running (its first iteration event)."""
+    from eigen_os.jobspec import JobSpec
+
+    with a.client() as c:
+        job_id = c.submit(JobSpec(name=name, program=LONG_VQE, target="sim:local"))
+        for u in c.stream_updates(job_id, timeout=60):
+            if u.iteration >= 1 or u.terminal:
+                break
+    return job_id
+
+
+def cancel_quietly(a: Api, job_id: str) -> None:
+    """Cancel ``job_id`` unless it already ended (the test may have cancelled it)."""
+    with a.client() as c, suppress(FailedPreconditionError):
+        c.cancel(job_id, "test over")
+
+
+@pytest.fixture
+def long_job(api: Api) -> Iterator[str]:
+    """A job of the shared stack that is RUNNING (and stays so until cancelled)."""
+    job_id = submit_long_job(api)
+    try:
+        yield job_id
+    finally:
+        cancel_quietly(api, job_id)
+
+
+__all__ = ["ADMIN_TOKEN", "READONLY_TOKEN", "Api"]

@@ -1,16 +1,28 @@
+"""The SDK clients against the real in-process stack (configuration tests need no server)."""
+
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pytest
 
-from eigen.api.v1 import job_pb2
+from cli.tests.conftest import (
+    ADMIN_TOKEN,
+    BELL_QASM,
+    READONLY_TOKEN,
+    Api,
+    cancel_quietly,
+    running_stack,
+    submit_long_job,
+)
+from eigen.api.v1 import common_pb2, job_pb2
 from eigen_common.errors import (
     DeviceNotFoundError,
     InvalidArgumentError,
     JobNotFoundError,
+    PermissionDeniedError,
     ResultsNotReadyError,
     TargetNotFoundError,
     UnauthenticatedError,
@@ -27,10 +39,15 @@ from eigen_os.client import (
 )
 from eigen_os.jobspec import JobSpec
 
-if TYPE_CHECKING:
-    from conftest import FakeApi
-
-BELL = JobSpec(name="bell", program="h(0)", target="sim:local", shots=10, seed=3)
+BELL = JobSpec(
+    name="bell", program=BELL_QASM, language="qasm2", target="sim:local", shots=10, seed=3
+)
+TERMINAL = {
+    job_pb2.JOB_STATUS_DONE,
+    job_pb2.JOB_STATUS_ERROR,
+    job_pb2.JOB_STATUS_CANCELLED,
+    job_pb2.JOB_STATUS_TIMEOUT,
+}
 
 
 # --- configuration precedence ----------------------------------------------------------------
@@ -97,39 +114,55 @@ def test_parse_state() -> None:
         parse_state(0)
 
 
-# --- calls against the fake API --------------------------------------------------------------
+# --- calls against the real stack ------------------------------------------------------------
 
 
-def test_submit_wait_results_and_auth_header(fake_api: FakeApi) -> None:
-    fake_api.state.required_token = "s3cret"
-    with EigenClient(fake_api.endpoint, "s3cret") as c:
+def test_submit_wait_results_with_token(api: Api) -> None:
+    with EigenClient(api.endpoint, ADMIN_TOKEN) as c:
         job_id = c.submit(BELL)
-        job = c.wait(job_id, timeout=10)
+        job = c.wait(job_id, timeout=60)
         assert job.state == job_pb2.JOB_STATUS_DONE
         res = c.results(job_id)
-    assert dict(res.counts) == {"00": 5, "11": 5}
-    req = fake_api.state.requests[-1]
-    assert (req.shots, req.seed, req.eigen_lang.source) == (10, 3, "h(0)")
-    assert all(md.get("authorization") == "Bearer s3cret" for md in fake_api.state.metadata)
+    assert set(res.counts) <= {"00", "11"} and sum(res.counts.values()) == 10
+    assert res.metadata["seed"] == "3" and res.metadata["shots"] == "10"
+    sub = api.submission(job_id)
+    assert (sub.shots, sub.seed, sub.language) == (10, 3, "qasm")
+    assert api.source(job_id) == BELL_QASM
 
 
-def test_wrong_token_is_unauthenticated(fake_api: FakeApi) -> None:
-    fake_api.state.required_token = "s3cret"
-    with EigenClient(fake_api.endpoint, "nope") as c, pytest.raises(UnauthenticatedError):
+def test_same_seed_same_counts(api: Api) -> None:
+    spec = BELL.model_copy(update={"shots": 2000, "seed": 77})
+    with api.client() as c:
+        ids = [c.submit(spec) for _ in range(2)]
+        counts = [dict(c.results(c.wait(j, timeout=60).job_id).counts) for j in ids]
+    assert counts[0] == counts[1] and sum(counts[0].values()) == 2000
+
+
+def test_tokens_are_checked(api: Api) -> None:
+    with EigenClient(api.endpoint, "nope") as c, pytest.raises(UnauthenticatedError):
         c.submit(BELL)
+    with EigenClient(api.endpoint, None) as c, pytest.raises(UnauthenticatedError):
+        c.devices()
+    with EigenClient(api.endpoint, READONLY_TOKEN) as c:
+        assert c.devices()  # a reader may look
+        with pytest.raises(PermissionDeniedError):
+            c.submit(BELL)
 
 
-def test_typed_errors(fake_api: FakeApi) -> None:
-    with EigenClient(fake_api.endpoint, "t") as c:
+def test_typed_errors(api: Api, long_job: str) -> None:
+    with api.client() as c:
         with pytest.raises(JobNotFoundError):
             c.status("missing")
-        with pytest.raises(TargetNotFoundError, match="available targets: sim:local"):
+        with pytest.raises(TargetNotFoundError, match=r"available targets: .*sim:local"):
             c.submit(BELL.model_copy(update={"target": "qpu:nowhere"}))
-        held = c.submit(BELL.model_copy(update={"program": "HOLD"}))
-        with pytest.raises(ResultsNotReadyError):
-            c.results(held)
+        with pytest.raises(ResultsNotReadyError) as ei:
+            c.results(long_job)
+        assert ei.value.reason == "RESULTS_NOT_READY"
         with pytest.raises(DeviceNotFoundError):
             c.device("nope")
+        with pytest.raises(InvalidArgumentError) as bad:
+            c.submit(job_pb2.SubmitJobRequest(name="no program", target="sim:local"))
+        assert bad.value.violations  # BadRequest field violations, all at once
 
 
 def test_connection_refused_is_connection_failed(unused_port: int) -> None:
@@ -141,106 +174,138 @@ def test_connection_refused_is_connection_failed(unused_port: int) -> None:
         c.status("x")
 
 
-def test_stream_resumes_after_unavailable_without_duplicates(fake_api: FakeApi) -> None:
-    jid = fake_api.call(
-        fake_api.state.add_job,
-        states=(
-            job_pb2.JOB_STATUS_COMPILING,
-            job_pb2.JOB_STATUS_QUEUED,
-            job_pb2.JOB_STATUS_RUNNING,
-            job_pb2.JOB_STATUS_DONE,
-        ),
-    )
-    fake_api.state.flaky_after[jid] = 2
-    with EigenClient(fake_api.endpoint, "t") as c:
-        seqs = [u.event_seq for u in c.stream_updates(jid, timeout=10)]
-    assert seqs == [1, 2, 3, 4]
-    assert fake_api.state.stream_calls == [(jid, 0), (jid, 2)]
+def test_stream_resumes_after_the_api_restarts_without_duplicates(tmp_path: Path) -> None:
+    with running_stack(tmp_path) as a:
+        job_id = submit_long_job(a)
+        seqs: list[int] = []
+        restarted = threading.Event()
+        with a.client() as c:
+            try:
+                for u in c.stream_updates(job_id, timeout=60):
+                    seqs.append(u.event_seq)
+                    if len(seqs) == 10:
+                        a.restart_api()  # the open stream breaks with UNAVAILABLE
+                        restarted.set()
+                    if len(seqs) == 40:
+                        c.cancel(job_id, "seen enough")
+            finally:
+                cancel_quietly(a, job_id)
+            final = c.status(job_id)
+    assert restarted.is_set()
+    assert seqs == list(range(1, len(seqs) + 1))  # each event once, none skipped
+    assert seqs[-1] == final.last_event_seq and final.state == job_pb2.JOB_STATUS_CANCELLED
 
 
-def test_stream_from_last_event_seq(fake_api: FakeApi) -> None:
-    jid = fake_api.call(
-        fake_api.state.add_job,
-        states=(job_pb2.JOB_STATUS_COMPILING, job_pb2.JOB_STATUS_ERROR),
-    )
-    with EigenClient(fake_api.endpoint, "t") as c:
-        updates = list(c.stream_updates(jid, last_event_seq=1, timeout=10))
-    assert [(u.event_seq, u.terminal) for u in updates] == [(2, True)]
-    with EigenClient(fake_api.endpoint, "t") as c:
+def test_stream_from_last_event_seq(api: Api) -> None:
+    with api.client() as c:
+        job_id = c.submit(BELL)
+        job = c.wait(job_id, timeout=60)
+        last = job.last_event_seq
+        updates = list(c.stream_updates(job_id, last_event_seq=last - 1, timeout=10))
+        assert [(u.event_seq, u.terminal) for u in updates] == [(last, True)]
         # resuming after the terminal event: nothing left, and no reconnect loop
-        assert list(c.stream_updates(jid, last_event_seq=2, timeout=10)) == []
-    assert fake_api.state.stream_calls[-1] == (jid, 2)
-    assert len(fake_api.state.stream_calls) == 2
+        assert list(c.stream_updates(job_id, last_event_seq=last, timeout=10)) == []
 
 
-def test_wait_follows_live_events_and_times_out(fake_api: FakeApi) -> None:
-    jid = fake_api.call(fake_api.state.add_job, states=(job_pb2.JOB_STATUS_QUEUED,))
-    with EigenClient(fake_api.endpoint, "t") as c:
+def test_wait_follows_live_events_and_times_out(api: Api, long_job: str) -> None:
+    with api.client() as c:
         with pytest.raises(WaitTimeoutError) as ei:
-            c.wait(jid, timeout=0.6)
-        assert ei.value.job_id == jid
+            c.wait(long_job, timeout=0.5)
+        assert ei.value.job_id == long_job
         assert ei.value.last_update is not None
-        assert ei.value.last_update.state == job_pb2.JOB_STATUS_QUEUED
-        # a job that finishes while we follow it
-        it = c.stream_updates(jid, timeout=10)
-        assert next(it).event_seq == 1
-        fake_api.call(fake_api.state.advance, jid, job_pb2.JOB_STATUS_RUNNING)
-        fake_api.call(fake_api.state.advance, jid, job_pb2.JOB_STATUS_DONE)
+        assert ei.value.last_update.state == job_pb2.JOB_STATUS_RUNNING
+        # a job waiting for the long one, followed live while the long one is cancelled
+        dependent = c.submit(BELL.model_copy(update={"dependencies": [long_job]}))
+        it = c.stream_updates(dependent, timeout=60)
+        first = next(it)
+        assert first.event_seq == 1 and not first.terminal
+        c.cancel(long_job, "release the dependent")
         rest = list(it)
-    assert [(u.event_seq, u.state) for u in rest] == [
-        (2, job_pb2.JOB_STATUS_RUNNING),
-        (3, job_pb2.JOB_STATUS_DONE),
-    ]
+    assert [u.event_seq for u in rest] == list(range(2, len(rest) + 2))
+    assert rest[-1].terminal and rest[-1].state == job_pb2.JOB_STATUS_ERROR
+    with api.client() as c:
+        assert c.results(dependent).error_code == "DEPENDENCY_FAILED"
 
 
-def test_list_jobs_pages_and_filters(fake_api: FakeApi) -> None:
-    done = [
-        fake_api.call(fake_api.state.add_job, f"d{i}", states=(job_pb2.JOB_STATUS_DONE,))
-        for i in range(5)
-    ]
-    fake_api.call(fake_api.state.add_job, "q", states=(job_pb2.JOB_STATUS_QUEUED,))
-    with EigenClient(fake_api.endpoint, "t") as c:
-        all_done = list(c.list_jobs(["done"], page_size=2))
-        first3 = list(c.list_jobs(limit=3, page_size=2))
+def test_list_jobs_pages_and_filters(tmp_path: Path) -> None:
+    with running_stack(tmp_path) as a, a.client() as c:
+        done = [c.submit(BELL.model_copy(update={"name": f"d{i}"})) for i in range(5)]
+        for j in done:
+            c.wait(j, timeout=60)
+        running = submit_long_job(a, "r")
+        try:
+            all_done = list(c.list_jobs(["done"], page_size=2))
+            first3 = list(c.list_jobs(limit=3, page_size=2))
+            page = c.list_jobs_page(page_size=4)
+        finally:
+            cancel_quietly(a, running)
     assert [j.job_id for j in all_done] == list(reversed(done))
-    assert len(first3) == 3 and first3[0].name == "q"
+    assert [j.job_id for j in first3] == [running, done[4], done[3]]
+    assert len(page.jobs) == 4 and page.next_page_token
 
 
-def test_devices_reserve_compile(fake_api: FakeApi) -> None:
-    with EigenClient(fake_api.endpoint, "t") as c:
-        assert [d.device_id for d in c.devices()] == ["aer.automatic"]
+def test_devices_and_compile(api: Api) -> None:
+    with api.client() as c:
+        assert "aer.automatic" in [d.device_id for d in c.devices()]
         assert c.device("sim:local").max_qubits == 30
-        assert c.device_status("aer.automatic").message == "idle"
-        r = c.reserve("sim:local", 60)
-        assert r.reservation_id == "res-aer.automatic-60"
+        status = c.device_status("aer.automatic")
+        assert status.status == 1 and status.device_id == "aer.automatic"  # ONLINE
         out = c.compile(BELL)
-        assert out.metadata.logical_qubits == 2
+        assert out.metadata.logical_qubits == 2 and out.metadata.gate_count == 2
         assert c.validate(BELL).valid
+        broken = BELL.model_copy(update={"program": "OPENQASM 2.0;\nqreg q[2\n"})
+        v = c.validate(broken)
+        assert not v.valid and v.diagnostics[0].line == 2
+        optimized = c.optimize(out.aqo_json, optimization_level=0)
+        assert optimized.metadata.logical_qubits == 2
 
 
-async def test_async_client(fake_api: FakeApi) -> None:
-    fake_api.state.required_token = "tok"
-    async with AsyncEigenClient(fake_api.endpoint, "tok") as c:
-        jid = await c.submit(BELL)
-        seqs = [u.event_seq async for u in c.stream_updates(jid, timeout=10)]
-        job = await c.wait(jid, timeout=10)
-        res = await c.results(jid)
+async def test_async_client(api: Api) -> None:
+    async with AsyncEigenClient(api.endpoint, ADMIN_TOKEN) as c:
+        job_id = await c.submit(BELL)
+        seqs = [u.event_seq async for u in c.stream_updates(job_id, timeout=60)]
+        job = await c.wait(job_id, timeout=60)
+        res = await c.results(job_id)
         jobs = [j.job_id async for j in c.list_jobs(limit=5)]
         with pytest.raises(JobNotFoundError):
             await c.status("missing")
-    assert seqs == [1, 2, 3, 4]
+        devices = await c.devices()
+    assert seqs == list(range(1, job.last_event_seq + 1))
     assert job.state == job_pb2.JOB_STATUS_DONE
     assert sum(res.counts.values()) == 10
-    assert jobs == [jid]
+    assert jobs[0] == job_id
+    assert any(d.device_id == "aer.automatic" for d in devices)
 
 
-async def test_async_stream_resumes(fake_api: FakeApi) -> None:
-    jid = fake_api.call(
-        fake_api.state.add_job,
-        states=(job_pb2.JOB_STATUS_COMPILING, job_pb2.JOB_STATUS_RUNNING, job_pb2.JOB_STATUS_DONE),
+async def test_async_stream_resumes(tmp_path: Path) -> None:
+    with running_stack(tmp_path) as a:
+        job_id = submit_long_job(a)
+        seqs: list[int] = []
+        try:
+            async with AsyncEigenClient(a.endpoint, ADMIN_TOKEN) as c:
+                async for u in c.stream_updates(job_id, timeout=60):
+                    seqs.append(u.event_seq)
+                    if len(seqs) == 5:
+                        a.restart_api()
+                    if len(seqs) == 30:
+                        await c.cancel(job_id)
+                final = await c.status(job_id)
+        finally:
+            cancel_quietly(a, job_id)
+    assert seqs == list(range(1, len(seqs) + 1))
+    assert final.state in TERMINAL and seqs[-1] == final.last_event_seq
+
+
+def test_submit_request_message(api: Api) -> None:
+    req = job_pb2.SubmitJobRequest(
+        name="raw",
+        target="sim:local",
+        qasm=common_pb2.QasmSource(source=BELL_QASM, version="2"),
+        shots=5,
+        seed=1,
     )
-    fake_api.state.flaky_after[jid] = 1
-    async with AsyncEigenClient(fake_api.endpoint, "t") as c:
-        seqs = [u.event_seq async for u in c.stream_updates(jid, timeout=10)]
-    assert seqs == [1, 2, 3]
-    assert fake_api.state.stream_calls == [(jid, 0), (jid, 1)]
+    with api.client() as c:
+        job_id = c.submit(req, idempotency_key="raw-key-1")
+        again = c.submit_job(req, idempotency_key="raw-key-1")
+        assert again.job_id == job_id and again.deduplicated
+        assert sum(c.results(c.wait(job_id, timeout=60).job_id).counts.values()) == 5

@@ -6,27 +6,25 @@ import io
 import json
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
-from click.testing import CliRunner, Result
+import pytest
 from rich.console import Console
 
+from cli.tests.conftest import EXAMPLES, Api
 from eigen.api.v1 import job_pb2
 from eigen_ir import aqo
 from eigen_ir.hybrid import HybridPlan, OptimizerSpec, parse_plan
 from eigen_os.cli import render
-from eigen_os.cli.main import cli
 from eigen_os.cli.plot import plot_title
 
-if TYPE_CHECKING:
-    from conftest import FakeApi
-
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-HISTORY = (-0.5, -1.2, -1.6, -1.83, -1.851, -1.8572, -1.8569)  # conftest.VQE_HISTORY
-
-
-def run(api: FakeApi, *args: str) -> Result:
-    return CliRunner().invoke(cli, ["--endpoint", api.endpoint, "--token", "t", *args])
+#: An objective history for the rendering units (one value per evaluation).
+HISTORY = (-0.5, -1.2, -1.6, -1.83, -1.851, -1.8572, -1.8569)
+H2_JOB = EXAMPLES / "h2_vqe" / "job.yaml"
+H2_PROGRAM = EXAMPLES / "h2_vqe" / "program.eigen.py"
+#: Exact ground-state energy of the example's H2 Hamiltonian (Hartree).
+H2_EXACT = -1.857275030202
 
 
 def rendered(fn: object, *args: object, **kwargs: object) -> str:
@@ -34,20 +32,6 @@ def rendered(fn: object, *args: object, **kwargs: object) -> str:
     console = Console(file=out, width=120, highlight=False, markup=False, color_system=None)
     fn(console, *args, **kwargs)  # type: ignore[operator]
     return out.getvalue()
-
-
-def vqe_job_file(tmp_path: Path) -> Path:
-    (tmp_path / "program.eigen.py").write_text("# VQE\n")
-    p = tmp_path / "job.yaml"
-    p.write_text(
-        "apiVersion: eigen.os/v0.1\nkind: QuantumJob\nmetadata: {name: h2}\n"
-        "spec: {target: sim:local}\n"
-    )
-    return p
-
-
-def hybrid_job(api: FakeApi, history: tuple[float, ...] = HISTORY, **kw: object) -> str:
-    return str(api.call(api.state.add_hybrid_job, "h2", history, **kw))
 
 
 # --- rendering units -------------------------------------------------------------------------
@@ -187,106 +171,129 @@ def test_plot_title_names_job_and_method() -> None:
     assert plot_title(job_pb2.GetJobResultsResponse(job_id="j")) == "job j"
 
 
-# --- through the CLI (fake API) --------------------------------------------------------------
+# --- through the CLI: a real VQE job (examples/h2_vqe) ---------------------------------------
 
 
-def test_results_of_hybrid_job(fake_api: FakeApi) -> None:
-    jid = hybrid_job(fake_api)
-    r = run(fake_api, "results", jid)
+@pytest.fixture(scope="module")
+def vqe(api: Api) -> tuple[str, dict[str, Any]]:
+    """The example's H2 VQE run to the end on the shared stack: (job id, results JSON)."""
+    r = api.cli("submit", "--job", str(H2_JOB), "--wait", "--json")
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)
+    return data["job_id"], data["results"]
+
+
+def test_results_of_hybrid_job(api: Api, vqe: tuple[str, dict[str, Any]]) -> None:
+    job_id, data = vqe
+    opt = data["optimization"]
+    assert math.isclose(opt["optimal_value"], H2_EXACT, abs_tol=1e-6)
+    assert opt["success"] is True and opt["iterations"] == len(opt["history"]) > 5
+    assert set(opt["optimal_parameters"]) == {"theta[0]", "theta[1]"}
+    assert data["outputs"]["energy"] == opt["optimal_value"]
+    assert data["outputs"]["iterations"] == opt["iterations"]
+    assert data["metadata"]["optimizer"] == "cobyla"
+    r = api.cli("results", job_id)
     assert r.exit_code == 0, r.output
     out = r.stdout
-    assert "optimal_value  -1.8572" in out
-    assert "success        yes" in out
-    assert "Optimization terminated successfully." in out and "cobyla" in out
-    assert "theta[0]  0.21" in out and "theta[1]  -3.1" in out
-    assert "optimal_cost" in out and "qubits_used" in out and "[0.21, -3.1]" in out
-    assert "first -0.5  best -1.8572 (#6)  last -1.8569" in out
-    assert render.sparkline(HISTORY) in out
+    assert f"optimal_value  {opt['optimal_value']:.10g}" in out
+    assert "success        yes" in out and f"iterations     {opt['iterations']}" in out
+    assert "optimizer      cobyla" in out
+    for name, value in opt["optimal_parameters"].items():
+        assert f"{name}  {value:.10g}" in out
+    theta = render.compact_value(data["outputs"]["theta"])
+    assert f"theta       {theta}" in out and "energy" in out
+    head, spark = render.convergence_summary(opt["history"], iterations=opt["iterations"])
+    assert head in out and spark in out
+    assert opt["history_ref"] == f"qfs://jobs/{job_id}/history.json"
+    assert f"history: {opt['history_ref']}" in out
+    assert f"message        {data['metadata']['optimizer.message']}" in out
     assert "distinct outcome" not in out  # no counts table for a hybrid job
-    data = json.loads(run(fake_api, "results", jid, "--json").stdout)
-    assert data["optimization"]["history"] == list(HISTORY)
-    assert data["optimization"]["optimal_parameters"] == {"theta[0]": 0.21, "theta[1]": -3.1}
-    assert data["outputs"]["qubits_used"] == 2
 
 
-def test_results_plot_png_svg_pdf(fake_api: FakeApi, tmp_path: Path) -> None:
-    jid = hybrid_job(fake_api)
+def test_results_plot_png_svg_pdf(
+    api: Api, vqe: tuple[str, dict[str, Any]], tmp_path: Path
+) -> None:
+    job_id, _ = vqe
     png = tmp_path / "conv.png"
-    r = run(fake_api, "results", jid, "--plot", str(png))
+    r = api.cli("results", job_id, "--plot", str(png))
     assert r.exit_code == 0, r.output
     assert f"convergence plot written to {png}" in r.stdout
     assert "optimal_value" in r.stdout  # the results are still shown
     data = png.read_bytes()
     assert data[:8] == PNG_SIGNATURE and len(data) > 10_000
     svg = tmp_path / "conv.SVG"
-    r = run(fake_api, "results", jid, "--plot", str(svg), "--json")
+    r = api.cli("results", job_id, "--plot", str(svg), "--json")
     assert r.exit_code == 0, r.output
-    assert json.loads(r.stdout)["job_id"] == jid  # stdout stays pure JSON
+    assert json.loads(r.stdout)["job_id"] == job_id  # stdout stays pure JSON
     assert str(svg) in r.stderr
     text = svg.read_text()
-    assert text.startswith("<?xml") and "<svg" in text
+    assert text.startswith("<?xml") and "<svg" in text and f"job {job_id}" in text
     pdf = tmp_path / "conv.pdf"
-    assert run(fake_api, "results", jid, "--plot", str(pdf)).exit_code == 0
+    assert api.cli("results", job_id, "--plot", str(pdf)).exit_code == 0
     assert pdf.read_bytes()[:5] == b"%PDF-"
 
 
-def test_plot_without_history_exits_2(fake_api: FakeApi, tmp_path: Path) -> None:
-    circuit_job = fake_api.call(fake_api.state.add_job, states=(job_pb2.JOB_STATUS_DONE,))
+def test_plot_without_history_exits_2(api: Api, tmp_path: Path) -> None:
+    r = api.cli("submit", "--job", str(EXAMPLES / "bell" / "job.yaml"), "--wait", "--json")
+    circuit_job = json.loads(r.stdout)["job_id"]
     out = tmp_path / "conv.png"
-    r = run(fake_api, "results", circuit_job, "--plot", str(out))
+    r = api.cli("results", circuit_job, "--plot", str(out))
     assert r.exit_code == 2, r.output
     assert "has no convergence history to plot" in r.stderr
     assert not out.exists() and r.stdout == ""
-    r = run(fake_api, "results", hybrid_job(fake_api, ()), "--plot", str(out), "--json")
+    r = api.cli("results", circuit_job, "--plot", str(out), "--json")
     assert r.exit_code == 2
     assert json.loads(r.stderr)["error"]["reason"] == "NO_CONVERGENCE_HISTORY"
     assert not out.exists()
 
 
-def test_plot_bad_suffix_or_unwritable_exits_2(fake_api: FakeApi, tmp_path: Path) -> None:
-    jid = hybrid_job(fake_api)
-    r = run(fake_api, "results", jid, "--plot", str(tmp_path / "conv.jpg"))
+def test_plot_bad_suffix_or_unwritable_exits_2(
+    api: Api, vqe: tuple[str, dict[str, Any]], tmp_path: Path
+) -> None:
+    job_id, _ = vqe
+    r = api.cli("results", job_id, "--plot", str(tmp_path / "conv.jpg"))
     assert r.exit_code == 2 and ".png, .svg, .pdf" in r.stderr
-    r = run(fake_api, "results", jid, "--plot", str(tmp_path / "missing" / "conv.png"))
+    r = api.cli("results", job_id, "--plot", str(tmp_path / "missing" / "conv.png"))
     assert r.exit_code == 2 and "cannot write" in r.stderr
 
 
-def test_watch_shows_iterations(fake_api: FakeApi) -> None:
-    jid = hybrid_job(fake_api, max_iter=50)
-    r = run(fake_api, "watch", jid)
+def test_watch_shows_iterations(api: Api, vqe: tuple[str, dict[str, Any]]) -> None:
+    job_id, data = vqe
+    history = data["optimization"]["history"]
+    r = api.cli("watch", job_id)
     assert r.exit_code == 0, r.output
     its = [ln for ln in r.stdout.splitlines() if " iteration " in ln]
-    assert len(its) == len(HISTORY)
-    assert its[0].endswith("iteration 1/50 value=-0.5")
-    assert its[5].endswith("iteration 6/50 value=-1.8572")
-    events = [json.loads(ln) for ln in run(fake_api, "watch", jid, "--json").stdout.splitlines()]
-    assert [e["iteration"] for e in events if e["iteration"]] == list(range(1, 8))
+    assert len(its) == len(history)
+    for k in (1, len(history)):
+        assert its[k - 1].endswith(f"iteration {k}/100 value={history[k - 1]:.8g}")
+    events = [json.loads(ln) for ln in api.cli("watch", job_id, "--json").stdout.splitlines()]
+    iterations = [e for e in events if e["iteration"]]
+    assert [e["iteration"] for e in iterations] == list(range(1, len(history) + 1))
+    assert [e["current_value"] for e in iterations] == history
 
 
-def test_submit_watch_hybrid_job(fake_api: FakeApi, tmp_path: Path) -> None:
-    r = run(fake_api, "submit", "--job", str(vqe_job_file(tmp_path)), "--watch")
+def test_submit_watch_hybrid_job(api: Api) -> None:
+    r = api.cli("submit", "--job", str(H2_JOB), "--watch")
     assert r.exit_code == 0, r.output
-    assert "iteration 7/50 value=-1.8569" in r.stdout
-    assert "finished: DONE" in r.stdout and "best -1.8572 (#6)" in r.stdout
+    assert "iteration 1/100 value=" in r.stdout
+    assert "finished: DONE" in r.stdout and "optimal_value  -1.85727" in r.stdout
 
 
-def test_compile_shows_plan_summary(
-    fake_api: FakeApi, tmp_path: Path, vqe_plan: HybridPlan
-) -> None:
-    prog = tmp_path / "vqe.eigen.py"
-    prog.write_text("# VQE\n")
-    r = run(fake_api, "compile", str(prog))
+def test_compile_shows_plan_summary(api: Api) -> None:
+    r = api.cli("compile", str(H2_PROGRAM))
     assert r.exit_code == 0, r.output
     out = r.stdout
     assert "hybrid plan" in out
     assert "parameters     2: theta[0], theta[1]" in out
     assert "5 term(s) on 2 qubit(s): -1.05237·II, +0.397937·IZ" in out
     assert "shots          exact" in out
-    assert "optimizer      cobyla" in out and "max_iter       50" in out
-    assert "tolerance      1e-06" in out and "2 value(s) [0.1, -0.2]" in out
-    assert "optimal_cost ← optimal_value, qubits_used = 2" in out
-    assert vqe_plan.sha256() in out
+    assert "optimizer      cobyla" in out and "max_iter       100" in out
+    assert "tolerance      1e-08" in out and "2 value(s) [0.1, 0.1]" in out
+    assert "energy ← optimal_value" in out and "theta ← optimal_parameters" in out
     assert "logical_qubits" in out  # metrics
     assert "parametrised circuit" in out and "Ry(theta[0])" in out  # Qiskit drawing
-    data = json.loads(run(fake_api, "compile", str(prog), "--json").stdout)
-    assert parse_plan(data["hybrid_plan_json"]) == vqe_plan
+    data = json.loads(api.cli("compile", str(H2_PROGRAM), "--json").stdout)
+    plan = parse_plan(json.dumps(data["hybrid_plan_json"]).encode())
+    assert plan.parameters == ("theta[0]", "theta[1]")
+    assert plan.optimizer.method == "cobyla" and plan.optimizer.max_iter == 100
+    assert plan.sha256() in out
