@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Mapping
 from importlib.metadata import EntryPoint
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
 from eigen_common.errors import DeviceNotFoundError
+from eigen_driver_manager.base import DeviceStatus
 from eigen_driver_manager.plugins.aer_driver import AerDriver
 from eigen_driver_manager.registry import (
     ENTRY_POINT_GROUP,
@@ -28,8 +31,8 @@ from eigen_driver_manager.base import BaseDriver
 class AltDriver(FakeDriver):
     name: ClassVar[str] = "{name}"
 
-class StillAbstract(BaseDriver):   # abstract: ignored
-    name: ClassVar[str] = "abstract"
+class _Base(BaseDriver):   # abstract and unnamed: a base class, ignored
+    pass
 """
 
 
@@ -172,10 +175,41 @@ def test_bad_entry_points(value: str, match: str) -> None:
         discover([], entry_points=lambda g: eps)
 
 
-def test_broken_plugin_file(tmp_path: Path) -> None:
+def test_broken_plugin_file_makes_its_driver_offline(tmp_path: Path) -> None:
     (tmp_path / "broken_driver.py").write_text("raise ImportError('vendor SDK missing')\n")
-    with pytest.raises(DriverRegistryError, match=r"broken_driver\.py.*vendor SDK missing"):
-        discover([tmp_path], use_entry_points=False)
+    reg = build(
+        settings(plugin_dirs=[str(tmp_path)], disabled_drivers=["aer"]),
+        entry_points=no_entry_points,
+    )
+    info = reg.devices["broken.unavailable"]
+    assert info.status is DeviceStatus.OFFLINE
+    assert "broken_driver.py" in info.status_message
+    assert "vendor SDK missing" in info.status_message
+
+
+INCOMPLETE_PLUGIN = """
+from typing import ClassVar
+from eigen_driver_manager.base import BaseDriver
+
+class HalfDriver(BaseDriver):
+    name: ClassVar[str] = "half"
+
+    def initialize(self, config):
+        pass
+"""
+
+
+def test_incomplete_plugin_is_offline_with_the_missing_methods(tmp_path: Path) -> None:
+    (tmp_path / "half_driver.py").write_text(INCOMPLETE_PLUGIN)
+    reg = build(
+        settings(plugin_dirs=[str(tmp_path)], disabled_drivers=["aer"]),
+        entry_points=no_entry_points,
+    )
+    info = reg.devices["half.unavailable"]
+    assert info.status is DeviceStatus.OFFLINE
+    assert "incomplete" in info.status_message
+    for method in ("execute_circuit", "get_device_status", "get_devices"):
+        assert method in info.status_message
 
 
 def test_missing_plugin_dir(tmp_path: Path) -> None:
@@ -189,13 +223,39 @@ def test_invalid_driver_name(tmp_path: Path) -> None:
         discover([tmp_path], use_entry_points=False)
 
 
-def test_initialize_failure_is_a_startup_error() -> None:
-    with pytest.raises(DriverRegistryError, match=r"'fake'.*failed to initialise"):
-        build(
-            settings(disabled_drivers=["aer"], driver_config={"fake": {"bogus": "1"}}),
-            entry_points=no_entry_points,
-            extra_drivers=[FakeDriver],
-        )
+def test_initialize_failure_makes_the_devices_offline_not_a_startup_error() -> None:
+    reg = build(
+        settings(driver_config={"fake": {"bogus": "1"}}),
+        entry_points=no_entry_points,
+        extra_drivers=[FakeDriver],
+    )
+    info = reg.devices["fake.unavailable"]
+    assert info.status is DeviceStatus.OFFLINE
+    assert "'fake' failed to initialise" in info.status_message
+    assert "bogus" in info.status_message
+    assert reg.devices["aer.automatic"].status is DeviceStatus.ONLINE  # the others still run
+
+
+class LeakyDriver(FakeDriver):
+    """Echoes its config in the error, as a careless vendor SDK might."""
+
+    name: ClassVar[str] = "leaky"
+
+    def initialize(self, config: Mapping[str, str]) -> None:
+        raise RuntimeError(f"login failed with {dict(config)}")
+
+
+def test_secrets_are_redacted_from_the_reason() -> None:
+    token = "s3cr3t-" + "x" * 40
+    reg = build(
+        settings(disabled_drivers=["aer"], driver_config={"leaky": {"api_token": token}}),
+        entry_points=no_entry_points,
+        extra_drivers=[LeakyDriver],
+    )
+    message = reg.devices["leaky.unavailable"].status_message
+    assert "login failed" in message
+    assert token not in message and "s3cr3t" not in message
+    assert "***" in message
 
 
 def test_registry_rejects_duplicate_instances() -> None:

@@ -317,7 +317,7 @@ def calibration_from_target(target: Target, calibrated_at: float | None) -> Cali
                 q,
                 None if t1 is None else float(t1) * 1e6,
                 None if t2 is None else float(t2) * 1e6,
-                None if readout.get(q) is None else float(readout[q]),  # type: ignore[arg-type]
+                None if readout.get(q) is None else float(readout[q]),
                 None if freq is None else float(freq) / 1e9,
             )
         )

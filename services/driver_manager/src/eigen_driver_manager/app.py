@@ -39,7 +39,10 @@ def build(settings: DriverManagerSettings) -> DriverManagerApp:
     """Load the drivers and wire the service (drivers that fail to load are reported)."""
     configure_openmp(settings)  # before any driver imports Aer
     manager = DriverManager(
-        build_registry(settings), max_workers=settings.max_workers, max_shots=settings.max_shots
+        build_registry(settings),
+        max_workers=settings.max_workers,
+        max_shots=settings.max_shots,
+        max_state_bytes=min(settings.max_saved_state_bytes, settings.max_message_bytes - 65536),
     )
 
     async def close() -> None:

@@ -37,7 +37,7 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import ClassVar, TypeAlias
 
 from eigen_common.devices import Calibration, Device, DeviceStatus
 from eigen_common.errors import (
@@ -91,7 +91,7 @@ __all__ = [
 ]
 
 #: The seed's name of the device model (RFC 0006 ``DeviceInfo``); one class with the kernel's.
-DeviceInfo = Device
+DeviceInfo: TypeAlias = Device
 
 
 @dataclass(frozen=True)
@@ -192,6 +192,14 @@ class BaseDriver(ABC):
         Raises:
             ValueError: the config is invalid (a startup error).
         """
+
+    @classmethod
+    def declared_devices(cls, config: Mapping[str, str]) -> tuple[str, ...]:
+        """Device ids this driver would offer, known without initialising (default: none).
+
+        Shown OFFLINE with the reason when :meth:`initialize` fails.
+        """
+        return ()
 
     @abstractmethod
     def get_devices(self) -> list[DeviceInfo]:

@@ -6,13 +6,17 @@ from eigen.common.v1 import circuit_pb2
 from eigen.driver.v1 import driver_pb2
 from eigen_common import device_proto
 from eigen_common.device_proto import status_to_proto
+from eigen_common.errors import EigenError
+from eigen_common.status import to_status
 from eigen_driver_manager.base import (
     CalibrationResult,
     DeviceStatusReport,
     EstimateOutcome,
+    ExecutionProgress,
     ExecutionResult,
+    StartedExecution,
 )
-from eigen_driver_manager.manager import EstimationRequest, ExecutionRequest, PayloadFormat
+from eigen_driver_manager.requests import EstimationRequest, ExecutionRequest, PayloadFormat
 
 _FORMAT_FROM_PROTO: dict[int, PayloadFormat] = {
     circuit_pb2.CircuitPayload.FORMAT_UNSPECIFIED: PayloadFormat.UNSPECIFIED,
@@ -25,13 +29,16 @@ _FORMAT_FROM_PROTO: dict[int, PayloadFormat] = {
 
 def status_report_to_proto(report: DeviceStatusReport) -> driver_pb2.GetDeviceStatusResponse:
     """Domain status report → ``GetDeviceStatusResponse``."""
-    return driver_pb2.GetDeviceStatusResponse(
+    msg = driver_pb2.GetDeviceStatusResponse(
         device_id=report.device_id,
         status=status_to_proto(report.status),
         queue_depth=report.queue_depth,
         estimated_wait_sec=report.estimated_wait_sec,
         message=report.message,
     )
+    if report.vendor_queue_length is not None:
+        msg.vendor_queue_length = report.vendor_queue_length
+    return msg
 
 
 def execution_request_from_proto(req: driver_pb2.ExecuteCircuitRequest) -> ExecutionRequest:
@@ -45,16 +52,52 @@ def execution_request_from_proto(req: driver_pb2.ExecuteCircuitRequest) -> Execu
         options=dict(req.options),
         seed=req.seed if req.HasField("seed") else None,
         parameter_values=dict(req.parameter_values),
+        bindings=[dict(b.values) for b in req.bindings],
+        save_state=req.save_state,
     )
 
 
 def execution_result_to_proto(res: ExecutionResult) -> driver_pb2.ExecuteCircuitResponse:
-    """Domain result → ``ExecuteCircuitResponse``."""
+    """Domain result → ``ExecuteCircuitResponse`` (sweep rows and saved state included)."""
     return driver_pb2.ExecuteCircuitResponse(
         counts=res.counts,
         execution_time_sec=res.execution_time_sec,
         metadata=res.metadata,
+        sweep_results=[driver_pb2.SweepCounts(counts=row) for row in res.sweep_counts],
+        saved_state=res.saved_state,
     )
+
+
+def batch_to_proto(
+    outcomes: list[ExecutionResult | EigenError],
+) -> driver_pb2.ExecuteCircuitBatchResponse:
+    """Per-item results or errors → ``ExecuteCircuitBatchResponse`` (errors as rpc Status)."""
+    items = [
+        driver_pb2.ExecuteCircuitBatchItem(error=to_status(o))
+        if isinstance(o, EigenError)
+        else driver_pb2.ExecuteCircuitBatchItem(result=execution_result_to_proto(o))
+        for o in outcomes
+    ]
+    return driver_pb2.ExecuteCircuitBatchResponse(items=items)
+
+
+def started_to_proto(started: StartedExecution) -> driver_pb2.StartExecutionResponse:
+    """Domain handle → ``StartExecutionResponse``."""
+    return driver_pb2.StartExecutionResponse(
+        execution_id=started.execution_id, vendor_job_id=started.vendor_job_id
+    )
+
+
+def progress_to_proto(progress: ExecutionProgress) -> driver_pb2.AwaitExecutionResponse:
+    """Domain progress → ``AwaitExecutionResponse``."""
+    msg = driver_pb2.AwaitExecutionResponse(
+        done=progress.done, vendor_status=progress.vendor_status
+    )
+    if progress.result is not None:
+        msg.result.CopyFrom(execution_result_to_proto(progress.result))
+    if progress.queue_position is not None:
+        msg.vendor_queue_position = progress.queue_position
+    return msg
 
 
 def estimation_request_from_proto(

@@ -8,8 +8,10 @@ Drivers come from two places:
 - the ``eigen_os.drivers`` entry-point group; an entry point names a driver class or a module.
 
 Nothing registers itself on import and there is no module-level registry: :func:`build` makes a
-:class:`DriverRegistry` from settings. Duplicate driver names, device ids or target aliases are
-startup errors (:class:`DriverRegistryError`).
+:class:`DriverRegistry` from settings and the drivers file (:mod:`.drivers_file`). Duplicate
+driver names, device ids or target aliases are startup errors (:class:`DriverRegistryError`); a
+plugin that fails to import, is incomplete (abstract methods left) or fails to initialise is
+not: its devices are listed OFFLINE with the reason (:class:`~.offline.OfflineDriver`).
 """
 
 from __future__ import annotations
@@ -27,7 +29,9 @@ from typing import Any
 
 from eigen_common.errors import DeviceNotFoundError
 from eigen_common.logs import get_logger
+from eigen_driver_manager import drivers_file
 from eigen_driver_manager.base import DRIVER_NAME_RE, BaseDriver, DeviceInfo
+from eigen_driver_manager.offline import OfflineDriver
 from eigen_driver_manager.settings import DriverManagerSettings
 
 log = get_logger("eigen.driver_manager.registry")
@@ -47,10 +51,37 @@ class DriverRegistryError(RuntimeError):
 
 @dataclass(frozen=True)
 class DriverSource:
-    """A discovered driver class and where it came from (for error messages)."""
+    """A discovered driver class and where it came from (for error messages).
+
+    ``broken`` is set (with a stand-in ``cls``) when the plugin could not be loaded or is
+    incomplete: the driver is then OFFLINE with that reason.
+    """
 
     cls: type[BaseDriver]
     origin: str
+    broken: str = ""
+
+
+def _incomplete(module: ModuleType) -> list[DriverSource]:
+    """Abstract BaseDriver subclasses defined in ``module`` that declare a name: incomplete."""
+    out = []
+    for _, obj in inspect.getmembers(module, inspect.isclass):
+        if (
+            issubclass(obj, BaseDriver)
+            and inspect.isabstract(obj)
+            and obj.__module__ == module.__name__
+            and isinstance(getattr(obj, "name", ""), str)
+            and DRIVER_NAME_RE.match(obj.name or "")
+        ):
+            missing = ", ".join(sorted(getattr(obj, "__abstractmethods__", ())))
+            out.append(
+                DriverSource(
+                    OfflineDriver.make(obj.name, "", ()).__class__,
+                    f"plugin class {obj.__qualname__}",
+                    f"driver {obj.name!r} is incomplete: it does not implement {missing}",
+                )
+            )
+    return out
 
 
 def driver_classes(module: ModuleType) -> list[type[BaseDriver]]:
@@ -109,10 +140,21 @@ def discover_plugin_dir(directory: Path) -> list[DriverSource]:
         raise DriverRegistryError(f"driver plugin folder {directory} does not exist")
     sources: list[DriverSource] = []
     for path in sorted(directory.glob("*_driver.py")):
-        classes = driver_classes(load_plugin_file(path))
-        if not classes:
+        try:
+            module = load_plugin_file(path)
+        except DriverRegistryError as exc:
+            name = path.stem.removesuffix("_driver")
+            log.error("driver plugin failed to import", file=path.name, error=str(exc))
+            if DRIVER_NAME_RE.match(name):
+                stand_in = OfflineDriver.make(name, "", ()).__class__
+                sources.append(DriverSource(stand_in, f"plugin file {path.name}", str(exc)))
+            continue
+        classes = driver_classes(module)
+        broken = _incomplete(module)
+        if not classes and not broken:
             log.warning("plugin file defines no driver", file=path.name)
         sources.extend(DriverSource(c, f"plugin file {path.name}") for c in classes)
+        sources.extend(broken)
     return sources
 
 
@@ -197,7 +239,12 @@ class DriverRegistry:
             device with an empty id or ``max_qubits`` < 1.
     """
 
-    def __init__(self, drivers: Sequence[BaseDriver]):
+    def __init__(
+        self,
+        drivers: Sequence[BaseDriver],
+        tables: Mapping[str, drivers_file.DriverTable] | None = None,
+    ):
+        self._tables = dict(tables or {})
         self._drivers: dict[str, BaseDriver] = {}
         self._devices: dict[str, DeviceInfo] = {}
         self._device_driver: dict[str, str] = {}
@@ -206,7 +253,7 @@ class DriverRegistry:
             if drv.name in self._drivers:
                 raise DriverRegistryError(f"duplicate driver name {drv.name!r}")
             self._drivers[drv.name] = drv
-            for info in drv.get_devices():
+            for info in self.offered(drv, drv.get_devices()):
                 if not info.device_id or info.max_qubits < 1:
                     raise DriverRegistryError(
                         f"driver {drv.name!r} offers an invalid device {info.device_id!r} "
@@ -229,11 +276,19 @@ class DriverRegistry:
                 self._devices[info.device_id] = self.stamp(drv, info)
         self._targets = targets
 
-    @staticmethod
-    def stamp(driver: BaseDriver, info: DeviceInfo) -> DeviceInfo:
-        """Return ``info`` with ``driver`` and ``allowed_options`` filled in."""
+    def offered(self, driver: BaseDriver, devices: Sequence[DeviceInfo]) -> list[DeviceInfo]:
+        """``devices`` filtered by the driver's allowlist in the drivers file (if any)."""
+        table = self._tables.get(driver.name)
+        if table is None or not table.devices or isinstance(driver, OfflineDriver):
+            return list(devices)
+        return [d for d in devices if d.device_id in table.devices]
+
+    def stamp(self, driver: BaseDriver, info: DeviceInfo) -> DeviceInfo:
+        """Return ``info`` with ``driver``, ``allowed_options`` and ``slots`` filled in."""
         allowed = tuple(sorted(driver.device_options(info.device_id)))
-        return replace(info, driver=driver.name, allowed_options=allowed)
+        table = self._tables.get(driver.name)
+        slots = table.slots if table is not None and table.slots else info.slots
+        return replace(info, driver=driver.name, allowed_options=allowed, slots=slots)
 
     @property
     def drivers(self) -> Mapping[str, BaseDriver]:
@@ -281,17 +336,28 @@ def build(
 ) -> DriverRegistry:
     """Discover, instantiate and initialise the drivers (the service's composition root).
 
+    Config of a driver = its drivers-file table (``config`` plus ``credentials``) overlaid by
+    ``settings.driver_config``. A driver disabled by ``settings.disabled_drivers`` or
+    ``enabled = false`` is not loaded. A driver that fails to initialise (or whose table is
+    invalid, or whose plugin failed to import) is replaced by an :class:`OfflineDriver`: its
+    devices are OFFLINE with the (redacted) reason and the service starts anyway.
+
     Args:
-        settings: plugin folders, entry-point switch, disabled drivers, per-driver config.
+        settings: plugin folders, entry-point switch, disabled drivers, per-driver config,
+            drivers file.
         entry_points: source of entry points (tests inject fakes).
         extra_drivers: driver classes added explicitly (e.g. a test double).
 
     Returns:
-        The registry with every enabled driver initialised.
+        The registry with every enabled driver initialised or stood in for.
 
     Raises:
-        DriverRegistryError: a discovery error, a duplicate, or a driver failing to initialise.
+        DriverRegistryError: a discovery error, a duplicate, or an unreadable drivers file.
     """
+    try:
+        tables = drivers_file.load(settings.drivers_file)
+    except drivers_file.DriversFileError as exc:
+        raise DriverRegistryError(str(exc)) from None
     dirs = [PLUGIN_DIR, *(Path(d) for d in settings.plugin_dirs)]
     sources = discover(dirs, use_entry_points=settings.load_entry_points, entry_points=entry_points)
     sources.extend(DriverSource(c, "explicit") for c in extra_drivers)
@@ -299,27 +365,50 @@ def build(
     dup = sorted({n for n in names if names.count(n) > 1})
     if dup:
         raise DriverRegistryError(f"duplicate driver name(s) {dup}")
-    unknown_cfg = sorted(set(settings.driver_config) - set(names))
+    unknown_cfg = sorted((set(settings.driver_config) | set(tables)) - set(names))
     if unknown_cfg:
         log.warning("config for drivers that are not loaded", drivers=unknown_cfg)
     drivers: list[BaseDriver] = []
     for src in sources:
         name = src.cls.name
-        if name in settings.disabled_drivers:
+        table = tables.get(name, drivers_file.DriverTable())
+        if name in settings.disabled_drivers or not table.enabled:
             log.info("driver disabled", driver_name=name)
             continue
-        driver = src.cls()
-        try:
-            driver.initialize(settings.driver_config.get(name, {}))
-        except Exception as exc:
-            raise DriverRegistryError(
-                f"driver {name!r} ({src.origin}) failed to initialise: {exc}"
-            ) from exc
-        drivers.append(driver)
-    registry = DriverRegistry(drivers)
+        drivers.append(_initialised(src, table, settings.driver_config.get(name, {})))
+    registry = DriverRegistry(drivers, tables)
     log.info(
         "drivers loaded",
         drivers=sorted(registry.drivers),
         devices=sorted(registry.devices),
+        offline=sorted(n for n, d in registry.drivers.items() if isinstance(d, OfflineDriver)),
     )
     return registry
+
+
+def _initialised(
+    src: DriverSource, table: drivers_file.DriverTable, overrides: Mapping[str, str]
+) -> BaseDriver:
+    """The initialised driver of ``src``, or an OfflineDriver saying why it is not there."""
+    name = src.cls.name
+    config = {**table.driver_config(), **overrides}
+    reason = src.broken or table.problem
+    if not reason:
+        driver = src.cls()
+        try:
+            driver.initialize(config)
+            driver.get_devices()
+            return driver
+        except Exception as exc:
+            reason = f"driver {name!r} failed to initialise: {type(exc).__name__}: {exc}"
+            try:
+                driver.close()
+            except Exception:
+                log.exception("close of a failed driver failed", driver_name=name)
+    reason = drivers_file.redact(reason, drivers_file.secret_values(config))
+    log.error("driver unavailable; its devices are OFFLINE", driver_name=name, reason=reason)
+    try:
+        declared = table.devices or src.cls.declared_devices(config)
+    except Exception:
+        declared = ()
+    return OfflineDriver.make(name, reason, declared)

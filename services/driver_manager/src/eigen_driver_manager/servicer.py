@@ -72,3 +72,43 @@ class DriverManagerServicer(driver_pb2_grpc.DriverManagerServiceServicer):
         """Calibrate a device (UNIMPLEMENTED when its driver has no calibration)."""
         result = await self._manager.calibrate(request.device_id)
         return convert.calibration_to_proto(result)
+
+    async def ExecuteCircuitBatch(
+        self,
+        request: driver_pb2.ExecuteCircuitBatchRequest,
+        context: _Ctx[
+            driver_pb2.ExecuteCircuitBatchRequest, driver_pb2.ExecuteCircuitBatchResponse
+        ],
+    ) -> driver_pb2.ExecuteCircuitBatchResponse:
+        """Several circuits of one device; each item succeeds or fails on its own."""
+        reqs = [convert.execution_request_from_proto(r) for r in request.items]
+        return convert.batch_to_proto(await self._manager.execute_batch(reqs))
+
+    async def CancelExecution(
+        self,
+        request: driver_pb2.CancelExecutionRequest,
+        context: _Ctx[driver_pb2.CancelExecutionRequest, driver_pb2.CancelExecutionResponse],
+    ) -> driver_pb2.CancelExecutionResponse:
+        """Abandon a job's execution (idempotent)."""
+        found = await self._manager.cancel(request.job_id, request.device_id, request.execution_id)
+        return driver_pb2.CancelExecutionResponse(cancelled=found)
+
+    async def StartExecution(
+        self,
+        request: driver_pb2.StartExecutionRequest,
+        context: _Ctx[driver_pb2.StartExecutionRequest, driver_pb2.StartExecutionResponse],
+    ) -> driver_pb2.StartExecutionResponse:
+        """Submit to an asynchronous device; answers with the execution id at once."""
+        req = convert.execution_request_from_proto(request.execution)
+        return convert.started_to_proto(await self._manager.start(req))
+
+    async def AwaitExecution(
+        self,
+        request: driver_pb2.AwaitExecutionRequest,
+        context: _Ctx[driver_pb2.AwaitExecutionRequest, driver_pb2.AwaitExecutionResponse],
+    ) -> driver_pb2.AwaitExecutionResponse:
+        """Wait up to ``wait_seconds`` for a started execution."""
+        progress = await self._manager.await_execution(
+            request.device_id, request.execution_id, request.wait_seconds, request.job_id
+        )
+        return convert.progress_to_proto(progress)

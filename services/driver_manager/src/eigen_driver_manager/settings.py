@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 from pydantic_settings import SettingsConfigDict
 
 from eigen_common.settings import ServiceSettings
@@ -26,9 +26,15 @@ class DriverManagerSettings(ServiceSettings):
         driver_config: per-driver config (driver name → string map) passed to ``initialize``.
         omp_spin_count: ``GOMP_SPINCOUNT`` for Aer's OpenMP workers (0 = library default);
             see :func:`eigen_driver_manager.app.configure_openmp`.
+        max_saved_state_bytes: largest final state (``save_state``) returned, in bytes; bigger
+            states fail with RESOURCE_EXHAUSTED. Kept under ``max_message_bytes``.
+        drivers_file: the drivers file (SPEC §13: one TOML table per driver: ``enabled``,
+            ``credentials``, ``devices``, ``slots``, ``config``); empty = ``$EIGEN_HOME/
+            drivers.toml`` (``~/.eigen/drivers.toml``) when it exists. Also read from
+            ``EIGEN_DRIVERS_FILE``.
     """
 
-    model_config = SettingsConfigDict(env_prefix="EIGEN_DRIVER_MANAGER_")
+    model_config = SettingsConfigDict(env_prefix="EIGEN_DRIVER_MANAGER_", populate_by_name=True)
 
     service_name: ClassVar[str] = "driver-manager"
 
@@ -41,3 +47,8 @@ class DriverManagerSettings(ServiceSettings):
     disabled_drivers: list[str] = Field(default_factory=list)
     driver_config: dict[str, dict[str, str]] = Field(default_factory=dict)
     omp_spin_count: int = Field(default=100_000, ge=0)
+    max_saved_state_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
+    drivers_file: str = Field(
+        default="",
+        validation_alias=AliasChoices("EIGEN_DRIVER_MANAGER_DRIVERS_FILE", "EIGEN_DRIVERS_FILE"),
+    )

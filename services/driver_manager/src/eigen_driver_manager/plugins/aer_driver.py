@@ -208,7 +208,7 @@ def _noisy_device(device_id: str, num_qubits: int, seed: int) -> AerDevice:
             "simulator": f"qiskit-aer {qiskit_aer.__version__}",
         },
         basis_gates=basis,
-        coupling_map=coupling,  # type: ignore[arg-type]
+        coupling_map=coupling,
         calibration=details,
     )
     summary = calibration_summary(details)
