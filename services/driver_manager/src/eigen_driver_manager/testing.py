@@ -20,6 +20,8 @@ from eigen_common.errors import (
     BackendUnavailableError,
     DeviceNotFoundError,
     DeviceOfflineError,
+    NotFoundError,
+    UnimplementedError,
 )
 from eigen_driver_manager.base import (
     BaseDriver,
@@ -27,10 +29,14 @@ from eigen_driver_manager.base import (
     DeviceInfo,
     DeviceStatus,
     DeviceStatusReport,
+    ExecutionItem,
+    ExecutionProgress,
     ExecutionResult,
+    StartedExecution,
     bind_parameters,
     check_width,
 )
+from eigen_driver_manager.execution import ExecutionCancelledError
 from eigen_driver_manager.options import OptionSpec, boolean
 from eigen_ir.aqo import AQO_VERSION, Circuit, parse
 
@@ -68,7 +74,7 @@ def aqo_circuit(
     return parse(aqo_document(qubits, clbits, operations, parameters))
 
 
-_CONFIG_KEYS = frozenset({"devices", "offline", "unavailable", "max_qubits"})
+_CONFIG_KEYS = frozenset({"devices", "offline", "unavailable", "max_qubits", "asynchronous"})
 
 
 @dataclass(frozen=True)
@@ -95,7 +101,11 @@ class FakeDriver(BaseDriver):
         ``devices``: comma-separated device ids (default ``fake.device``);
         ``offline``: comma-separated ids reported OFFLINE (execution → DeviceOfflineError);
         ``unavailable``: ``true`` makes every execution raise BackendUnavailableError;
-        ``max_qubits``: width of every device (default 32).
+        ``max_qubits``: width of every device (default 32);
+        ``asynchronous``: comma-separated ids that are asynchronous devices (StartExecution /
+        AwaitExecution). Their execution id ``fake:<device>:<clbits>:<shots>:<job>`` holds all
+        the result needs, so a new FakeDriver (a restarted driver-manager) re-attaches to it;
+        an execution is done once :attr:`hold` is unset or set, cancelled ones end CANCELLED.
 
     Option allowlist: ``verbose`` (true|false), accepted and ignored.
 
@@ -118,6 +128,7 @@ class FakeDriver(BaseDriver):
         self.calls: list[FakeCall] = []
         self.started = threading.Event()
         self.hold: threading.Event | None = None
+        self._cancelled: set[str] = set()
 
     def initialize(self, config: Mapping[str, str]) -> None:
         """Create the configured fake devices.
@@ -130,6 +141,7 @@ class FakeDriver(BaseDriver):
             raise ValueError(f"unknown fake config key(s) {unknown}")
         ids = [d.strip() for d in config.get("devices", "fake.device").split(",") if d.strip()]
         offline = {d.strip() for d in config.get("offline", "").split(",") if d.strip()}
+        asynchronous = {d.strip() for d in config.get("asynchronous", "").split(",") if d.strip()}
         max_qubits = int(config.get("max_qubits", "32"))
         if max_qubits < 1:
             raise ValueError("fake config max_qubits must be >= 1")
@@ -143,6 +155,7 @@ class FakeDriver(BaseDriver):
                 max_qubits=max_qubits,
                 targets=(f"fake:{d}",),
                 capabilities={"noise": "none", "note": "test double: all-zeros counts"},
+                asynchronous=d in asynchronous,
             )
             for d in ids
         }
@@ -202,6 +215,57 @@ class FakeDriver(BaseDriver):
             self.calls.append(FakeCall(device_id, circuit, shots, dict(options), seed))
         counts = {"0" * circuit.clbits: shots} if circuit.clbits else {}
         return ExecutionResult(counts, 0.0, {"backend": "fake", "device_id": device_id})
+
+    def start_execution(self, item: ExecutionItem) -> StartedExecution:
+        """Check ``item`` like :meth:`execute_circuit`; return a self-describing execution id.
+
+        Raises:
+            UnimplementedError: the device is not asynchronous.
+        """
+        info = self._info(item.device_id)
+        if not info.asynchronous:
+            raise UnimplementedError(f"fake device {item.device_id!r} is not asynchronous")
+        if info.status is not DeviceStatus.ONLINE:
+            raise DeviceOfflineError(f"device {item.device_id!r} is {info.status.value}")
+        self.parse_options(item.device_id, item.options)
+        check_width(item.circuit, info)
+        bind_parameters(item.circuit, item.parameter_values)
+        if self._unavailable:
+            raise BackendUnavailableError("fake backend is configured as unavailable")
+        vendor = f"fakejob-{item.job_id or 'anonymous'}"
+        eid = f"fake:{item.device_id}:{item.circuit.clbits}:{item.shots}:{vendor}"
+        return StartedExecution(eid, vendor)
+
+    def await_execution(
+        self, device_id: str, execution_id: str, wait_seconds: float
+    ) -> ExecutionProgress:
+        """Done (all-zeros counts) unless :attr:`hold` is an unset event (then RUNNING).
+
+        Raises:
+            NotFoundError: an execution id this driver did not make.
+            ExecutionCancelledError: the execution was cancelled.
+        """
+        self._info(device_id)
+        parts = execution_id.split(":", 4)
+        if len(parts) != 5 or parts[0] != "fake" or parts[1] != device_id:
+            raise NotFoundError(f"no fake execution {execution_id!r}")
+        with self._lock:
+            if execution_id in self._cancelled:
+                raise ExecutionCancelledError(f"execution {execution_id!r} was cancelled")
+        if self.hold is not None and not self.hold.wait(timeout=wait_seconds):
+            return ExecutionProgress(False, vendor_status="RUNNING", queue_position=0)
+        clbits, shots = int(parts[2]), int(parts[3])
+        counts = {"0" * clbits: shots} if clbits else {}
+        meta = {"backend": "fake", "device_id": device_id, "vendor_job_id": parts[4]}
+        return ExecutionProgress(True, ExecutionResult(counts, 0.0, meta), vendor_status="DONE")
+
+    def cancel_execution(self, device_id: str, job_id: str, execution_id: str) -> bool:
+        """Mark an asynchronous execution cancelled (True when the id is one of ours)."""
+        if not execution_id.startswith(f"fake:{device_id}:"):
+            return False
+        with self._lock:
+            self._cancelled.add(execution_id)
+        return True
 
     def _info(self, device_id: str) -> DeviceInfo:
         info = self._devices.get(device_id)
