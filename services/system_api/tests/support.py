@@ -9,12 +9,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import grpc
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm
 
 from eigen.api.v1 import (
     admin_pb2_grpc,
@@ -144,3 +149,39 @@ async def wait_terminal(c: Client, job_id: str, token: str = ADMIN) -> job_pb2.J
 
 
 Call = Callable[..., Awaitable[Any]]
+
+
+ISS = "https://idp.example.test/"
+AUD = "eigen-api"
+
+
+class Signer:
+    """A private key with its ``kid`` and public JWK."""
+
+    def __init__(self, alg: str, kid: str):
+        self.alg, self.kid = alg, kid
+        if alg.startswith(("RS", "PS")):
+            self.key: Any = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+            self.jwk = json.loads(RSAAlgorithm.to_jwk(self.key.public_key()))
+        elif alg == "ES256":
+            self.key = ec.generate_private_key(ec.SECP256R1())
+            self.jwk = json.loads(ECAlgorithm.to_jwk(self.key.public_key()))
+        else:
+            self.key = ed25519.Ed25519PrivateKey.generate()
+            self.jwk = json.loads(OKPAlgorithm.to_jwk(self.key.public_key()))
+        self.jwk["kid"] = kid
+
+    def token(self, **claims: Any) -> str:
+        now = int(time.time())
+        body = {"iss": ISS, "aud": AUD, "sub": "carol", "tenant": "acme", "roles": ["user"]}
+        body.update(exp=now + 300, iat=now)
+        body.update(claims)
+        body = {k: v for k, v in body.items() if v is not None}
+        return jwt.encode(body, self.key, algorithm=self.alg, headers={"kid": self.kid})
+
+    def public_pem(self) -> bytes:
+        return bytes(
+            self.key.public_key().public_bytes(
+                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+            )
+        )

@@ -13,48 +13,11 @@ from typing import Any
 
 import jwt
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
-from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm
 
 from eigen_common import errors
 from eigen_system_api.jwt_auth import JwksCache, JwtVerifier
 from eigen_system_api.settings import SystemApiSettings
-
-ISS = "https://idp.example.test/"
-AUD = "eigen-api"
-
-
-class Signer:
-    """A private key with its ``kid`` and public JWK."""
-
-    def __init__(self, alg: str, kid: str):
-        self.alg, self.kid = alg, kid
-        if alg.startswith(("RS", "PS")):
-            self.key: Any = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-            self.jwk = json.loads(RSAAlgorithm.to_jwk(self.key.public_key()))
-        elif alg == "ES256":
-            self.key = ec.generate_private_key(ec.SECP256R1())
-            self.jwk = json.loads(ECAlgorithm.to_jwk(self.key.public_key()))
-        else:
-            self.key = ed25519.Ed25519PrivateKey.generate()
-            self.jwk = json.loads(OKPAlgorithm.to_jwk(self.key.public_key()))
-        self.jwk["kid"] = kid
-
-    def token(self, **claims: Any) -> str:
-        now = int(time.time())
-        body = {"iss": ISS, "aud": AUD, "sub": "carol", "tenant": "acme", "roles": ["user"]}
-        body.update(exp=now + 300, iat=now)
-        body.update(claims)
-        body = {k: v for k, v in body.items() if v is not None}
-        return jwt.encode(body, self.key, algorithm=self.alg, headers={"kid": self.kid})
-
-    def public_pem(self) -> bytes:
-        return bytes(
-            self.key.public_key().public_bytes(
-                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-            )
-        )
+from services.system_api.tests.support import AUD, ISS, Signer
 
 
 @pytest.fixture(scope="module")
