@@ -8,7 +8,7 @@ from typing import Any
 import click
 from rich.text import Text
 
-from eigen_os.cli import compilecmd, devices, jobs, stackcmd
+from eigen_os.cli import admin, compilecmd, devices, jobs, stackcmd
 from eigen_os.cli.context import AppContext
 from eigen_os.cli.errors import HANDLED_ERRORS, classify
 from eigen_os.cli.output import JSON_META_KEY, stderr_console
@@ -68,7 +68,7 @@ def cli(ctx: click.Context, endpoint: str | None, token: str | None, timeout: fl
     ctx.call_on_close(app.close)
 
 
-for _module in (stackcmd, jobs, devices, compilecmd):
+for _module in (stackcmd, jobs, devices, compilecmd, admin):
     for _command in _module.COMMANDS:
         cli.add_command(_command)
 
