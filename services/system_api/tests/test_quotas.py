@@ -201,9 +201,15 @@ async def test_queue_count_is_cached_and_recounted_at_the_cap(tmp_path: Path) ->
     kernel_count[0] = 0
     now[0] += 1.5
     await guard.admit("t", 1, count)  # jobs left the queue: admitted after a recount
+    assert asked == [3, 3, 3]
+    now[0] += 6  # a recount period, but far below the cap (0 of 3): no need to ask
+    await guard.admit("t", 1, count)
+    assert asked == [3, 3, 3]
+    now[0] += 60  # ...until a minute has passed
+    await guard.admit("t", 1, count)
     for _ in range(50):
         await guard.admit("vip", 10**9, count)  # override: no limits at all
-    assert asked == [3, 3, 3]
+    assert asked == [3, 3, 3, 3]
 
 
 def test_bad_rate_notation_fails_at_start(tmp_path: Path) -> None:

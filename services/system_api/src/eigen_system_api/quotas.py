@@ -8,8 +8,9 @@ Checked before a submission is forwarded, so a rejected one creates nothing:
 - **shots per day**: a 24 h fixed window per tenant, tested before and charged after the kernel
   accepted the job (a rejected or deduplicated submission costs nothing);
 - **queued jobs**: the kernel's count of the tenant's jobs waiting (COMPILING or QUEUED), cached
-  and recounted when the cached count plus this replica's admissions since reaches the limit, or
-  when it is older than ``quota_queue_recount_seconds``.
+  with this replica's admissions added; recounted at the cap (at most once a second), every
+  ``quota_queue_recount_seconds`` once past half the cap, and every 12 such periods otherwise
+  (a recount pages through ListJobs: the kernel has no count query yet).
 
 Replicas: with ``async+memory://`` storage each replica keeps its own windows (R replicas admit
 up to R× the rate); a shared ``async+redis://`` storage makes them global. The queued count is
@@ -22,6 +23,7 @@ waiting helps (→ ``RetryInfo``).
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -122,11 +124,15 @@ class QuotaGuard:
         now = self._clock()
         cached = self._queued.get(tenant)
         every = self._settings.quota_queue_recount_seconds
+        age = math.inf if cached is None else now - cached.counted_at
+        count = 0 if cached is None else cached.count
         if (
             cached is None
-            or now - cached.counted_at >= every
+            or age >= 12 * every
+            # past half the cap: other replicas' submissions matter, ask every period
+            or (age >= every and count >= cap // 2)
             # at the cap: jobs may have left the queue; ask again, but at most once a second
-            or (cached.count >= cap and now - cached.counted_at >= min(1.0, every))
+            or (count >= cap and age >= min(1.0, every))
         ):
             cached = self._queued[tenant] = _QueueCount(await count_queued(cap), now)
         if cached.count >= cap:
