@@ -25,7 +25,16 @@ from eigen_common.status import from_rpc_error
 from eigen_common.testing import start_test_server
 from eigen_system_api.app import build
 from eigen_system_api.settings import SystemApiSettings
-from services.system_api.tests.support import ADMIN, KEYS, USER, Client, md, write_keys
+from services.system_api.tests.support import (
+    ADMIN,
+    KEYS,
+    USER,
+    USER_B,
+    Client,
+    bell,
+    md,
+    write_keys,
+)
 
 CHUNKS = [b"x" * 1000, b"y" * 10, b"z"]
 
@@ -35,6 +44,25 @@ class Kernel(kernel_pb2_grpc.KernelGatewayServiceServicer):
     """Records each request with the caller the edge said it was."""
 
     seen: list[tuple[str, Any, AuthContext | None]] = field(default_factory=list)
+    waiting: dict[str, int] = field(default_factory=dict)  # tenant → jobs COMPILING/QUEUED
+
+    async def ListJobs(self, request: Any, context: Any) -> Any:
+        self._record("ListJobs", request)
+        auth = auth_var.get()
+        assert auth is not None
+        assert list(request.states) == [job_pb2.JOB_STATUS_COMPILING, job_pb2.JOB_STATUS_QUEUED]
+        start = int(request.page_token or 0)
+        total = self.waiting.get(auth.tenant, 0)
+        n = max(0, min(request.page_size, total - start))
+        more = start + n < total
+        return kernel_pb2.ListJobsResponse(
+            jobs=[job_pb2.Job(job_id=f"w{start + i}") for i in range(n)],
+            next_page_token=str(start + n) if more else "",
+        )
+
+    async def EnqueueJob(self, request: Any, context: Any) -> Any:
+        self._record("EnqueueJob", request)
+        return kernel_pb2.EnqueueJobResponse(job_id=f"j{len(self.seen)}")
 
     def _record(self, name: str, request: Any) -> None:
         self.seen.append((name, request, auth_var.get()))
@@ -104,6 +132,8 @@ async def fake(tmp_path: Path) -> AsyncIterator[tuple[Kernel, Client]]:
             kernel_address=f"127.0.0.1:{server.port}",
             compiler_address="127.0.0.1:9",
             api_keys_file=write_keys(tmp_path / "keys.json", KEYS),
+            quota_max_queued_jobs=2500,
+            quota_queue_recount_seconds=0.001,
         )
     )
     edge = await app.start()
@@ -195,3 +225,32 @@ async def test_results_attached_by_the_kernel_pass_through(fake: tuple[Kernel, C
     assert [m.update.event_seq for m in msgs] == [1, 2]
     assert dict(msgs[-1].results.counts) == {"11": 5}
     assert kernel.seen[0][1].include_results
+
+
+def calls(kernel: Kernel, name: str) -> list[Any]:
+    return [(r, a) for n, r, a in kernel.seen if n == name]
+
+
+async def test_queued_jobs_cap_counts_with_the_kernel_and_creates_nothing_past_it(
+    fake: tuple[Kernel, Client],
+) -> None:
+    kernel, c = fake
+    kernel.waiting = {"a": 2498, "b": 2600}
+    await c.jobs.SubmitJob(bell(), metadata=md(USER))  # 2498 → 2499
+    sizes = [r.page_size for r, _ in calls(kernel, "ListJobs")]
+    assert sizes == [1000, 1000, 500]  # paged, and never past the cap
+    assert all(a == AuthContext("alice", ("user",), "a") for _, a in calls(kernel, "ListJobs"))
+    kernel.waiting["a"] = 2500  # meanwhile another replica filled the queue
+    with pytest.raises(grpc.aio.AioRpcError) as exc:
+        await c.jobs.SubmitJob(bell(), metadata=md(USER))
+    err = from_rpc_error(exc.value)
+    assert exc.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert (err.reason, err.metadata["subject"]) == ("QUOTA_EXCEEDED", "tenant:a/max_queued_jobs")
+    assert err.retry_after is not None
+    with pytest.raises(grpc.aio.AioRpcError) as exc:  # tenant b is over its own cap
+        await c.jobs.SubmitJob(bell(), metadata=md(USER_B))
+    assert from_rpc_error(exc.value).metadata["subject"] == "tenant:b/max_queued_jobs"
+    assert len(calls(kernel, "EnqueueJob")) == 1  # nothing forwarded past the cap
+    kernel.waiting["a"] = 10  # jobs left the queue
+    await c.jobs.SubmitJob(bell(), metadata=md(USER))
+    assert len(calls(kernel, "EnqueueJob")) == 2

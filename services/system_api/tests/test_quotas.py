@@ -1,5 +1,10 @@
 """Per-tenant quotas through the real in-process stack: RESOURCE_EXHAUSTED with QuotaFailure
-(+ RetryInfo where waiting helps), other tenants unaffected, nothing half-created."""
+(+ RetryInfo where waiting helps), other tenants unaffected, nothing half-created.
+
+The queued-jobs cap needs jobs that stay queued for as long as the test wants, which the real
+stack cannot promise (a blocker job may finish under it): it is tested against a kernel at the
+gRPC boundary in test_forwarding.py.
+"""
 
 from __future__ import annotations
 
@@ -12,13 +17,10 @@ import pytest
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
-from eigen.api.v1 import common_pb2, job_pb2
+from eigen.api.v1 import job_pb2
 from eigen_system_api.quotas import QuotaGuard
 from eigen_system_api.settings import SystemApiSettings, TenantQuota
 from services.system_api.tests.support import USER, USER_B, Client, Edge, bell, md
-from tests.conftest import CORPUS
-
-HEAVY = (CORPUS / "qasmbench" / "medium" / "qft_n18" / "qft_n18.qasm").read_text()
 
 
 def quota_failure(exc: grpc.aio.AioRpcError) -> tuple[str, float | None]:
@@ -135,34 +137,6 @@ async def test_sweep_rows_count_as_shots(edge: Edge) -> None:
     with pytest.raises(grpc.aio.AioRpcError) as exc:
         await c.jobs.SubmitJob(r, metadata=md(USER))  # 3 rows × 400 shots > 1000
     assert quota_failure(exc.value)[0] == "tenant:a/shots_per_day"
-
-
-async def test_queued_jobs(edge: Edge) -> None:
-    c = await edge.replica(quota_max_queued_jobs=2, quota_queue_recount_seconds=0.001)
-    heavy = job_pb2.SubmitJobRequest(
-        name="blocker", target="sim:local", qasm=common_pb2.QasmSource(source=HEAVY)
-    )
-    heavy.shots = 2_000_000
-    blocker = (await c.jobs.SubmitJob(heavy, metadata=md(USER))).job_id
-    async for m in c.jobs.StreamJobUpdates(
-        job_pb2.StreamJobUpdatesRequest(job_id=blocker), metadata=md(USER), timeout=120
-    ):
-        if m.update.state == job_pb2.JOB_STATUS_RUNNING:
-            break
-    waiting = [
-        (await c.jobs.SubmitJob(bell(dependencies=[blocker]), metadata=md(USER))).job_id
-        for _ in range(2)
-    ]
-    with pytest.raises(grpc.aio.AioRpcError) as exc:
-        await c.jobs.SubmitJob(bell(dependencies=[blocker]), metadata=md(USER))
-    subject, retry = quota_failure(exc.value)
-    assert subject == "tenant:a/max_queued_jobs" and retry is not None
-    assert await count_jobs(c, USER) == 3  # the rejected one was not created
-    await c.jobs.SubmitJob(bell(), metadata=md(USER_B))  # tenant b is not affected
-    await c.jobs.CancelJob(job_pb2.CancelJobRequest(job_id=waiting[0]), metadata=md(USER))
-    waiting[0] = (await c.jobs.SubmitJob(bell(dependencies=[blocker]), metadata=md(USER))).job_id
-    for j in [*waiting, blocker]:  # dependents first: cancelling the blocker fails them
-        await c.jobs.CancelJob(job_pb2.CancelJobRequest(job_id=j), metadata=md(USER))
 
 
 async def test_queue_count_is_cached_and_recounted_at_the_cap(tmp_path: Path) -> None:
