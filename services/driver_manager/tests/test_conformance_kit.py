@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import pytest
 
 from eigen_driver_manager.conformance.suite import DriverConformance
@@ -12,7 +14,7 @@ from eigen_driver_manager.plugins.ibm_driver import IbmDriver
 
 class TestAerConformance(DriverConformance):
     driver_class = AerDriver
-    config = {"devices": "aer.automatic"}
+    config: ClassVar[dict[str, str]] = {"devices": "aer.automatic"}
     device_id = "aer.automatic"
 
 
@@ -24,7 +26,7 @@ class TestBraketLocalConformance(DriverConformance):
 
 class TestBraketLocalDmConformance(DriverConformance):
     driver_class = BraketDriver
-    config = {"devices": "braket.local_dm", "max_qubits": "8"}
+    config: ClassVar[dict[str, str]] = {"devices": "braket.local_dm", "max_qubits": "8"}
     device_id = "braket.local_dm"
     seeded = False
     qasmbench = ("bell_n4", "deutsch_n2")
@@ -33,7 +35,7 @@ class TestBraketLocalDmConformance(DriverConformance):
 @pytest.mark.slow  # 127-qubit noise model: ~2 s a run; test_ibm_driver covers it by default
 class TestIbmFakeConformance(DriverConformance):
     driver_class = IbmDriver
-    config = {"fake_backends": "fake_kyiv", "credentials": "none"}
+    config: ClassVar[dict[str, str]] = {"fake_backends": "fake_kyiv", "credentials": "none"}
     device_id = "ibm.fake_kyiv"
     min_fidelity = 0.8  # a noisy device: its own calibration lowers the fidelity
     fidelity_shots = 4000
