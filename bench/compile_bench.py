@@ -34,7 +34,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from eigen_compiler.app import build_compiler, warm_and_freeze
-from eigen_compiler.eigen_frontend import lower_program
+from eigen_compiler.frontends.eigen_lang import lower_program
 from eigen_compiler.model import CompileRequest, EigenLangSource
 from eigen_compiler.pipeline import Compiler, circuit_stats
 from eigen_compiler.settings import CompilerSettings

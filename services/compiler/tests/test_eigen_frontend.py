@@ -6,7 +6,7 @@ import textwrap
 import pytest
 
 from eigen_common.errors import CompilationFailedError
-from eigen_compiler.eigen_frontend import lower_program
+from eigen_compiler.frontends.eigen_lang import lower_program
 from eigen_compiler.model import CompileRequest, EigenLangSource, Limits
 from eigen_compiler.pipeline import Compiler
 from eigen_ir import aqo

@@ -19,7 +19,7 @@ from types import ModuleType
 
 import pytest
 
-from eigen_compiler.eigen_frontend import lower_program
+from eigen_compiler.frontends.eigen_lang import lower_program
 from eigen_compiler.model import CompileRequest, EigenLangSource
 from eigen_compiler.pipeline import Compiler
 from eigen_ir.aqo_qiskit import from_qiskit, to_qiskit
@@ -143,7 +143,7 @@ def test_determinism_across_processes(name: str) -> None:
     program = PROGRAMS / "valid" / f"{name}.eigen.py"
     script = textwrap.dedent(f"""
         import hashlib, pathlib
-        from eigen_compiler.eigen_frontend import lower_program
+        from eigen_compiler.frontends.eigen_lang import lower_program
         src = pathlib.Path({str(program)!r}).read_text(encoding="utf-8")
         lowered = lower_program(src)
         out = lowered.circuit if lowered.plan is None else lowered.plan

@@ -2,7 +2,7 @@
 
 Programs live in ``programs/hostile`` with their rule in ``programs/hostile/expected.json``;
 a few too large to commit are generated here. Every case runs under a timeout, so a hang fails
-its test instead of stalling the suite, and must finish well within a second or two.
+its test instead of stalling the suite, and must finish within two seconds of CPU time.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from eigen_common.errors import CompilationFailedError
-from eigen_compiler.eigen_frontend import lower_program
+from eigen_compiler.frontends.eigen_lang import lower_program
 from eigen_compiler.model import CompileRequest, EigenLangSource, Limits
 from eigen_compiler.pipeline import Compiler
 from eigen_compiler.settings import CompilerSettings
@@ -27,11 +27,14 @@ PREAMBLE = "from eigen_lang import *\n"
 
 
 def rejection(source: str | bytes, limits: Limits | None = None) -> list[str]:
-    """Rules of the error diagnostics of ``source``; asserts it is rejected within 2 s."""
-    t0 = time.perf_counter()
+    """Rules of the error diagnostics of ``source``; asserts it is rejected within 2 s of CPU.
+
+    CPU time, not wall time: the bound catches runaway work, not a busy machine.
+    """
+    t0 = time.process_time()
     with pytest.raises(CompilationFailedError) as info:
         lower_program(source, limits=limits)
-    assert time.perf_counter() - t0 < 2.0
+    assert time.process_time() - t0 < 2.0
     diags = info.value.diagnostics
     assert diags and all(d.severity == "error" and d.message for d in diags)
     for d in diags:
@@ -121,3 +124,19 @@ def test_failed_assignments_do_not_cascade() -> None:
     assert rejection(source) == ["unknown-call"]
     lowered = PREAMBLE + "@hybrid_program\ndef p(m=nope):\n    k = m + 1\n    h(k)\n"
     assert rejection(lowered) == ["unknown-name"]
+
+
+def test_limits_are_reported_where_the_source_crosses_them() -> None:
+    """The scan stops at the first node past a limit, in source order, and points at it."""
+    nested = PREAMBLE + "@hybrid_program\ndef p():\n    h(0)\n    rx(" + "-" * 30 + "1, 0)\n"
+    with pytest.raises(CompilationFailedError) as info:
+        lower_program(nested, limits=Limits(max_nesting_depth=20))
+    (deep,) = info.value.diagnostics
+    assert (deep.rule, deep.line) == ("too-deep", 5)
+    assert 8 < deep.column < 8 + 30  # inside the chain of unary minus signs
+    many = PREAMBLE + "@hybrid_program\ndef p():\n" + "    h(0)\n" * 200
+    with pytest.raises(CompilationFailedError) as info:
+        lower_program(many, limits=Limits(max_ast_nodes=100))
+    (nodes,) = info.value.diagnostics
+    assert nodes.rule == "too-many-nodes"
+    assert 4 < nodes.line < 4 + 100 // 5  # about five nodes per `h(0)` line

@@ -17,7 +17,7 @@ from qiskit.circuit import QuantumCircuit
 
 from eigen_common.errors import CompilationFailedError
 from eigen_compiler import convert
-from eigen_compiler.eigen_frontend import DEFAULT_RANDOM_SEED, lower_program
+from eigen_compiler.frontends.eigen_lang import DEFAULT_RANDOM_SEED, lower_program
 from eigen_compiler.model import CompileRequest, EigenLangSource, Limits
 from eigen_compiler.optimize import PassManagerCache
 from eigen_compiler.pipeline import Compiler

@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 
 from eigen_common.errors import CompilationFailedError, UnsupportedFormatError
+from eigen_compiler.frontends.qasm import header_version, load_qasm
 from eigen_compiler.model import CompileRequest, Limits, QasmSource
 from eigen_compiler.pipeline import Compiler
-from eigen_compiler.qasm_frontend import header_version, load_qasm
 from eigen_ir import aqo
 
 CORPUS = Path(__file__).resolve().parents[3] / "tests" / "corpus"  # vendored, see its PROVENANCE
@@ -18,7 +18,6 @@ OPENQASM3 = sorted((CORPUS / "openqasm3").glob("*.qasm"))
 BROKEN = "vqe_uccsd_n4.qasm"
 #: OpenQASM 3 spec examples that qiskit-qasm3-import handles; the rest must be rejected cleanly.
 QASM3_SUPPORTED = {"qft.qasm", "qpt.qasm", "rb.qasm"}
-
 
 
 def test_the_vendored_corpus_is_there() -> None:

@@ -9,9 +9,7 @@ in a thread.
 from __future__ import annotations
 
 import hashlib
-import math
 import time
-from collections.abc import Mapping
 from dataclasses import replace
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
@@ -25,9 +23,9 @@ from eigen_common.errors import (
     Diagnostic,
     FieldViolation,
     InvalidOptionError,
-    ValidationError,
 )
-from eigen_compiler.eigen_frontend import lower_program
+from eigen_compiler.frontends.eigen_lang import lower_program
+from eigen_compiler.frontends.qasm import load_qasm
 from eigen_compiler.metrics import CompilerMetrics
 from eigen_compiler.model import (
     AQO,
@@ -41,13 +39,17 @@ from eigen_compiler.model import (
     fail,
 )
 from eigen_compiler.optimize import LEVELS, PassManagerCache
-from eigen_compiler.qasm_frontend import load_qasm, unbound_parameter_positions
+from eigen_compiler.request import (
+    bind_aqo,
+    bind_qiskit,
+    finite_inputs,
+    parse_aqo,
+    unbound,
+)
+from eigen_compiler.request import options as request_options
 from eigen_ir import aqo
 from eigen_ir.aqo_qiskit import from_qiskit, to_qiskit
 from eigen_ir.hybrid import HybridPlan
-
-#: Compiler options understood in ``CompileRequest.options``; others produce a warning.
-KNOWN_OPTIONS = ("optimization_level",)
 
 
 def _compiler_id() -> str:
@@ -151,7 +153,7 @@ class Compiler:
                 violations=[FieldViolation("optimization_level", "must be 0, 1, 2 or 3")],
             )
         t0 = time.perf_counter()
-        circuit = self._parse_aqo(data)
+        circuit = parse_aqo(data, self.limits)
         meta = self._metadata(AQO, level, target, data, {})
         return self._finish(to_qiskit(circuit), level, meta, AQO, t0, [], allow_parameters=True)
 
@@ -159,8 +161,8 @@ class Compiler:
 
     def _compile(self, request: CompileRequest, *, record: bool) -> CompileResult:
         t0 = time.perf_counter()
-        level_opt, warnings = self._options(request.options)
-        inputs = self._inputs(request.inputs)
+        level_opt, warnings = request_options(request.options)
+        inputs = finite_inputs(request.inputs)
         language = EIGEN_LANG
         try:
             src = request.source
@@ -185,11 +187,11 @@ class Compiler:
                 loaded = load_qasm(src.source, src.version, self.limits)
                 language = f"qasm{loaded.version}"
                 warnings += loaded.warnings
-                qc = self._bind_qiskit(loaded.circuit, inputs, src.source, warnings)
+                qc = bind_qiskit(loaded.circuit, inputs, src.source, warnings)
                 raw = src.source.encode("utf-8")
             else:
                 language = AQO
-                qc = self._bind_aqo(self._parse_aqo(src.data), inputs, warnings)
+                qc = bind_aqo(parse_aqo(src.data, self.limits), inputs, warnings)
                 raw = src.data
             level = self.default_level if level_opt is None else level_opt
             meta = self._metadata(language, level, request.target, raw, extra_meta)
@@ -210,87 +212,6 @@ class Compiler:
         if record and self.metrics is not None:
             self.metrics.observe(language, time.perf_counter() - t0)
         return result
-
-    def _options(self, options: Mapping[str, str]) -> tuple[int | None, list[Diagnostic]]:
-        warnings = [
-            Diagnostic(
-                "unknown-option",
-                f"compiler option {key!r} is not recognised and was "
-                f"ignored (known: {', '.join(KNOWN_OPTIONS)})",
-                severity="warning",
-            )
-            for key in sorted(options)
-            if key not in KNOWN_OPTIONS
-        ]
-        raw = options.get("optimization_level")
-        if raw is None or raw.strip() == "":
-            return None, warnings
-        if raw.strip() not in ("0", "1", "2", "3"):
-            raise InvalidOptionError(
-                f"options.optimization_level must be 0, 1, 2 or 3, got {raw!r}",
-                violations=[
-                    FieldViolation("options.optimization_level", f"must be 0-3, got {raw!r}")
-                ],
-            )
-        return int(raw), warnings
-
-    def _inputs(self, inputs: Mapping[str, float]) -> dict[str, float]:
-        bad = [
-            FieldViolation(f"inputs.{k}", "must be a finite number")
-            for k, v in sorted(inputs.items())
-            if not math.isfinite(v)
-        ]
-        if bad:
-            raise ValidationError(bad)
-        return dict(inputs)
-
-    def _parse_aqo(self, data: bytes) -> aqo.Circuit:
-        try:
-            return aqo.parse(
-                data, max_qubits=self.limits.max_qubits, max_operations=self.limits.max_operations
-            )
-        except aqo.AqoError as exc:
-            raise fail(
-                [Diagnostic("aqo-invalid", f"{path}: {desc}") for path, desc in exc.violations],
-                "AQO",
-            ) from None
-
-    def _bind_qiskit(
-        self,
-        qc: QuantumCircuit,
-        inputs: Mapping[str, float],
-        source: str,
-        warnings: list[Diagnostic],
-    ) -> QuantumCircuit:
-        params = {p.name: p for p in qc.parameters}
-        for name in sorted(set(inputs) - set(params)):
-            warnings.append(
-                Diagnostic(
-                    "unused-input", f"input {name!r} matches no parameter", severity="warning"
-                )
-            )
-        binding = {params[k]: v for k, v in inputs.items() if k in params}
-        if binding:
-            qc = qc.assign_parameters(binding)
-        remaining = sorted(p.name for p in qc.parameters)
-        if remaining:
-            where = unbound_parameter_positions(source, remaining)
-            raise fail([_unbound(n, *where.get(n, (0, 0))) for n in remaining])
-        return qc
-
-    def _bind_aqo(
-        self, circuit: aqo.Circuit, inputs: Mapping[str, float], warnings: list[Diagnostic]
-    ) -> QuantumCircuit:
-        for name in sorted(set(inputs) - set(circuit.parameters)):
-            warnings.append(
-                Diagnostic(
-                    "unused-input", f"input {name!r} matches no parameter", severity="warning"
-                )
-            )
-        bound = aqo.bind(circuit, {k: v for k, v in inputs.items() if k in circuit.parameters})
-        if bound.parameters:
-            raise fail([_unbound(n, 0, 0) for n in bound.parameters])
-        return to_qiskit(bound)
 
     def _metadata(
         self, language: str, level: int, target: str, raw: bytes, extra: dict[str, Any]
@@ -377,7 +298,7 @@ class Compiler:
                 ]
             )
         if circuit.parameters and not allow_parameters:
-            raise fail([_unbound(n, 0, 0) for n in circuit.parameters])
+            raise fail([unbound(n, 0, 0) for n in circuit.parameters])
         data = circuit.canonical_bytes()
         depth, gates = circuit_stats(circuit)
         elapsed_ms = (time.perf_counter() - t0) * 1000
@@ -414,16 +335,6 @@ def _with_plan(result: CompileResult, lowered: HybridPlan) -> CompileResult:
         "observable_terms": str(len(plan.observable)),
     }
     return replace(result, metrics=metrics, plan=plan, hybrid_plan_json=data)
-
-
-def _unbound(name: str, line: int, column: int) -> Diagnostic:
-    return Diagnostic(
-        "unbound-parameter",
-        f"parameter {name!r} has no value",
-        line,
-        column,
-        f"pass it in the job inputs: {name}: <number>",
-    )
 
 
 def _first_line(exc: BaseException) -> str:

@@ -14,7 +14,7 @@ import json
 import re
 from pathlib import Path
 
-from eigen_compiler.eigen_frontend import lower_program
+from eigen_compiler.frontends.eigen_lang import lower_program
 
 HERE = Path(__file__).parent
 INPUTS = re.compile(r"# inputs: (.*)\n")

@@ -1,11 +1,11 @@
 """Compile-time semantics of Eigen-Lang's hybrid library (seed 004, SPEC §6): pure and bounded.
 
-The AST walker (:mod:`eigen_compiler.eigen_frontend`) evaluates the arguments of ``Param``,
-``Observable``, ``create_ising_model_hamiltonian``, ``create_hea_ansatz``,
-``ExpectationValue`` and ``minimize`` to constants and calls the functions here. They check
-every argument and bound every size *before* calling our own library (``eigen_lang``), so a
-program compiles to exactly the observable and ansatz a local run builds. Problems raise
-:class:`eigen_values.Problem` (rule, message, hint); the walker adds the source position.
+The lowering evaluates the arguments of ``Param``, ``Observable``,
+``create_ising_model_hamiltonian``, ``create_hea_ansatz``, ``ExpectationValue`` and ``minimize``
+to constants and calls the functions here. They check every argument and bound every size
+*before* calling the quantum model (``eigen_ir``, the same code ``eigen_lang`` runs locally), so
+a program compiles to exactly the observable and ansatz a local run builds. Problems raise
+:class:`.Problem` (rule, message, hint); the lowering adds the source position.
 """
 
 from __future__ import annotations
@@ -14,8 +14,20 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from eigen_compiler import eigen_values as ev
-from eigen_compiler.eigen_values import Problem
+from eigen_compiler.frontends.eigen_lang import folding as fo
+from eigen_compiler.frontends.eigen_lang.problem import Problem
+from eigen_compiler.frontends.eigen_lang.values import (
+    AnsatzValue,
+    Array,
+    DictValue,
+    Expectation,
+    MinimizeResult,
+    ObservableValue,
+    ParamRef,
+    ResultField,
+    TermBudget,
+    kind,
+)
 from eigen_ir.ansatz import ENTANGLEMENTS, ROTATION_GATES, ROTATION_PRESETS, create_hea_ansatz
 from eigen_ir.aqo import Circuit, Operation
 from eigen_ir.hybrid import (
@@ -42,7 +54,7 @@ def _library_error(exc: Exception) -> Problem:
     return Problem("bad-argument", str(exc)[:300])
 
 
-def param(name: Any) -> ev.ParamRef:
+def param(name: Any) -> ParamRef:
     """``Param(name)``: an AQO parameter (an ASCII identifier not starting with ``__``).
 
     Raises:
@@ -52,7 +64,7 @@ def param(name: Any) -> ev.ParamRef:
         raise Problem("bad-argument", f"Param name must be an ASCII identifier, got {name!r}")
     if name.startswith("__"):
         raise Problem("bad-argument", f"Param name must not start with '__', got {name!r}")
-    return ev.ParamRef(name)
+    return ParamRef(name)
 
 
 def _check_label(label: Any, max_qubits: int) -> None:
@@ -61,12 +73,10 @@ def _check_label(label: Any, max_qubits: int) -> None:
         raise Problem("too-many-qubits", message)
 
 
-def observable(
-    terms: Any, coeff: Any, budget: ev.TermBudget, max_qubits: int
-) -> ev.ObservableValue:
+def observable(terms: Any, coeff: Any, budget: TermBudget, max_qubits: int) -> ObservableValue:
     """``Observable(terms, coeff=None)``: a label (+ coefficient), a dict or a list of pairs.
 
-    Shapes: ``terms`` is a label string, a :class:`eigen_values.DictValue` ``{label: coeff}``
+    Shapes: ``terms`` is a label string, a :class:`.values.DictValue` ``{label: coeff}``
     or a tuple of ``(label, coeff)`` pairs; at most :data:`MAX_TERMS` terms of at most
     ``max_qubits`` characters.
 
@@ -78,14 +88,14 @@ def observable(
     if isinstance(terms, str):
         spec = terms
         count = 1
-    elif isinstance(terms, ev.DictValue):
+    elif isinstance(terms, DictValue):
         spec = dict(terms.items)
         count = len(terms.items)
     elif isinstance(terms, tuple):
         spec = [tuple(t) if isinstance(t, tuple) else t for t in terms]
         count = len(terms)
     else:
-        message = f"Observable expects a label, a dict or a list of pairs, got {ev.kind(terms)}"
+        message = f"Observable expects a label, a dict or a list of pairs, got {kind(terms)}"
         raise Problem("bad-argument", message)
     if count > MAX_TERMS:
         raise Problem("too-many-terms", f"{count} observable terms; the limit is {MAX_TERMS}")
@@ -99,29 +109,29 @@ def observable(
     for label in labels:
         _check_label(label, max_qubits)
     try:
-        return ev.ObservableValue(Observable(spec, coeff), budget)
+        return ObservableValue(Observable(spec, coeff), budget)
     except (TypeError, ValueError) as exc:
         raise _library_error(exc) from None
 
 
 def _real_matrix(value: Any, n: int) -> list[list[float]] | None:
     """``J`` as an ``n × n`` list of floats, or None when it is not a sequence of rows."""
-    if not isinstance(value, tuple | ev.Array):
+    if not isinstance(value, tuple | Array):
         return None
-    rows = ev.sequence(value)
+    rows = fo.sequence(value)
     if len(rows) != n:
         raise Problem("bad-argument", f"J matrix must have {n} rows, got {len(rows)}")
     out = []
     for row in rows:
-        if not isinstance(row, tuple | ev.Array) or len(ev.sequence(row)) != n:
+        if not isinstance(row, tuple | Array) or len(fo.sequence(row)) != n:
             raise Problem("bad-argument", f"J matrix must be {n} × {n} numbers")
-        out.append([float(ev.number(x)) for x in ev.sequence(row)])
+        out.append([float(fo.number(x)) for x in fo.sequence(row)])
     return out
 
 
 def ising(
-    n_spins: Any, coupling: Any, field: Any, periodic: Any, budget: ev.TermBudget, max_qubits: int
-) -> ev.ObservableValue:
+    n_spins: Any, coupling: Any, field: Any, periodic: Any, budget: TermBudget, max_qubits: int
+) -> ObservableValue:
     """``create_ising_model_hamiltonian(n_spins, J=1.0, h=0.0, periodic=False)``.
 
     ``J`` is a number or an ``n × n`` matrix (tuples/arrays), ``h`` a number or ``n`` numbers.
@@ -131,19 +141,19 @@ def ising(
         Problem: ``too-many-qubits`` (``n_spins`` > ``max_qubits``), ``too-many-terms``
             (> :data:`MAX_TERMS`), ``bad-argument`` (the library's validation).
     """
-    if not ev.is_int(n_spins) or n_spins < 1:
+    if not fo.is_int(n_spins) or n_spins < 1:
         raise Problem("bad-argument", f"n_spins must be a positive integer, got {n_spins!r}")
     if n_spins > max_qubits:
         message = f"n_spins={n_spins} exceeds the qubit limit {max_qubits}"
         raise Problem("too-many-qubits", message)
     matrix = _real_matrix(coupling, n_spins)
-    if matrix is None and not ev.is_number(coupling):
-        raise Problem("bad-argument", f"J must be a number or a matrix, got {ev.kind(coupling)}")
+    if matrix is None and not fo.is_number(coupling):
+        raise Problem("bad-argument", f"J must be a number or a matrix, got {kind(coupling)}")
     fields: Any = field
-    if isinstance(field, tuple | ev.Array):
-        fields = [float(ev.number(x)) for x in ev.sequence(field)]
-    elif not ev.is_number(field):
-        raise Problem("bad-argument", f"h must be a number or a list, got {ev.kind(field)}")
+    if isinstance(field, tuple | Array):
+        fields = [float(fo.number(x)) for x in fo.sequence(field)]
+    elif not fo.is_number(field):
+        raise Problem("bad-argument", f"h must be a number or a list, got {kind(field)}")
     if matrix is not None:
         bonds = sum(1 for i in range(n_spins) for j in range(i + 1, n_spins) if matrix[i][j])
     else:
@@ -158,7 +168,7 @@ def ising(
         )
     except (TypeError, ValueError) as exc:
         raise _library_error(exc) from None
-    return ev.ObservableValue(obs, budget)
+    return ObservableValue(obs, budget)
 
 
 def hea(
@@ -168,7 +178,7 @@ def hea(
     rotations: Any,
     max_qubits: int,
     max_operations: int,
-) -> ev.AnsatzValue:
+) -> AnsatzValue:
     """``create_hea_ansatz(n_qubits, depth=1, entanglement="linear", rotations="ry")``.
 
     Returns the ansatz as AQO: rotations take the parameters ``theta[k]`` (k in application
@@ -178,11 +188,11 @@ def hea(
         Problem: ``too-many-qubits``, ``too-many-operations`` (gates > ``max_operations``),
             ``too-many-parameters`` (> 10 000), ``bad-argument`` (the library's validation).
     """
-    if not ev.is_int(n_qubits) or n_qubits < 1:
+    if not fo.is_int(n_qubits) or n_qubits < 1:
         raise Problem("bad-argument", f"n_qubits must be a positive integer, got {n_qubits!r}")
     if n_qubits > max_qubits:
         raise Problem("too-many-qubits", f"n_qubits={n_qubits} exceeds the limit {max_qubits}")
-    if not ev.is_int(depth) or depth < 0:
+    if not fo.is_int(depth) or depth < 0:
         raise Problem("bad-argument", f"depth must be an integer >= 0, got {depth!r}")
     if entanglement not in ENTANGLEMENTS:
         message = f"entanglement must be one of {', '.join(ENTANGLEMENTS)}, got {entanglement!r}"
@@ -216,12 +226,12 @@ def hea(
         Operation(gate.upper(), qubits, (), () if k is None else (param_names[k],))
         for gate, qubits, k in built.ops
     )
-    return ev.AnsatzValue(Circuit(n, 0, ops, tuple(sorted(param_names))), param_names)
+    return AnsatzValue(Circuit(n, 0, ops, tuple(sorted(param_names))), param_names)
 
 
 def ansatz_from_ops(
     num_qubits: int, ops: Sequence[Operation], vector: str, used: set[int]
-) -> ev.AnsatzValue:
+) -> AnsatzValue:
     """An ``@ansatz`` function's lowered body as an ansatz: parameters ``vector[k]``.
 
     Raises:
@@ -241,10 +251,10 @@ def ansatz_from_ops(
         message = f"parameter(s) {shown}{more} are never used; indices must be 0..{count - 1}"
         raise Problem("unused-parameter", message, "number the parameters without gaps")
     names = tuple(f"{vector}[{k}]" for k in range(count))
-    return ev.AnsatzValue(Circuit(num_qubits, 0, tuple(ops), tuple(sorted(names))), names)
+    return AnsatzValue(Circuit(num_qubits, 0, tuple(ops), tuple(sorted(names))), names)
 
 
-def ansatz_attribute(value: ev.AnsatzValue, name: str) -> Any:
+def ansatz_attribute(value: AnsatzValue, name: str) -> Any:
     """``ansatz.num_params`` / ``num_qubits`` / ``n_qubits`` / ``parameters``."""
     if name == "num_params":
         return len(value.parameters)
@@ -256,7 +266,7 @@ def ansatz_attribute(value: ev.AnsatzValue, name: str) -> Any:
     raise Problem("unknown-name", f"an Ansatz has no attribute {name!r}", f"readable: {allowed}")
 
 
-def observable_attribute(value: ev.ObservableValue, name: str) -> Any:
+def observable_attribute(value: ObservableValue, name: str) -> Any:
     """``observable.n_qubits`` / ``num_qubits``."""
     if name in OBSERVABLE_ATTRIBUTES:
         return value.obs.n_qubits
@@ -265,7 +275,7 @@ def observable_attribute(value: ev.ObservableValue, name: str) -> Any:
     raise Problem("unknown-name", message, f"readable: {allowed}")
 
 
-def expectation(ansatz: ev.AnsatzValue, obs: Any, shots: Any) -> ev.Expectation:
+def expectation(ansatz: AnsatzValue, obs: Any, shots: Any) -> Expectation:
     """``ExpectationValue(ansatz, observable, shots=None)``.
 
     Labels narrower than the ansatz are padded with ``I`` on the left (the high qubits).
@@ -274,9 +284,9 @@ def expectation(ansatz: ev.AnsatzValue, obs: Any, shots: Any) -> ev.Expectation:
         Problem: ``bad-argument`` (not an observable, no terms, bad shots),
             ``observable-mismatch`` (the observable is wider than the ansatz).
     """
-    if not isinstance(obs, ev.ObservableValue):
-        raise Problem("bad-argument", f"observable must be an Observable, got {ev.kind(obs)}")
-    if shots is not None and not (ev.is_int(shots) and 1 <= shots <= MAX_SHOTS):
+    if not isinstance(obs, ObservableValue):
+        raise Problem("bad-argument", f"observable must be an Observable, got {kind(obs)}")
+    if shots is not None and not (fo.is_int(shots) and 1 <= shots <= MAX_SHOTS):
         message = f"shots must be None (exact) or an integer in 1..{MAX_SHOTS}, got {shots!r}"
         raise Problem("bad-argument", message)
     width, n = ansatz.circuit.qubits, obs.obs.n_qubits
@@ -288,7 +298,7 @@ def expectation(ansatz: ev.AnsatzValue, obs: Any, shots: Any) -> ev.Expectation:
     obs.budget.charge(len(obs.obs))
     pad = "I" * (width - n)
     terms = tuple((pad + label, coeff) for label, coeff in obs.obs.terms)
-    return ev.Expectation(ansatz, terms, shots)
+    return Expectation(ansatz, terms, shots)
 
 
 def optimizer(
@@ -305,10 +315,10 @@ def optimizer(
         Problem: ``bad-argument`` (initial guess not ``num_params`` finite numbers, bad
             ``max_iter`` or ``tolerance``), ``unknown-method``.
     """
-    if not isinstance(initial_guess, tuple | ev.Array | range):
-        message = f"initial_guess must be a list or array of numbers, got {ev.kind(initial_guess)}"
+    if not isinstance(initial_guess, tuple | Array | range):
+        message = f"initial_guess must be a list or array of numbers, got {kind(initial_guess)}"
         raise Problem("bad-argument", message)
-    point = tuple(float(ev.number(x)) for x in ev.sequence(initial_guess))
+    point = tuple(float(fo.number(x)) for x in fo.sequence(initial_guess))
     if len(point) != num_params:
         message = f"initial_guess has {len(point)} values; the ansatz has {num_params} parameters"
         raise Problem("bad-argument", message, "use one value per parameter (ansatz.num_params)")
@@ -318,11 +328,11 @@ def optimizer(
     if name not in METHODS:
         message = f"unknown optimisation method {method!r}"
         raise Problem("unknown-method", message, f"use one of {', '.join(METHODS)}")
-    if not ev.is_int(max_iter) or not 1 <= max_iter <= MAX_ITER:
+    if not fo.is_int(max_iter) or not 1 <= max_iter <= MAX_ITER:
         message = f"max_iter must be an integer in 1..{MAX_ITER}, got {max_iter!r}"
         raise Problem("bad-argument", message)
     if tolerance is not None and not (
-        ev.is_number(tolerance) and math.isfinite(tolerance) and tolerance > 0
+        fo.is_number(tolerance) and math.isfinite(tolerance) and tolerance > 0
     ):
         message = f"tolerance must be None or a positive number, got {tolerance!r}"
         raise Problem("bad-argument", message)
@@ -338,21 +348,21 @@ def json_constant(value: Any) -> Any:
     """
     if value is None or isinstance(value, bool | str):
         return value
-    if ev.is_number(value):
+    if fo.is_number(value):
         return value
-    if isinstance(value, ev.Array):
+    if isinstance(value, Array):
         return list(value.values)
     if isinstance(value, tuple | range):
         return [json_constant(v) for v in value]
-    message = f"a program can return result fields and constants, not {ev.kind(value)}"
+    message = f"a program can return result fields and constants, not {kind(value)}"
     raise Problem("unsupported-return", message, "return result.<field> or a number/string/list")
 
 
 def return_entry(value: Any) -> dict[str, Any]:
     """One ``returns`` entry of a plan: ``{"result": field}`` or ``{"value": constant}``."""
-    if isinstance(value, ev.ResultField):
+    if isinstance(value, ResultField):
         return {"result": value.field}
-    if isinstance(value, ev.MinimizeResult):
+    if isinstance(value, MinimizeResult):
         message = "return a field of the result (result.optimal_value, ...), not the result"
         raise Problem("unsupported-return", message)
     return {"value": json_constant(value)}

@@ -1,0 +1,134 @@
+"""OpenQASM 2 / 3 → Qiskit ``QuantumCircuit`` (SPEC §5), every size checked before the work.
+
+The version comes from the request or, when empty, from the ``OPENQASM x[.y];`` header
+(:mod:`.version`); parsing and its diagnostics are in :mod:`.parse`, size limits the parsers
+cannot enforce in :mod:`.size`. Diagnostic lines and columns are 1-based.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from qiskit.circuit import QuantumCircuit
+
+from eigen_common.errors import Diagnostic
+from eigen_compiler.frontends.qasm.parse import parse2, parse3
+from eigen_compiler.frontends.qasm.size import check_expanded_size
+from eigen_compiler.frontends.qasm.version import (
+    COMMENTS,
+    guess_version,
+    header_version,
+    normalise_version,
+)
+from eigen_compiler.model import Limits, fail, source_lines
+
+__all__ = [
+    "LoadedQasm",
+    "check_expanded_size",
+    "guess_version",
+    "header_version",
+    "load_qasm",
+    "normalise_version",
+    "unbound_parameter_positions",
+]
+
+
+@dataclass
+class LoadedQasm:
+    """A parsed OpenQASM program: the circuit and its major ``version`` ("2" or "3")."""
+
+    circuit: QuantumCircuit
+    version: str
+    warnings: list[Diagnostic] = field(default_factory=list)
+
+
+def load_qasm(source: str, version: str = "", limits: Limits | None = None) -> LoadedQasm:
+    """Parse OpenQASM ``source`` into a Qiskit circuit.
+
+    Args:
+        source: program text.
+        version: "2", "3" (also "2.0"/"3.0") or '' to use the header.
+        limits: byte, qubit and operation limits.
+
+    Returns:
+        The circuit (custom gates not yet expanded) and the version used.
+
+    Raises:
+        UnsupportedFormatError: ``version`` is not 2 or 3.
+        CompilationFailedError: rules ``source-too-large``, ``empty-source``,
+            ``unsupported-version``, ``qasm-version-mismatch``, ``qasm-syntax``,
+            ``qasm3-unsupported``, ``too-many-qubits``, ``too-many-operations``, ``too-complex``.
+    """
+    lim = limits or Limits()
+    requested = normalise_version(version)
+    size = len(source.encode("utf-8"))
+    if size > lim.max_qasm_bytes:
+        raise fail([_too_large(size, lim.max_qasm_bytes)])
+    if not COMMENTS.sub("", source).strip():
+        raise fail([Diagnostic("empty-source", "the OpenQASM program is empty")])
+    header = header_version(source)
+    if header is not None and header[0] not in ("2", "3"):
+        raise fail(
+            [
+                Diagnostic(
+                    "unsupported-version",
+                    f"OpenQASM {header[0]} is not supported",
+                    header[1],
+                    1,
+                    "use OpenQASM 2.0 or 3",
+                )
+            ]
+        )
+    if header is not None and requested and header[0] != requested:
+        raise fail(
+            [
+                Diagnostic(
+                    "qasm-version-mismatch",
+                    f"the request says OpenQASM {requested} but the header says "
+                    f"OpenQASM {header[0]}",
+                    header[1],
+                    1,
+                    "leave the version empty to use the header",
+                )
+            ]
+        )
+    major = requested or (header[0] if header else guess_version(source))
+    if major == "3" and size > lim.max_qasm3_bytes:
+        raise fail([_too_large(size, lim.max_qasm3_bytes, qasm3_parser=True)])
+    circuit = parse2(source) if major == "2" else parse3(source)
+    if circuit.num_qubits > lim.max_qubits:
+        raise fail(
+            [
+                Diagnostic(
+                    "too-many-qubits",
+                    f"the program uses {circuit.num_qubits} qubits; the limit is {lim.max_qubits}",
+                )
+            ]
+        )
+    check_expanded_size(circuit, lim.max_operations)
+    loaded = LoadedQasm(circuit, major)
+    if not circuit.data:
+        message = "the program has no operations"
+        loaded.warnings.append(Diagnostic("empty-program", message, severity="warning"))
+    return loaded
+
+
+def _too_large(size: int, limit: int, *, qasm3_parser: bool = False) -> Diagnostic:
+    what = "OpenQASM 3 programs are limited to" if qasm3_parser else "the limit is"
+    return Diagnostic(
+        "source-too-large",
+        f"program is {size} bytes; {what} {limit} bytes",
+        hint="split the circuit or use OpenQASM 2 for very large circuits",
+    )
+
+
+def unbound_parameter_positions(source: str, names: list[str]) -> dict[str, tuple[int, int]]:
+    """Locate ``input <type> <name>;`` declarations (OpenQASM 3) for diagnostics."""
+    out: dict[str, tuple[int, int]] = {}
+    for i, line in enumerate(source_lines(source), start=1):
+        for name in names:
+            m = re.search(rf"\binput\b[^;]*?\b{re.escape(name)}\s*;", line)
+            if m and name not in out:
+                out[name] = (i, m.start() + 1)
+    return out

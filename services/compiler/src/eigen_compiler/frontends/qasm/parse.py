@@ -1,0 +1,160 @@
+"""OpenQASM text → Qiskit ``QuantumCircuit``, with parser errors turned into diagnostics.
+
+- OpenQASM 2: ``qiskit.qasm2.loads`` with ``LEGACY_CUSTOM_INSTRUCTIONS`` (QASMBench files use
+  ``sx``/``swap``/``cswap`` without defining them) and an empty include path, so only the built-in
+  ``qelib1.inc`` can be included — a program can never read files of the server.
+- OpenQASM 3: ``qiskit.qasm3.loads`` (qiskit-qasm3-import); only ``stdgates.inc`` is includable.
+  Constructs the importer does not handle (subroutines, ``const``, ``uint``, casts, ...) are
+  rejected with rule ``qasm3-unsupported``.
+
+Diagnostic lines and columns are 1-based.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import traceback
+
+from qiskit import qasm2, qasm3
+from qiskit.circuit import QuantumCircuit
+
+from eigen_common.errors import Diagnostic
+from eigen_compiler.model import fail
+
+_QASM2_POS = re.compile(r"\A<input>:(\d+),(\d+):\s*(.*)\Z", re.DOTALL)
+_QASM3_CONVERT_POS = re.compile(r"\A(\d+),(\d+):\s*(.*)\Z", re.DOTALL)
+_QASM3_PARSE_POS = re.compile(r"\AL(\d+):C(\d+):\s*(.*)\Z", re.DOTALL)
+_UNSUPPORTED_MARKERS = (
+    "not supported",
+    "not currently supported",
+    "cannot be resolved",
+    "conditions must be",
+    "unsupported",
+    "not handled",
+)
+_QASM3_HINT = (
+    "the OpenQASM 3 importer handles gates, registers, measurement, `input float` parameters "
+    "and `if` on bits/registers; rewrite the construct or use OpenQASM 2"
+)
+
+
+def parse2(source: str) -> QuantumCircuit:
+    """Parse OpenQASM 2 ``source``.
+
+    Raises:
+        CompilationFailedError: ``qasm-syntax`` or ``too-complex``.
+    """
+    try:
+        return qasm2.loads(
+            source,
+            include_path=(),
+            custom_instructions=qasm2.LEGACY_CUSTOM_INSTRUCTIONS,
+        )
+    except qasm2.QASM2ParseError as exc:
+        line, col, text = _position(_QASM2_POS, _message(exc))
+        raise fail([Diagnostic("qasm-syntax", text, line, col, _qasm2_hint(text))]) from None
+    except (RecursionError, MemoryError):
+        raise fail([Diagnostic("too-complex", "the program is too deeply nested")]) from None
+    except Exception as exc:  # the parser's contract is QASM2ParseError; be safe on junk
+        raise fail(
+            [Diagnostic("qasm-syntax", _printable(f"cannot parse OpenQASM 2: {exc}"))]
+        ) from None
+
+
+def _qasm2_hint(message: str) -> str:
+    if "include" in message:
+        return 'only `include "qelib1.inc";` is available'
+    if "before definition" in message:
+        return 'standard gates need `include "qelib1.inc";` after the header'
+    if "not defined" in message:
+        return "declare registers with qreg/creg and gates with `gate` before use"
+    return ""
+
+
+def parse3(source: str) -> QuantumCircuit:
+    """Parse OpenQASM 3 ``source``.
+
+    Raises:
+        CompilationFailedError: ``qasm-syntax``, ``qasm3-unsupported`` or ``too-complex``.
+    """
+    try:
+        return qasm3.loads(source)
+    except qasm3.QASM3ImporterError as exc:
+        line, col, text = _position(_QASM3_CONVERT_POS, _message(exc))
+        unsupported = any(m in text for m in _UNSUPPORTED_MARKERS)
+        rule, hint = ("qasm3-unsupported", _QASM3_HINT) if unsupported else ("qasm-syntax", "")
+        raise fail([Diagnostic(rule, text, line, col, hint)]) from None
+    except (RecursionError, MemoryError):
+        raise fail([Diagnostic("too-complex", "the program is too deeply nested")]) from None
+    except Exception as exc:  # openqasm3.QASM3ParsingError, or an importer fault on odd input
+        raise fail([_qasm3_parse_diagnostic(exc)]) from None
+
+
+def _qasm3_parse_diagnostic(exc: BaseException) -> Diagnostic:
+    """Find the most precise position in an OpenQASM 3 parser exception chain."""
+    seen: set[int] = set()
+    cur: BaseException | None = exc
+    while cur is not None and id(cur) not in seen:
+        seen.add(id(cur))
+        token = getattr(cur, "offendingToken", None)
+        if token is not None and getattr(token, "line", None) is not None:
+            text = getattr(token, "text", None)
+            what = "end of input" if text in (None, "<EOF>") else _printable(repr(text))
+            return Diagnostic(
+                "qasm-syntax",
+                f"unexpected {what}",
+                int(token.line),
+                int(token.column) + 1,
+                "check for a missing `;` or bracket",
+            )
+        m = _QASM3_PARSE_POS.match(str(cur))
+        if m:
+            return Diagnostic(
+                "qasm-syntax", _printable(m.group(3)), int(m.group(1)), int(m.group(2)) + 1
+            )
+        nxt = cur.__cause__ or cur.__context__
+        if nxt is None and cur.args and isinstance(cur.args[0], BaseException):
+            nxt = cur.args[0]
+        cur = nxt
+    if _is_parser_error(exc):
+        hint = "check the program against the OpenQASM 3 grammar"
+        return Diagnostic("qasm-syntax", "cannot parse the OpenQASM 3 program", hint=hint)
+    message = _printable(f"the OpenQASM 3 importer cannot convert this program: {exc}")
+    return Diagnostic("qasm3-unsupported", message, hint=_QASM3_HINT)
+
+
+def _is_parser_error(exc: BaseException) -> bool:
+    """True when ``exc`` (or a cause) was raised inside the ``openqasm3`` parser package."""
+    cur: BaseException | None = exc
+    for _ in range(10):
+        if cur is None:
+            return False
+        if type(cur).__module__.startswith(("openqasm3", "antlr4")):
+            return True
+        frames = traceback.extract_tb(cur.__traceback__)
+        if frames and f"{os.sep}openqasm3{os.sep}" in frames[-1].filename:
+            return True
+        cur = cur.__cause__ or cur.__context__
+    return False
+
+
+def _message(exc: BaseException) -> str:
+    """The plain message of a Qiskit error (its ``str`` is the quoted ``repr``)."""
+    message = getattr(exc, "message", None)
+    return message if isinstance(message, str) else str(exc)
+
+
+def _printable(text: str) -> str:
+    """Escape control characters so junk input cannot put raw bytes into a message."""
+    return "".join(ch if ch.isprintable() or ch in "\t" else f"\\x{ord(ch):02x}" for ch in text)[
+        :300
+    ]
+
+
+def _position(pattern: re.Pattern[str], message: str) -> tuple[int, int, str]:
+    """Split ``line,col: text`` (0-based column) into a 1-based position and the text."""
+    m = pattern.match(message.strip())
+    if m is None:
+        return 0, 0, _printable(message.strip())
+    return int(m.group(1)), int(m.group(2)) + 1, _printable(m.group(3).strip())

@@ -1,0 +1,60 @@
+"""Size limits of OpenQASM programs that the parsers cannot enforce themselves."""
+
+from __future__ import annotations
+
+from qiskit.circuit import ControlFlowOp, Instruction, QuantumCircuit
+
+from eigen_common.errors import Diagnostic
+from eigen_compiler.model import fail
+from eigen_ir.aqo_qiskit import BASIS_GATES
+
+_DIRECT = frozenset({"measure", "reset", "barrier", "delay", *BASIS_GATES})
+
+
+def check_expanded_size(circuit: QuantumCircuit, limit: int) -> int:
+    """Count operations after expanding gate definitions, stopping past ``limit``.
+
+    Custom ``gate`` definitions can nest exponentially (each calling the previous one twice);
+    this catches that before the transpiler tries to expand them.
+
+    Returns:
+        The expanded operation count (<= ``limit``).
+
+    Raises:
+        CompilationFailedError: rule ``too-many-operations`` or ``too-complex``.
+    """
+    memo: dict[tuple[str, int, int], int] = {}
+
+    def op_size(op: Instruction) -> int:
+        if isinstance(op, ControlFlowOp):
+            return 1 + sum(block_size(b) for b in op.blocks)
+        if op.name in _DIRECT or op.definition is None:
+            return 1
+        key = (op.name, op.num_qubits, op.num_clbits)
+        if key not in memo:
+            memo[key] = block_size(op.definition)
+        return memo[key]
+
+    def block_size(qc: QuantumCircuit) -> int:
+        total = 0
+        for inst in qc.data:
+            total += op_size(inst.operation)
+            if total > limit:
+                break
+        return total
+
+    try:
+        total = block_size(circuit)
+    except RecursionError:
+        raise fail([Diagnostic("too-complex", "gate definitions are nested too deeply")]) from None
+    if total > limit:
+        raise fail(
+            [
+                Diagnostic(
+                    "too-many-operations",
+                    f"the expanded circuit has more than {limit} operations",
+                    hint="reduce the circuit size",
+                )
+            ]
+        )
+    return total
