@@ -7,6 +7,8 @@ from typing import Any
 
 import grpc
 
+from eigen_common import security as _security
+
 #: No retryPolicy here: UNAVAILABLE is retried once, by the caller's bounded exponential backoff
 #: (the kernel's pipeline, SPEC §7). gRPC still retries transparently when a call never left
 #: the client. A channel policy as well would multiply attempts (4 × 5 = 20).
@@ -23,9 +25,25 @@ def channel_options(max_message_bytes: int = 16 * 1024 * 1024) -> list[tuple[str
     ]
 
 
-def create_channel(target: str, max_message_bytes: int = 16 * 1024 * 1024) -> grpc.aio.Channel:
-    """Return an insecure ``grpc.aio`` channel to ``target`` (``host:port``) on a private network.
+def create_channel(
+    target: str,
+    max_message_bytes: int = 16 * 1024 * 1024,
+    *,
+    security: _security.ClientSecurity | None = None,
+) -> grpc.aio.Channel:
+    """Return a ``grpc.aio`` channel to the internal service at ``target`` (``host:port``).
+
+    TLS (with this service's certificate as the client certificate) when ``security`` — by
+    default this process's, :func:`eigen_common.security.configure` — has channel credentials,
+    else plaintext. The per-stack secret is not a channel property: every internal call sends
+    it through :func:`eigen_common.context.outgoing_metadata`.
 
     Every call made on it must pass ``timeout=`` (seconds): there is no default deadline.
     """
-    return grpc.aio.insecure_channel(target, options=channel_options(max_message_bytes))
+    sec = security or _security.client()
+    options = channel_options(max_message_bytes)
+    if sec.credentials is None:
+        return grpc.aio.insecure_channel(target, options=options)
+    if sec.server_name:
+        options.append(("grpc.ssl_target_name_override", sec.server_name))
+    return grpc.aio.secure_channel(target, sec.credentials, options=options)

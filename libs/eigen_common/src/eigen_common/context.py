@@ -3,6 +3,8 @@
 - ``traceparent`` is generated at the edge (system-api) and propagated on every hop (SPEC §10).
 - The auth context travels as metadata ``x-eigen-sub``, ``x-eigen-roles`` (comma-separated),
   ``x-eigen-tenant`` (SPEC §11); only system-api sets it, from the verified credential.
+- The per-stack secret ``x-eigen-internal`` rides along when this process has one
+  (:mod:`eigen_common.security`); servers trust ``x-eigen-*`` only from callers that sent it.
 Values live in ``contextvars`` so structlog lines and outgoing calls pick them up.
 """
 
@@ -15,6 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from opentelemetry import trace
+
+from eigen_common import security
 
 _TRACEPARENT_RE = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$")
 
@@ -65,7 +69,10 @@ def parse_traceparent(value: str) -> str | None:
 
 
 def outgoing_metadata(job_id: str = "") -> list[tuple[str, str]]:
-    """Metadata for an internal call: a child traceparent and the current auth context."""
+    """Metadata for an internal call: a child traceparent, the auth context, the stack secret.
+
+    ``job_id`` (optional) is sent as ``x-eigen-job-id`` for the callee's logs.
+    """
     md: list[tuple[str, str]] = []
     span = trace.get_current_span().get_span_context()
     if span.is_valid:
@@ -77,4 +84,5 @@ def outgoing_metadata(job_id: str = "") -> list[tuple[str, str]]:
         md.extend(auth.to_metadata())
     if job_id:
         md.append(("x-eigen-job-id", job_id))
+    md.extend(security.client().metadata())
     return md

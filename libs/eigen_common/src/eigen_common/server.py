@@ -2,7 +2,8 @@
 
 - :func:`create_server` builds a ``grpc.aio`` server with health + reflection, the one
   :class:`ErrorInterceptor`, ``grpc.so_reuseport=0`` (a taken port is a startup error), binds
-  ``address`` and returns ``(server, bound_port)`` — tests pass port 0 and read the port back.
+  ``address`` (with TLS when the :class:`~eigen_common.security.ServerSecurity` has
+  credentials) and returns ``(server, bound_port)`` — tests pass port 0 and read the port back.
 - :class:`App` is a wired service (what a composition root returns); :func:`serve` runs it,
   exposes Prometheus ``/metrics`` and drains gracefully on SIGTERM/SIGINT; :func:`run` is the
   whole ``__main__`` of a service: ``run(build, KernelSettings())``.
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import sys
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -23,9 +25,10 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 from prometheus_client import Counter, Histogram, start_http_server
 
-from eigen_common import context
+from eigen_common import context, security
 from eigen_common.errors import EigenError, InternalError
 from eigen_common.logs import configure_logging, get_logger
+from eigen_common.security import SecurityConfigError, ServerSecurity
 from eigen_common.settings import ServiceSettings
 from eigen_common.status import to_grpc_status
 from eigen_common.tracing import attach_traceparent, configure_tracing
@@ -69,18 +72,29 @@ def server_options(max_message_bytes: int) -> list[tuple[str, Any]]:
     ]
 
 
-class ErrorInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
-    """The one server interceptor: context in, typed errors out, metrics.
+class StartupError(RuntimeError):
+    """The server cannot start (its address cannot be bound)."""
 
-    - reads ``traceparent`` (a new trace starts when absent/invalid) and ``x-eigen-*`` metadata
-      into :mod:`eigen_common.context` and binds ``trace_id`` for logs;
+
+class ErrorInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
+    """The one server interceptor: caller check and context in, typed errors out, metrics.
+
+    - checks the caller's internal credentials (``security``, SPEC §11): a call to a service
+      that requires the stack secret and lacks it ends UNAUTHENTICATED with ErrorInfo and is
+      logged; ``grpc.*`` services (health, reflection) stay open;
+    - reads ``traceparent`` (a new trace starts when absent/invalid) into
+      :mod:`eigen_common.context` and binds ``trace_id`` for logs; the ``x-eigen-*`` auth
+      context only from a caller ``security`` trusts (never on the public ingress);
     - turns :class:`EigenError` into a rich ``google.rpc.Status``; any other exception becomes
       INTERNAL with a correlation id that is logged with the traceback (never sent);
     - records ``eigen_grpc_server_handling_seconds``.
     """
 
-    def __init__(self, service: str):
+    def __init__(self, service: str, server_security: ServerSecurity | None = None):
         self._service = service
+        self._security = server_security or ServerSecurity(
+            trust_auth_headers=service not in security.PUBLIC_INGRESS
+        )
         self._duration, self._errors = request_metrics(service)
 
     async def intercept_service(
@@ -96,8 +110,14 @@ class ErrorInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
         md = details.invocation_metadata or ()
         duration, errors_total = self._duration, self._errors
         children: dict[str, Any] = {}  # metric child per status code of this method
+        rejected: EigenError | None = None
+        trusted = False
+        try:
+            trusted = self._security.trusted_caller(md)
+        except EigenError as exc:
+            rejected = exc
 
-        def enter() -> None:
+        def enter(ctx: Any) -> None:
             tp = ""
             job_id = ""
             for k, v in md:
@@ -111,8 +131,11 @@ class ErrorInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
                 tid = tp[3:35]
             context.trace_id_var.set(tid)
             attach_traceparent(tp)
-            context.auth_var.set(context.AuthContext.from_metadata(md))
+            context.auth_var.set(context.AuthContext.from_metadata(md) if trusted else None)
             structlog.contextvars.bind_contextvars(trace_id=tid, job_id=job_id)
+            if rejected is not None:
+                log.warning("call rejected", method=method, reason=rejected.reason, peer=ctx.peer())
+                raise rejected
 
         async def fail(exc: BaseException, ctx: Any) -> None:
             if isinstance(exc, EigenError):
@@ -132,10 +155,10 @@ class ErrorInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
             inner_uu = handler.unary_unary
 
             async def unary_unary(request: Any, ctx: Any) -> Any:
-                enter()
                 t0 = time.perf_counter()
                 code = "OK"
                 try:
+                    enter(ctx)
                     return await inner_uu(request, ctx)
                 except asyncio.CancelledError:
                     code = "CANCELLED"
@@ -161,8 +184,8 @@ class ErrorInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
             inner_us = handler.unary_stream
 
             async def unary_stream(request: Any, ctx: Any) -> Any:
-                enter()
                 try:
+                    enter(ctx)
                     async for item in inner_us(request, ctx):
                         yield item
                 except (asyncio.CancelledError, grpc.aio.AbortError):
@@ -175,7 +198,27 @@ class ErrorInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
                 request_deserializer=handler.request_deserializer,
                 response_serializer=handler.response_serializer,
             )
+        if rejected is not None:  # client-streaming kinds (none in our protos): refused whole
+            return _refusal(handler, rejected)
         return handler
+
+
+def _refusal(handler: Any, err: EigenError) -> Any:
+    """A handler of ``handler``'s (client-streaming) kind that aborts with ``err``."""
+
+    async def refuse(_requests: Any, ctx: Any) -> Any:
+        await ctx.abort_with_status(to_grpc_status(err))
+
+    make = (
+        grpc.stream_unary_rpc_method_handler
+        if handler.stream_unary is not None
+        else grpc.stream_stream_rpc_method_handler
+    )
+    return make(
+        refuse,
+        request_deserializer=handler.request_deserializer,
+        response_serializer=handler.response_serializer,
+    )
 
 
 @dataclass
@@ -189,12 +232,16 @@ class ServiceBinding:
 
 @dataclass
 class RunningServer:
-    """A started server: ``port`` is the bound port, ``health`` the health servicer."""
+    """A started server: ``port`` is the bound port, ``health`` the health servicer.
+
+    ``security`` describes what callers need (``internal token + mTLS``, ``TLS``, ``open``).
+    """
 
     server: grpc.aio.Server
     port: int
     health: Any  # grpc_health.v1.health.aio.HealthServicer (untyped)
     names: list[str] = field(default_factory=list)
+    security: str = "open"
 
     async def stop(self, grace: float | None = 1.0) -> None:
         """Mark NOT_SERVING, then stop, letting calls in flight finish within ``grace`` s."""
@@ -210,6 +257,7 @@ async def create_server(
     *,
     max_message_bytes: int = 16 * 1024 * 1024,
     interceptors: Iterable[grpc.aio.ServerInterceptor] = (),  # type: ignore[type-arg]
+    server_security: ServerSecurity | None = None,
 ) -> RunningServer:
     """Build, bind and start a server with health and reflection.
 
@@ -219,15 +267,20 @@ async def create_server(
         address: ``host:port``; port 0 binds an ephemeral port.
         max_message_bytes: receive/send limit (larger requests → RESOURCE_EXHAUSTED by gRPC).
         interceptors: extra interceptors run before the error interceptor.
+        server_security: what callers need (secret, TLS, mTLS); default: nothing, and the
+            ``x-eigen-*`` auth headers are trusted except on the public ingress.
 
     Returns:
         The started server and its bound port.
 
     Raises:
-        RuntimeError: the address cannot be bound (e.g. the port is taken).
+        StartupError: the address cannot be bound (e.g. the port is taken).
     """
+    sec = server_security or ServerSecurity(
+        trust_auth_headers=service not in security.PUBLIC_INGRESS
+    )
     server = grpc.aio.server(
-        interceptors=[*interceptors, ErrorInterceptor(service)],
+        interceptors=[*interceptors, ErrorInterceptor(service, sec)],
         options=server_options(max_message_bytes),
     )
     health_servicer = health.aio.HealthServicer()  # type: ignore[attr-defined]
@@ -245,15 +298,18 @@ async def create_server(
         server,
     )
     try:
-        port = server.add_insecure_port(address)
+        if sec.credentials is not None:
+            port = server.add_secure_port(address, sec.credentials)
+        else:
+            port = server.add_insecure_port(address)
     except RuntimeError as exc:
-        raise RuntimeError(f"cannot bind {address}: {exc}") from None
+        raise StartupError(f"cannot bind {address}: {exc}") from None
     if port == 0:
-        raise RuntimeError(f"cannot bind {address}: address already in use")
+        raise StartupError(f"cannot bind {address}: address already in use")
     await server.start()
     for n in [*names, ""]:
         await health_servicer.set(n, health_pb2.HealthCheckResponse.SERVING)
-    return RunningServer(server, port, health_servicer, names)
+    return RunningServer(server, port, health_servicer, names, sec.describe())
 
 
 @dataclass
@@ -276,11 +332,14 @@ class App:
     async def start(self) -> RunningServer:
         """Run ``on_starting``, bind and start the server, run ``on_started``.
 
-        Binds ``settings.host:settings.port`` (port 0 = ephemeral; read ``RunningServer.port``).
+        Binds ``settings.host:settings.port`` (port 0 = ephemeral; read ``RunningServer.port``)
+        with the caller requirements of the settings (:class:`ServerSecurity`).
 
         Raises:
-            RuntimeError: the address cannot be bound.
+            SecurityConfigError: unusable security settings, or plaintext off loopback.
+            StartupError: the address cannot be bound.
         """
+        server_security = ServerSecurity.from_settings(self.settings)
         for pre in self.on_starting:
             await pre()
         running = await create_server(
@@ -288,6 +347,7 @@ class App:
             self.bindings,
             f"{self.settings.host}:{self.settings.port}",
             max_message_bytes=self.settings.max_message_bytes,
+            server_security=server_security,
         )
         for hook in self.on_started:
             await hook(running)
@@ -314,7 +374,10 @@ async def serve(app: App) -> None:
         address=f"{settings.host}:{settings.port}",
         port=running.port,
         metrics_port=settings.metrics_port,
+        security=running.security,
     )
+    if running.security == "open" and app.service not in security.PUBLIC_INGRESS:
+        log.warning("internal calls are not authenticated: no internal token or mTLS configured")
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -329,7 +392,12 @@ async def serve(app: App) -> None:
 
 
 def run(build: Callable[[S], App], settings: S) -> None:
-    """Entry point of ``python -m eigen_<service>``: logging, tracing, build, serve.
+    """Entry point of ``python -m eigen_<service>``: logging, tracing, security, build, serve.
+
+    The process's client security (secret, TLS for internal channels) is configured from
+    ``settings`` before ``build``, so the channels the composition root creates use it. A
+    configuration that cannot start (unreadable certificate, plaintext off loopback, a taken
+    port) is one ``cannot start`` log line and exit code 2, not a traceback.
 
     Args:
         build: the service's composition root.
@@ -339,6 +407,11 @@ def run(build: Callable[[S], App], settings: S) -> None:
     configure_tracing(settings.service_name, settings.otel_exporter)
 
     async def main() -> None:
+        security.configure(settings)
         await serve(build(settings))  # built inside the loop: constructors may create tasks
 
-    asyncio.run(main())
+    try:
+        asyncio.run(main())
+    except (SecurityConfigError, StartupError) as exc:
+        log.error("cannot start", error=str(exc))
+        sys.exit(2)
