@@ -1,13 +1,19 @@
-"""The `eigen up` / `eigen down` launcher, with stand-in services (real child processes)."""
+"""The `eigen up` / `eigen down` launcher and its supervisor, with stand-in services (real
+child processes with the real server bootstrap and security, see stack_fakes/)."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import os
+import shutil
+import signal
 import socket
 import stat
-from contextlib import ExitStack
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import grpc
@@ -15,73 +21,34 @@ import pytest
 from click.testing import CliRunner
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from eigen_os import stack
+from cli.tests.stackkit import (
+    alive,
+    fake_services,
+    free_ports,
+    port_args,
+    starts,
+    use_fakes,
+    wait_exit,
+    wait_serving,
+)
+from eigen_os import paths, stack
 from eigen_os.cli.main import cli
 from eigen_os.client import resolve_config
 from eigen_os.stack import (
     PortInUseError,
-    ServiceSpec,
+    RestartPolicy,
     ServiceStartError,
     StackConfig,
     StackConfigError,
+    StackState,
     ensure_credentials,
 )
-
-FAKES = Path(__file__).resolve().parent / "stack_fakes"
-
-
-def fake_services(modes: dict[str, str] | None = None) -> tuple[ServiceSpec, ...]:
-    modes = modes or {}
-    return tuple(
-        ServiceSpec(
-            s.name,
-            "eigen_fake_service",
-            s.env_prefix,
-            s.port_offset,
-            (s.env_prefix, modes.get(s.name, "ok")),
-        )
-        for s in stack.SERVICES
-    )
-
-
-def free_ports(n: int) -> list[int]:
-    with ExitStack() as stack_:
-        socks = [stack_.enter_context(socket.socket()) for _ in range(n)]
-        for s in socks:
-            s.bind(("127.0.0.1", 0))
-        return [int(s.getsockname()[1]) for s in socks]
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
+from eigen_os.supervisor import Supervisor
 
 
 @pytest.fixture
 def dump_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    """Children find the fake module via PYTHONPATH and dump their env into dump_dir."""
-    monkeypatch.setenv(
-        "PYTHONPATH", os.pathsep.join(p for p in (str(FAKES), os.environ.get("PYTHONPATH")) if p)
-    )
-    dump = tmp_path / "dump"
-    dump.mkdir()
-    monkeypatch.setenv("EIGEN_FAKE_DUMP", str(dump))
-    monkeypatch.setenv("EIGEN_TOKEN", "client-side-secret")  # must not reach the services
-    return dump
-
-
-def port_args(ports: list[int]) -> list[str]:
-    return [
-        "--api-port", str(ports[0]),
-        "--kernel-port", str(ports[1]),
-        "--compiler-port", str(ports[2]),
-        "--driver-manager-port", str(ports[3]),
-        "--metrics-port-base", "0",
-        "--start-timeout", "60",
-    ]  # fmt: skip
+    return use_fakes(monkeypatch, tmp_path)
 
 
 def test_up_status_down_via_cli(
@@ -106,7 +73,9 @@ def test_up_status_down_via_cli(
     # credentials: 0600 token, api_keys.json with its sha256; the token is never printed
     token = (home / "token").read_text().strip()
     assert len(token) >= 32 and token not in r.output
-    for f in ("token", "api_keys.json", "stack.json"):
+    internal = (home / "internal_token").read_text().strip()
+    assert len(internal) >= 32 and internal not in r.output and internal != token
+    for f in ("token", "api_keys.json", "stack.json", "internal_token"):
         assert stat.S_IMODE((home / f).stat().st_mode) == 0o600, f
     assert json.loads((home / "api_keys.json").read_text()) == {
         "keys": [
@@ -134,6 +103,16 @@ def test_up_status_down_via_cli(
     assert api["EIGEN_SYSTEM_API_API_KEYS_FILE"] == str(home / "api_keys.json")
     assert all("EIGEN_TOKEN" not in e for e in env.values())
     assert {e["pid"] for e in env.values()} == {str(p) for p in pids.values()}
+    for prefix, e in env.items():  # the per-stack secret as a file, never in the environment
+        assert e[f"{prefix}INTERNAL_TOKEN_FILE"] == str(home / "internal_token")
+        assert internal not in json.dumps(e)
+        assert not any(k.startswith(f"{prefix}TLS_") for k in e)
+
+    # a supervisor watches them; it is not any of the services
+    sup = data["supervisor"]
+    assert sup["pid"] not in pids.values() and alive(sup["pid"])
+    assert data["tls"] is None and data["tls_ca_file"] is None
+    assert all(s["restarts"] == 0 and s["state"] == "running" for s in data["services"])
 
     for port in ports:
         with grpc.insecure_channel(f"127.0.0.1:{port}") as ch:
@@ -151,14 +130,17 @@ def test_up_status_down_via_cli(
 
     r = CliRunner().invoke(cli, ["down", "--home", str(home), "--json"])
     assert r.exit_code == 0, r.output
-    out = json.loads(r.stdout)["services"]
+    down = json.loads(r.stdout)
+    out = down["services"]
     assert [(s["name"], s["outcome"]) for s in out] == [
         ("system-api", "stopped"),
         ("kernel", "stopped"),
         ("driver-manager", "stopped"),
         ("compiler", "stopped"),
     ]
-    assert not any(alive(p) for p in pids.values())
+    assert down["supervisor"] == {"pid": sup["pid"], "outcome": "stopped"}
+    assert not any(alive(p) for p in [*pids.values(), sup["pid"]])
+    assert "stack serving" in (home / "logs" / "supervisor.log").read_text()
     assert not (home / "stack.json").exists()
     r = CliRunner().invoke(cli, ["down", "--home", str(home)])
     assert r.exit_code == 0 and "no local stack is running" in r.stdout
@@ -238,3 +220,166 @@ def test_port_layout_and_validation(tmp_path: Path) -> None:
         err = PortInUseError(cfg.host, stack.port_conflicts(cfg))
     assert err.exit_code == 2 and f"port {port} (kernel gRPC)" in err.message
     assert stack.port_conflicts(cfg) == []  # free again once the listener is gone
+
+
+def test_kill_9_restarts_only_that_service(
+    dump_dir: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(stack, "SERVICES", fake_services())
+    ports = free_ports(4)
+    home = tmp_path / "eh"
+    r = CliRunner().invoke(cli, ["up", "--home", str(home), *port_args(ports), "--json"])
+    assert r.exit_code == 0, r.output
+    before = {s["name"]: s["pid"] for s in json.loads(r.stdout)["services"]}
+    try:
+        victim = before["driver-manager"]
+        os.kill(victim, signal.SIGKILL)
+        wait_exit(victim)
+        wait_serving(ports[3])  # the supervisor's new driver-manager
+
+        assert starts(dump_dir, "driver-manager") == [victim, starts(dump_dir, "driver-manager")[1]]
+        new_pid = starts(dump_dir, "driver-manager")[1]
+        for name in ("compiler", "kernel", "system-api"):
+            assert starts(dump_dir, name) == [before[name]] and alive(before[name])
+        state = stack.read_state(home)
+        assert state is not None
+        dm = next(s for s in state.services if s.name == "driver-manager")
+        assert (dm.pid, dm.restarts) == (new_pid, 1)  # recorded before it could serve
+
+        r = CliRunner().invoke(cli, ["up", "--home", str(home), *port_args(ports)])
+        assert r.exit_code == 0 and "already running" in r.stdout, r.output
+    finally:
+        r = CliRunner().invoke(cli, ["down", "--home", str(home), "--json"])
+    assert r.exit_code == 0, r.output
+    out = {s["name"]: (s["pid"], s["outcome"]) for s in json.loads(r.stdout)["services"]}
+    assert out["driver-manager"] == (new_pid, "stopped")
+    log = [json.loads(line) for line in (home / "logs" / "supervisor.log").read_text().splitlines()
+           if line.startswith("{")]  # fmt: skip
+    exited = [e for e in log if e["event"] == "service exited"]
+    assert [(e["service"], e["pid"], e["returncode"]) for e in exited] == [
+        ("driver-manager", victim, -9)
+    ]
+    restarted = [e for e in log if e["event"] == "service restarted"]
+    assert [(e["service"], e["pid"], e["restarts"]) for e in restarted] == [
+        ("driver-manager", new_pid, 1)
+    ]
+    assert restarted[0]["outage_seconds"] > 0
+
+
+async def test_a_service_that_cannot_come_back_is_left_failed_and_the_rest_keep_running(
+    dump_dir: Path, tmp_path: Path
+) -> None:
+    ports = free_ports(4)
+    cfg = StackConfig.build(
+        tmp_path / "eh",
+        ports=dict(zip(["system-api", "kernel", "compiler", "driver-manager"], ports, strict=True)),
+        metrics_port_base=0,
+        services=fake_services({"kernel": "die-on-restart"}),
+        start_timeout=60,
+        restart=RestartPolicy(limit=2, backoff=0.05),
+    )
+    stack.prepare(cfg, lambda _m: None)
+    ready = asyncio.Event()
+    events: list[dict[str, object]] = []
+    states: asyncio.Queue[StackState] = asyncio.Queue()
+
+    def emit(event: dict[str, object]) -> None:
+        events.append(event)
+        if event["event"] == "ready":
+            ready.set()
+
+    sup = Supervisor(cfg, emit, observer=states.put_nowait)
+    task = asyncio.create_task(sup.run())
+    await asyncio.wait_for(ready.wait(), 120)
+    first = {s.name: s.pid for s in (await states.get(), *drain(states))[-1].services}
+    os.kill(first["kernel"], signal.SIGKILL)
+
+    async def kernel_state() -> str:
+        while True:
+            st = await states.get()
+            kernel = next(s for s in st.services if s.name == "kernel")
+            if kernel.state == "failed":
+                return f"{kernel.state}/{kernel.restarts}"
+
+    assert await asyncio.wait_for(kernel_state(), 60) == "failed/2"
+    assert len(starts(dump_dir, "kernel")) == 3  # the first start and two restarts
+    for name in ("compiler", "driver-manager", "system-api"):
+        assert starts(dump_dir, name) == [first[name]] and alive(first[name])
+    recorded = stack.read_state(cfg.home)
+    assert recorded is not None and not stack._healthy(recorded)  # `eigen up` starts afresh
+
+    sup.request_stop()
+    assert await asyncio.wait_for(task, 60) == 0
+    assert not any(alive(first[n]) for n in ("compiler", "driver-manager", "system-api"))
+    assert stack.read_state(cfg.home) is None  # stopped by a signal, not by `eigen down`
+    assert [e["event"] for e in events][-1] == "ready"
+
+
+def drain(q: asyncio.Queue[StackState]) -> list[StackState]:
+    out = []
+    while not q.empty():
+        out.append(q.get_nowait())
+    return out
+
+
+@contextmanager
+def read_only(path: Path) -> Iterator[None]:
+    """Make ``path`` unwritable for this process: mode 0500, or for root the immutable flag."""
+    path.mkdir(parents=True, exist_ok=True)
+    if os.geteuid() != 0:
+        path.chmod(0o500)
+        try:
+            yield
+        finally:
+            path.chmod(0o700)
+        return
+    if shutil.which("chattr") is None:
+        pytest.skip("running as root without chattr: no way to make a directory read-only")
+    if subprocess.run(["chattr", "+i", str(path)], check=False).returncode != 0:
+        pytest.skip("chattr +i is not permitted here")
+    try:
+        yield
+    finally:
+        subprocess.run(["chattr", "-i", str(path)], check=True)
+
+
+@pytest.mark.parametrize("existing", [False, True], ids=["fresh", "used-before"])
+def test_read_only_home_is_one_clear_line_and_exit_2(tmp_path: Path, existing: bool) -> None:
+    home = tmp_path / "ro"
+    if existing:  # a home a stack ran from: its directories and (stale) record exist
+        for d in ("logs", "kernel"):
+            (home / d).mkdir(parents=True)
+        stack.write_state(home, StackState("127.0.0.1:1", "127.0.0.1", "t", ()))
+    with read_only(home):
+        r = CliRunner().invoke(cli, ["up", "--home", str(home), *port_args(free_ports(4))])
+        assert r.exit_code == 2, r.output
+        lines = r.stderr.strip().splitlines()
+        assert len(lines) == 1 and f"cannot use EIGEN_HOME {home}" in lines[0], r.stderr
+        assert "Traceback" not in r.output and "stack.lock" not in r.stderr
+
+        r = CliRunner().invoke(cli, ["down", "--home", str(home)])
+        if existing:
+            assert r.exit_code == 2, r.output
+            assert len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.output
+        else:
+            assert r.exit_code == 0 and "no local stack is running" in r.stdout, r.output
+    assert (home / "stack.json").exists() is existing
+
+
+def test_restart_policy_backoff() -> None:
+    p = RestartPolicy(limit=5, backoff=0.5, backoff_max=3.0)
+    assert [p.delay(n) for n in range(1, 7)] == [0.0, 0.5, 1.0, 2.0, 3.0, 3.0]
+
+
+def test_config_survives_the_trip_to_the_supervisor(tmp_path: Path) -> None:
+    cfg = StackConfig.build(
+        tmp_path,
+        port_base=6000,
+        services=fake_services({"kernel": "die"}),
+        tls=True,
+        restart=RestartPolicy(limit=1, backoff=2.0),
+    )
+    again = StackConfig.from_json(json.loads(json.dumps(cfg.to_json())))
+    assert again == cfg
+    assert cfg.endpoint == "grpcs://127.0.0.1:6000"
+    assert paths.stack_ca_file(tmp_path) is None

@@ -1,28 +1,36 @@
 """The embedded local stack behind ``eigen up`` / ``eigen down`` (SPEC §1, §11).
 
-``eigen up`` starts the four services as detached child processes on loopback, in dependency
-order (compiler, driver-manager, kernel, system-api), each with ``python -m <module>`` and its
-``EIGEN_<SERVICE>_*`` environment, and waits until each reports ``grpc.health.v1`` SERVING.
+``eigen up`` starts a supervisor (``python -m eigen_os.supervisor``, detached) that starts the
+four services as child processes on loopback, in dependency order (compiler, driver-manager,
+kernel, system-api), each with ``python -m <module>`` and its ``EIGEN_<SERVICE>_*``
+environment, waits until each reports ``grpc.health.v1`` SERVING, then watches them: a service
+that dies is restarted alone, with backoff and a restart limit (:mod:`eigen_os.supervisor`).
+``eigen up`` relays the supervisor's progress and returns once the stack serves.
 
 Everything lives under ``$EIGEN_HOME`` (default ``~/.eigen``, created 0700)::
 
     token              the local admin bearer token (0600, created on first start, never printed)
     api_keys.json      {"keys": [{"sha256": <hex of token>, "subject": "local-admin",
                                   "roles": ["admin"], "tenant": "local"}]}   (0600)
-    stack.json         what runs: endpoint, and per service pid, port, metrics port, log file
+    internal_token     the per-stack secret the services require of each other (0600, new on
+                       every fresh start; SPEC §11, :mod:`eigen_common.security`)
+    tls/               with `eigen up --tls`: local CA and service certificate (eigen_os.localtls)
+    stack.json         what runs: endpoint, supervisor, and per service pid, port, metrics port,
+                       log file, restarts, state (running / restarting / failed)
     stack.lock         serialises concurrent `eigen up` / `eigen down`
     kernel/            the kernel's state (SQLite job store, QFS)
-    logs/<svc>.log     each service's stdout+stderr (appended)
+    logs/<svc>.log     each service's stdout+stderr (appended); logs/supervisor.log its own
 
-``eigen down`` sends SIGTERM to each service's process group (reverse order), waits for it to
-drain, then SIGKILLs what is left. Recorded pids are checked against ``/proc/<pid>/cmdline``
-(where available) so a recycled pid is never signalled.
+``eigen down`` asks the supervisor to stop (``stop.json`` with the grace, then SIGTERM): it
+sends SIGTERM to each service's process group (reverse order), waits for it to drain, SIGKILLs
+what is left, reaps them and records each outcome; without a live supervisor ``eigen down``
+stops the recorded services itself. Recorded pids are checked against ``/proc/<pid>``
+(command line, start time) where available so a recycled pid is never signalled.
 """
 
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import errno
 import fcntl
 import hashlib
@@ -36,16 +44,13 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import grpc
-from grpc_health.v1 import health_pb2, health_pb2_grpc
-
 from eigen_os import paths
 
-STACK_FORMAT_VERSION = 1
+STACK_FORMAT_VERSION = 2
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT_BASE = 50051
 DEFAULT_METRICS_PORT_BASE = 9101
@@ -53,7 +58,14 @@ DEFAULT_METRICS_PORT_BASE = 9101
 DEFAULT_START_TIMEOUT = 90.0
 #: Seconds each service gets to exit after SIGTERM before SIGKILL.
 DEFAULT_STOP_GRACE = 15.0
+#: Restarts of one service in a row (each within ``stable_seconds`` of the last) before the
+#: supervisor gives up on it.
+DEFAULT_RESTART_LIMIT = 5
 LOG_TAIL_LINES = 25
+SUPERVISOR_MODULE = "eigen_os.supervisor"
+SUPERVISOR_LOG = "supervisor.log"
+#: What `eigen down` asks of the supervisor (``{"grace": seconds}``), next to ``stack.json``.
+STOP_REQUEST_FILE = "stop.json"
 
 
 @dataclass(frozen=True)
@@ -82,6 +94,8 @@ SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("kernel", "eigen_kernel", "EIGEN_KERNEL_", 1),
     ServiceSpec("system-api", "eigen_system_api", "EIGEN_SYSTEM_API_", 0),
 )
+#: The service clients reach; the others accept only the stack's own calls.
+PUBLIC_SERVICE = "system-api"
 
 
 class StackError(Exception):
@@ -121,6 +135,28 @@ class ServiceStartError(StackError):
     exit_code = 4
 
 
+@dataclass(frozen=True)
+class RestartPolicy:
+    """How the supervisor restarts a service that died.
+
+    The first restart is immediate; the n-th in a row waits ``backoff * 2**(n-2)`` seconds
+    (at most ``backoff_max``). A service that served for ``stable_seconds`` starts a new row.
+    After ``limit`` restarts in a row the service is left ``failed`` (the rest keep running;
+    the next ``eigen up`` starts the stack afresh).
+    """
+
+    limit: int = DEFAULT_RESTART_LIMIT
+    backoff: float = 0.5
+    backoff_max: float = 10.0
+    stable_seconds: float = 30.0
+
+    def delay(self, attempt: int) -> float:
+        """Seconds to wait before restart number ``attempt`` (1-based) of the current row."""
+        if attempt <= 1:
+            return 0.0
+        return float(min(self.backoff * 2 ** (attempt - 2), self.backoff_max))
+
+
 @dataclass
 class StackConfig:
     """Launcher settings.
@@ -133,6 +169,9 @@ class StackConfig:
         start_timeout: seconds each service gets to report SERVING.
         services: services in start order.
         python: interpreter used for ``python -m``.
+        tls: serve TLS on the public endpoint and mTLS among the services, with a local CA
+            (:mod:`eigen_os.localtls`).
+        restart: the supervisor's restart policy.
     """
 
     home: Path
@@ -142,6 +181,8 @@ class StackConfig:
     start_timeout: float = DEFAULT_START_TIMEOUT
     services: tuple[ServiceSpec, ...] = SERVICES
     python: str = sys.executable
+    tls: bool = False
+    restart: RestartPolicy = field(default_factory=RestartPolicy)
 
     @classmethod
     def build(
@@ -153,6 +194,8 @@ class StackConfig:
         ports: Mapping[str, int | None] | None = None,
         start_timeout: float = DEFAULT_START_TIMEOUT,
         services: tuple[ServiceSpec, ...] | None = None,
+        tls: bool = False,
+        restart: RestartPolicy | None = None,
     ) -> StackConfig:
         """Derive ports from bases (``port_base + offset``), then apply per-service overrides.
 
@@ -176,6 +219,8 @@ class StackConfig:
             metrics_ports=metrics,
             start_timeout=start_timeout,
             services=services,
+            tls=tls,
+            restart=restart or RestartPolicy(),
         )
         cfg.check()
         return cfg
@@ -208,13 +253,68 @@ class StackConfig:
 
     @property
     def endpoint(self) -> str:
-        """The public API endpoint (system-api); empty when the stack has no system-api."""
-        return self.address("system-api") if "system-api" in self.ports else ""
+        """The public API endpoint (``grpcs://host:port`` with TLS); empty without a system-api."""
+        if PUBLIC_SERVICE not in self.ports:
+            return ""
+        address = self.address(PUBLIC_SERVICE)
+        return f"grpcs://{address}" if self.tls else address
+
+    @property
+    def tls_dir(self) -> Path:
+        """``$EIGEN_HOME/tls``."""
+        return self.home / paths.TLS_DIR
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready form (what ``eigen up`` hands the supervisor)."""
+        return {
+            "home": str(self.home),
+            "host": self.host,
+            "ports": self.ports,
+            "metrics_ports": self.metrics_ports,
+            "start_timeout": self.start_timeout,
+            "services": [asdict(s) for s in self.services],
+            "python": self.python,
+            "tls": self.tls,
+            "restart": asdict(self.restart),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> StackConfig:
+        """Inverse of :meth:`to_json`.
+
+        Raises:
+            KeyError, TypeError, ValueError: malformed input.
+        """
+        return cls(
+            home=Path(data["home"]),
+            host=str(data["host"]),
+            ports={str(k): int(v) for k, v in data["ports"].items()},
+            metrics_ports={str(k): int(v) for k, v in data["metrics_ports"].items()},
+            start_timeout=float(data["start_timeout"]),
+            services=tuple(
+                ServiceSpec(
+                    str(s["name"]),
+                    str(s["module"]),
+                    str(s["env_prefix"]),
+                    int(s["port_offset"]),
+                    tuple(str(a) for a in s["args"]),
+                )
+                for s in data["services"]
+            ),
+            python=str(data["python"]),
+            tls=bool(data["tls"]),
+            restart=RestartPolicy(**data["restart"]),
+        )
 
 
 @dataclass(frozen=True)
 class ServiceProcess:
-    """A started service as recorded in ``stack.json``."""
+    """A started service as recorded in ``stack.json``.
+
+    ``restarts`` counts the supervisor's restarts of it; ``state`` is ``running``,
+    ``restarting``, ``failed`` (the supervisor gave up on it), or after a stop ``stopped``,
+    ``killed`` or ``not running``.
+    """
 
     name: str
     module: str
@@ -222,16 +322,29 @@ class ServiceProcess:
     port: int
     metrics_port: int
     log: str
+    restarts: int = 0
+    state: str = "running"
+
+
+@dataclass(frozen=True)
+class SupervisorProcess:
+    """The supervisor as recorded in ``stack.json``: pid, its start time token, its log."""
+
+    pid: int
+    start_time: str
+    log: str
 
 
 @dataclass(frozen=True)
 class StackState:
-    """Contents of ``stack.json``."""
+    """Contents of ``stack.json``; ``tls_ca`` is the CA clients trust ('' without TLS)."""
 
     endpoint: str
     host: str
     started_at: str
     services: tuple[ServiceProcess, ...]
+    supervisor: SupervisorProcess | None = None
+    tls_ca: str = ""
 
     def to_json(self) -> dict[str, Any]:
         """JSON-ready dict (the ``stack.json`` format)."""
@@ -240,17 +353,9 @@ class StackState:
             "endpoint": self.endpoint,
             "host": self.host,
             "started_at": self.started_at,
-            "services": [
-                {
-                    "name": s.name,
-                    "module": s.module,
-                    "pid": s.pid,
-                    "port": s.port,
-                    "metrics_port": s.metrics_port,
-                    "log": s.log,
-                }
-                for s in self.services
-            ],
+            "supervisor": asdict(self.supervisor) if self.supervisor else None,
+            "tls": {"ca_file": self.tls_ca} if self.tls_ca else None,
+            "services": [asdict(s) for s in self.services],
         }
 
     @classmethod
@@ -270,10 +375,27 @@ class StackState:
                 int(s["port"]),
                 int(s.get("metrics_port", 0)),
                 str(s.get("log", "")),
+                int(s.get("restarts", 0)),
+                str(s.get("state", "running")),
             )
             for s in data["services"]
         )
-        return cls(str(data["endpoint"]), str(data["host"]), str(data["started_at"]), svcs)
+        sup = data.get("supervisor")
+        supervisor = (
+            SupervisorProcess(int(sup["pid"]), str(sup["start_time"]), str(sup.get("log", "")))
+            if isinstance(sup, dict)
+            else None
+        )
+        tls = data.get("tls")
+        tls_ca = str(tls.get("ca_file", "")) if isinstance(tls, dict) else ""
+        return cls(
+            str(data["endpoint"]),
+            str(data["host"]),
+            str(data["started_at"]),
+            svcs,
+            supervisor,
+            tls_ca,
+        )
 
 
 @dataclass(frozen=True)
@@ -288,11 +410,19 @@ class UpResult:
 
 @dataclass(frozen=True)
 class StopOutcome:
-    """What :func:`down` did to one service: ``stopped``, ``killed`` or ``not running``."""
+    """What :func:`down` did to one process: ``stopped``, ``killed`` or ``not running``."""
 
     name: str
     pid: int
     outcome: str
+
+
+@dataclass(frozen=True)
+class DownResult:
+    """Outcome of :func:`down`: the supervisor's and each service's (reverse start order)."""
+
+    supervisor: StopOutcome | None
+    services: list[StopOutcome]
 
 
 # --- files -----------------------------------------------------------------------------------
@@ -323,6 +453,9 @@ def ensure_credentials(home: Path) -> tuple[Path, Path, bool]:
 
     Returns:
         ``(token_path, api_keys_path, created)`` where ``created`` is True if anything was written.
+
+    Raises:
+        OSError: a file cannot be read or written.
     """
     token_path = home / paths.TOKEN_FILE
     keys_path = home / paths.API_KEYS_FILE
@@ -353,6 +486,17 @@ def ensure_credentials(home: Path) -> tuple[Path, Path, bool]:
     return token_path, keys_path, created
 
 
+def new_internal_token(home: Path) -> Path:
+    """Write a fresh per-stack secret (``token_urlsafe(32)``, 0600) and return its path.
+
+    Raises:
+        OSError: the file cannot be written.
+    """
+    path = home / paths.INTERNAL_TOKEN_FILE
+    _write_private(path, secrets.token_urlsafe(32) + "\n")
+    return path
+
+
 def read_state(home: Path) -> StackState | None:
     """Return the recorded stack, or ``None`` when there is none (or the file is unreadable)."""
     try:
@@ -365,18 +509,32 @@ def read_state(home: Path) -> StackState | None:
         return None
 
 
-def _write_state(home: Path, state: StackState) -> None:
+def write_state(home: Path, state: StackState) -> None:
+    """Atomically write ``stack.json`` (0600).
+
+    Raises:
+        OSError: it cannot be written.
+    """
     _write_private(home / paths.STACK_FILE, json.dumps(state.to_json(), indent=2) + "\n")
 
 
-def _clear_state(home: Path) -> None:
+def clear_state(home: Path) -> None:
+    """Remove ``stack.json`` (no error when it is absent)."""
     with contextlib.suppress(FileNotFoundError):
         (home / paths.STACK_FILE).unlink()
 
 
+def _home_error(home: Path, exc: OSError) -> StackConfigError:
+    reason = exc.strerror or str(exc)
+    return StackConfigError(f"cannot use EIGEN_HOME {home}: {reason} (is it writable?)")
+
+
 @contextlib.contextmanager
 def _locked(home: Path) -> Iterator[None]:
-    fd = os.open(home / "stack.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fd = os.open(home / "stack.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as exc:
+        raise _home_error(home, exc) from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield
@@ -391,7 +549,7 @@ def _prepare_home(home: Path) -> None:
         (home / paths.LOGS_DIR).mkdir(exist_ok=True, mode=0o700)
         (home / paths.KERNEL_DIR).mkdir(exist_ok=True, mode=0o700)
     except OSError as exc:
-        raise StackConfigError(f"cannot create EIGEN_HOME {home}: {exc.strerror}") from None
+        raise _home_error(home, exc) from None
 
 
 # --- processes -------------------------------------------------------------------------------
@@ -406,29 +564,57 @@ def _reap(pid: int) -> bool:
     return done == pid
 
 
-def is_running(proc: ServiceProcess) -> bool:
-    """True when ``proc.pid`` is alive and (where ``/proc`` exists) still runs ``proc.module``."""
-    if proc.pid <= 0:
-        return False
-    if _reap(proc.pid):
+def _proc_stat(pid: int) -> list[str] | None:
+    """Fields of ``/proc/<pid>/stat`` after the command name (state first), or ``None``."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()
+    except OSError:
+        return None
+
+
+def process_start_time(pid: int) -> str:
+    """A token that identifies ``pid``'s process across pid reuse ('' where /proc is absent)."""
+    fields = _proc_stat(pid)
+    return fields[19] if fields and len(fields) > 19 else ""
+
+
+def _alive(pid: int) -> bool:
+    if pid <= 0 or _reap(pid):
         return False
     try:
-        os.kill(proc.pid, 0)
-    except ProcessLookupError:
+        os.kill(pid, 0)
+    except (ProcessLookupError, PermissionError):
+        return False  # gone, or someone else's process: the pid was recycled
+    return True
+
+
+def is_running(proc: ServiceProcess) -> bool:
+    """True when ``proc.pid`` is alive and (where ``/proc`` exists) still runs ``proc.module``."""
+    if not _alive(proc.pid):
         return False
-    except PermissionError:
-        return False  # someone else's process: the pid was recycled
     proc_dir = Path(f"/proc/{proc.pid}")
     if not proc_dir.exists():
         return True
+    fields = _proc_stat(proc.pid)
+    if not fields or fields[0] == "Z":
+        return False
     try:
-        stat = (proc_dir / "stat").read_text()
-        if stat.rsplit(")", 1)[-1].split()[0] == "Z":
-            return False
         argv = (proc_dir / "cmdline").read_bytes().split(b"\0")
     except OSError:
         return False
     return proc.module.encode() in argv
+
+
+def supervisor_running(sup: SupervisorProcess | None) -> bool:
+    """True when the recorded supervisor is alive (same start time where ``/proc`` exists)."""
+    if sup is None or not _alive(sup.pid):
+        return False
+    fields = _proc_stat(sup.pid)
+    if fields is None:
+        return not Path("/proc/self").exists()
+    return fields[0] != "Z" and (
+        not sup.start_time or process_start_time(sup.pid) == sup.start_time
+    )
 
 
 def _wait_exit(pid: int, timeout: float) -> bool:
@@ -517,19 +703,35 @@ def _port_free(host: str, port: int) -> bool:
 def service_env(cfg: StackConfig, spec: ServiceSpec, base: Mapping[str, str]) -> dict[str, str]:
     """Environment for one service: ``base`` plus its ``EIGEN_<SERVICE>_*`` settings.
 
-    Every service gets ``<PREFIX>HOST``, ``<PREFIX>PORT``, ``<PREFIX>METRICS_PORT``; the kernel
-    also ``EIGEN_KERNEL_HOME``, ``EIGEN_KERNEL_COMPILER_ADDRESS``,
+    Every service gets ``<PREFIX>HOST``, ``<PREFIX>PORT``, ``<PREFIX>METRICS_PORT`` and
+    ``<PREFIX>INTERNAL_TOKEN_FILE`` (the per-stack secret); the kernel also
+    ``EIGEN_KERNEL_HOME``, ``EIGEN_KERNEL_COMPILER_ADDRESS``,
     ``EIGEN_KERNEL_DRIVER_MANAGER_ADDRESS``; the system-api also
     ``EIGEN_SYSTEM_API_KERNEL_ADDRESS``, ``EIGEN_SYSTEM_API_COMPILER_ADDRESS`` (its
-    CompilationService proxy) and ``EIGEN_SYSTEM_API_API_KEYS_FILE``. The client-side
-    ``EIGEN_TOKEN`` / ``EIGEN_ENDPOINT`` are not passed on.
+    CompilationService proxy) and ``EIGEN_SYSTEM_API_API_KEYS_FILE``. With ``cfg.tls`` every
+    service gets ``<PREFIX>TLS_CERT_FILE``, ``_TLS_KEY_FILE`` and ``_TLS_CA_FILE`` (TLS for
+    its internal calls), and the internal ones ``_TLS_CLIENT_CA_FILE`` (mTLS). Inherited
+    ``<PREFIX>INTERNAL_TOKEN*`` / ``<PREFIX>TLS_*`` and the client-side ``EIGEN_TOKEN`` /
+    ``EIGEN_ENDPOINT`` are not passed on: the launcher decides those.
     """
-    env = {k: v for k, v in base.items() if k not in ("EIGEN_TOKEN", "EIGEN_ENDPOINT")}
     p = spec.env_prefix
+    managed = (f"{p}INTERNAL_TOKEN", f"{p}TLS_")
+    env = {
+        k: v
+        for k, v in base.items()
+        if k not in ("EIGEN_TOKEN", "EIGEN_ENDPOINT") and not k.startswith(managed)
+    }
     env[f"{p}HOST"] = cfg.host
     env[f"{p}PORT"] = str(cfg.ports[spec.name])
     env[f"{p}METRICS_PORT"] = str(cfg.metrics_ports[spec.name])
+    env[f"{p}INTERNAL_TOKEN_FILE"] = str(cfg.home / paths.INTERNAL_TOKEN_FILE)
     env["PYTHONUNBUFFERED"] = "1"
+    if cfg.tls:
+        env[f"{p}TLS_CERT_FILE"] = str(cfg.tls_dir / paths.TLS_CERT_FILE)
+        env[f"{p}TLS_KEY_FILE"] = str(cfg.tls_dir / paths.TLS_KEY_FILE)
+        env[f"{p}TLS_CA_FILE"] = str(cfg.tls_dir / paths.TLS_CA_FILE)
+        if spec.name != PUBLIC_SERVICE:
+            env[f"{p}TLS_CLIENT_CA_FILE"] = str(cfg.tls_dir / paths.TLS_CA_FILE)
     if spec.name == "kernel":
         env["EIGEN_KERNEL_HOME"] = str(cfg.home / paths.KERNEL_DIR)
         env["EIGEN_KERNEL_COMPILER_ADDRESS"] = cfg.address("compiler")
@@ -541,7 +743,8 @@ def service_env(cfg: StackConfig, spec: ServiceSpec, base: Mapping[str, str]) ->
     return env
 
 
-def _log_tail(path: Path, offset: int, lines: int = LOG_TAIL_LINES) -> list[str]:
+def log_tail(path: Path, offset: int = 0, lines: int = LOG_TAIL_LINES) -> list[str]:
+    """The last ``lines`` lines of ``path`` written after byte ``offset`` ([] if unreadable)."""
     try:
         with path.open("rb") as fh:
             fh.seek(offset)
@@ -549,71 +752,6 @@ def _log_tail(path: Path, offset: int, lines: int = LOG_TAIL_LINES) -> list[str]
     except OSError:
         return []
     return data.decode("utf-8", "replace").splitlines()[-lines:]
-
-
-def _wait_serving(
-    cfg: StackConfig, spec: ServiceSpec, proc: subprocess.Popen[bytes], log: Path, offset: int
-) -> None:
-    """Block until the service reports SERVING; raise with its log tail if it dies or times out."""
-    deadline = time.monotonic() + cfg.start_timeout
-    options = [
-        ("grpc.initial_reconnect_backoff_ms", 100),
-        ("grpc.min_reconnect_backoff_ms", 100),
-        ("grpc.max_reconnect_backoff_ms", 500),
-    ]
-    with grpc.insecure_channel(cfg.address(spec.name), options=options) as channel:
-        stub = health_pb2_grpc.HealthStub(channel)
-        while True:
-            code = proc.poll()
-            if code is not None:
-                raise ServiceStartError(
-                    f"{spec.name} exited with code {code} during startup (log: {log})",
-                    _log_tail(log, offset),
-                )
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise ServiceStartError(
-                    f"{spec.name} did not report SERVING on {cfg.address(spec.name)} within "
-                    f"{cfg.start_timeout:g}s (log: {log})",
-                    _log_tail(log, offset),
-                )
-            try:
-                resp = stub.Check(
-                    health_pb2.HealthCheckRequest(service=""),
-                    timeout=min(0.5, remaining),
-                    wait_for_ready=True,
-                )
-            except grpc.RpcError:
-                continue  # not listening yet: wait_for_ready already waited up to 0.5 s
-            if resp.status == health_pb2.HealthCheckResponse.SERVING:
-                return
-            time.sleep(min(0.1, max(0.0, remaining)))
-
-
-def _start_service(
-    cfg: StackConfig, spec: ServiceSpec
-) -> tuple[subprocess.Popen[bytes], Path, int]:
-    log = cfg.home / paths.LOGS_DIR / f"{spec.name}.log"
-    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-    with os.fdopen(fd, "ab") as fh:
-        stamp = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-        fh.write(f"--- eigen up {stamp}: {spec.name} on {cfg.address(spec.name)} ---\n".encode())
-        fh.flush()
-        offset = fh.tell()
-        try:
-            proc = subprocess.Popen(
-                [cfg.python, "-m", spec.module, *spec.args],
-                env=service_env(cfg, spec, paths.environ()),
-                stdin=subprocess.DEVNULL,
-                stdout=fh,
-                stderr=subprocess.STDOUT,
-                cwd=cfg.home,
-                start_new_session=True,
-                close_fds=True,
-            )
-        except OSError as exc:
-            raise ServiceStartError(f"cannot start {spec.name}: {exc.strerror}") from None
-    return proc, log, offset
 
 
 def status(home: Path) -> tuple[StackState | None, dict[str, bool]]:
@@ -624,20 +762,32 @@ def status(home: Path) -> tuple[StackState | None, dict[str, bool]]:
     return state, {s.name: is_running(s) for s in state.services}
 
 
+def _healthy(state: StackState) -> bool:
+    """A supervisor watches the stack and no service was given up on."""
+    return supervisor_running(state.supervisor) and all(
+        s.state == "restarting" or (s.state == "running" and is_running(s)) for s in state.services
+    )
+
+
 def up(cfg: StackConfig, *, on_event: Callable[[str], None] | None = None) -> UpResult:
-    """Start the stack (or report that it already runs).
+    """Start the stack under a supervisor (or report that it already runs).
+
+    Writes the credentials (admin token, a fresh per-stack internal secret, with
+    ``cfg.tls`` the local CA and certificate), starts ``python -m eigen_os.supervisor``
+    detached, relays its progress and returns once every service reports SERVING.
 
     Args:
         cfg: launcher settings.
-        on_event: called with a short progress message per step (never the token).
+        on_event: called with a short progress message per step (never a secret).
 
     Returns:
-        The running stack; ``already_running`` when every recorded service was alive.
+        The running stack; ``already_running`` when a supervisor already watches it.
 
     Raises:
         PortInUseError: a configured port is taken (nothing was started).
         ServiceStartError: a service died or timed out; everything started is stopped again.
-        StackConfigError: bad settings or an unusable ``EIGEN_HOME``.
+        StackConfigError: bad settings, an unusable ``EIGEN_HOME`` (e.g. read-only), or a
+            running stack with the other TLS setting.
     """
     say = on_event or (lambda _msg: None)
     home = cfg.home
@@ -646,90 +796,206 @@ def up(cfg: StackConfig, *, on_event: Callable[[str], None] | None = None) -> Up
         token_path = home / paths.TOKEN_FILE
         previous = read_state(home)
         if previous is not None:
-            alive = [s for s in previous.services if is_running(s)]
-            if alive and len(alive) == len(previous.services):
-                return UpResult(previous, True, token_path, False)
-            if alive:
-                say(f"stopping the remains of a broken stack ({', '.join(s.name for s in alive)})")
-                _stop_all(alive, DEFAULT_STOP_GRACE)
-            _clear_state(home)
-        conflicts = port_conflicts(cfg)
-        if conflicts:
-            raise PortInUseError(cfg.host, conflicts)
-        token_path, _, created = ensure_credentials(home)
-        if created:
-            say(f"created local admin credentials in {home}")
-        started: list[ServiceProcess] = []
-        stamp = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-
-        def state() -> StackState:
-            return StackState(cfg.endpoint, cfg.host, stamp, tuple(started))
-
-        try:
-            for spec in cfg.services:
-                say(f"starting {spec.name} on {cfg.address(spec.name)}")
-                proc, log, offset = _start_service(cfg, spec)
-                started.append(
-                    ServiceProcess(
-                        spec.name,
-                        spec.module,
-                        proc.pid,
-                        cfg.ports[spec.name],
-                        cfg.metrics_ports[spec.name],
-                        str(log),
+            if _healthy(previous):
+                if bool(previous.tls_ca) != cfg.tls:
+                    mode = "with" if previous.tls_ca else "without"
+                    raise StackConfigError(
+                        f"the stack is already running {mode} TLS; stop it with `eigen down` first"
                     )
-                )
-                _write_state(home, state())
-                _wait_serving(cfg, spec, proc, log, offset)
-        except BaseException:
-            _stop_all(started, 5.0)
-            _clear_state(home)
-            raise
-        return UpResult(state(), False, token_path, created)
+                return UpResult(previous, True, token_path, False)
+            if supervisor_running(previous.supervisor) or any(
+                is_running(s) for s in previous.services
+            ):
+                say("stopping the remains of a broken stack")
+                _stop_stack(home, previous, DEFAULT_STOP_GRACE)
+            _clear(home)
+        token_path, created = prepare(cfg, say)
+        state = _run_supervisor(cfg, say)
+        return UpResult(state, False, token_path, created)
 
 
-def down(home: Path, *, grace: float = DEFAULT_STOP_GRACE) -> list[StopOutcome] | None:
-    """Stop the recorded stack: SIGTERM (reverse start order), wait ``grace`` s, then SIGKILL.
+def prepare(cfg: StackConfig, say: Callable[[str], None]) -> tuple[Path, bool]:
+    """Check the ports and write the credentials a fresh stack needs.
 
     Returns:
-        One outcome per service, or ``None`` when no stack is recorded.
+        ``(token_path, created)``: the admin token file, and whether credentials were created.
+
+    Raises:
+        PortInUseError: a configured port is taken.
+        StackConfigError: ``EIGEN_HOME`` cannot be written.
     """
-    if not home.exists():
-        return None
+    home = cfg.home
+    _prepare_home(home)
+    conflicts = port_conflicts(cfg)
+    if conflicts:
+        raise PortInUseError(cfg.host, conflicts)
+    try:
+        token_path, _, created = ensure_credentials(home)
+        new_internal_token(home)
+        if cfg.tls:
+            from eigen_os.localtls import ensure_local_tls  # cryptography only when asked
+
+            ensure_local_tls(home, [cfg.host])
+    except OSError as exc:
+        raise _home_error(home, exc) from None
+    if created:
+        say(f"created local admin credentials in {home}")
+    if cfg.tls:
+        say(f"TLS with the local CA {cfg.tls_dir / paths.TLS_CA_FILE}")
+    return token_path, created
+
+
+def _clear(home: Path) -> None:
+    try:
+        clear_state(home)
+    except OSError as exc:
+        raise _home_error(home, exc) from None
+
+
+def _run_supervisor(cfg: StackConfig, say: Callable[[str], None]) -> StackState:
+    """Start the supervisor and relay its events until the stack serves (or fails)."""
+    home = cfg.home
+    log = home / paths.LOGS_DIR / SUPERVISOR_LOG
+    try:
+        log_fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    except OSError as exc:
+        raise _home_error(home, exc) from None
+    offset = os.lseek(log_fd, 0, os.SEEK_END)
+    r, w = os.pipe()
+    env = {k: v for k, v in paths.environ().items() if k not in ("EIGEN_TOKEN", "EIGEN_ENDPOINT")}
+    try:
+        proc = subprocess.Popen(
+            [cfg.python, "-m", SUPERVISOR_MODULE, "--events-fd", str(w)],
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=log_fd,
+            stderr=subprocess.STDOUT,
+            cwd=home,
+            start_new_session=True,
+            pass_fds=(w,),
+        )
+    except OSError as exc:
+        os.close(r)
+        raise ServiceStartError(f"cannot start the supervisor: {exc.strerror}") from None
+    finally:
+        os.close(w)
+        os.close(log_fd)
+    try:
+        assert proc.stdin is not None
+        with proc.stdin:
+            proc.stdin.write(json.dumps(cfg.to_json()).encode())
+        deadline = time.monotonic() + cfg.start_timeout * (len(cfg.services) + 1) + 30
+        state = _relay(r, say, deadline)
+        if state is None:
+            proc.wait(30)
+            raise ServiceStartError(
+                f"the supervisor exited with code {proc.returncode} during startup (log: {log})",
+                log_tail(log, offset),
+            )
+        return state
+    except BaseException:  # reported (it cleaned up and exits), died, timed out or Ctrl-C
+        _abort(home, proc)
+        raise
+    finally:
+        os.close(r)
+
+
+def _relay(fd: int, say: Callable[[str], None], deadline: float) -> StackState | None:
+    """Read the supervisor's JSON event lines until ``ready`` (→ state) or EOF (→ None).
+
+    Raises:
+        ServiceStartError: an ``error`` event, or no answer before ``deadline``.
+    """
+    buf = b""
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
+            raise ServiceStartError("the stack did not start in time")
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            return None
+        buf += chunk
+        while b"\n" in buf:
+            line, buf = buf.split(b"\n", 1)
+            event = json.loads(line)
+            if event["event"] == "progress":
+                say(str(event["message"]))
+            elif event["event"] == "ready":
+                return StackState.from_json(event["state"])
+            elif event["event"] == "error":
+                raise ServiceStartError(str(event["message"]), list(event.get("details", [])))
+
+
+def _abort(home: Path, proc: subprocess.Popen[bytes]) -> None:
+    """Stop a supervisor that failed to start the stack, and whatever it left running."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)  # it stops its services, then exits
+        try:
+            proc.wait(DEFAULT_STOP_GRACE * 2)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    state = read_state(home)
+    if state is not None:
+        _stop_all(state.services, 5.0)
+    with contextlib.suppress(OSError):
+        clear_state(home)
+
+
+_STOPPED = ("stopped", "killed", "not running")
+
+
+def _stop_stack(home: Path, state: StackState, grace: float) -> DownResult:
+    """Have the supervisor stop the services (``stop.json`` + SIGTERM), else stop them here.
+
+    Services the supervisor did not report as stopped (it was dead, or was killed after
+    ``grace`` per service + 30 s) are stopped directly.
+    """
+    if state.supervisor is None:
+        return DownResult(None, _stop_all(state.services, grace))
+    pid = state.supervisor.pid
+    if not supervisor_running(state.supervisor):
+        sup = StopOutcome("supervisor", pid, "not running")
+    else:
+        _write_private(home / STOP_REQUEST_FILE, json.dumps({"grace": grace}) + "\n")
+        try:
+            os.kill(pid, signal.SIGTERM)
+            if _wait_exit(pid, grace * len(state.services) + 30.0):
+                sup = StopOutcome("supervisor", pid, "stopped")
+            else:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+                _wait_exit(pid, 5.0)
+                sup = StopOutcome("supervisor", pid, "killed")
+        finally:
+            with contextlib.suppress(OSError):
+                (home / STOP_REQUEST_FILE).unlink()
+        state = read_state(home) or state  # with the outcomes it recorded
+    outcomes = [
+        StopOutcome(s.name, s.pid, s.state) if s.state in _STOPPED else _stop_one(s, grace)
+        for s in reversed(state.services)
+    ]
+    return DownResult(sup, outcomes)
+
+
+def down(home: Path, *, grace: float = DEFAULT_STOP_GRACE) -> DownResult | None:
+    """Stop the recorded stack: the supervisor first, then the services (reverse start order).
+
+    Each service gets SIGTERM, ``grace`` seconds to drain, then SIGKILL.
+
+    Returns:
+        What was stopped, or ``None`` when no stack is recorded.
+
+    Raises:
+        StackConfigError: ``EIGEN_HOME`` cannot be used (e.g. read-only).
+    """
+    if not (home / paths.STACK_FILE).exists():
+        return None  # nothing recorded (also on a home we could not lock)
     with _locked(home):
         state = read_state(home)
         if state is None:
-            _clear_state(home)
+            _clear(home)
             return None
-        outcomes = _stop_all(state.services, grace)
-        _clear_state(home)
-        return outcomes
-
-
-def run_foreground(cfg: StackConfig, *, on_event: Callable[[str], None] | None = None) -> int:
-    """Start the stack, block until SIGINT/SIGTERM or until a service dies, then stop it.
-
-    Returns:
-        0 after a signal, 4 when a service died on its own.
-    """
-    say = on_event or (lambda _msg: None)
-    result = up(cfg, on_event=say)
-    if result.already_running:
-        raise StackError("the stack is already running; stop it with `eigen down` first")
-
-    def _interrupt(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, _interrupt)
-    code = 0
-    try:
-        pid, _ = os.wait()  # blocks until one of our services exits
-        name = next((s.name for s in result.state.services if s.pid == pid), str(pid))
-        say(f"{name} exited; stopping the stack")
-        code = 4
-    except KeyboardInterrupt:
-        say("stopping the stack")
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-        down(cfg.home)
-    return code
+        result = _stop_stack(home, state, grace)
+        _clear(home)
+        return result

@@ -8,7 +8,7 @@ import click
 from rich.table import Table
 from rich.text import Text
 
-from eigen_os import paths, stack
+from eigen_os import paths, stack, supervisor
 from eigen_os.cli.output import emit_json, json_option, stderr_console, stdout_console
 
 
@@ -16,15 +16,17 @@ def _home(home: Path | None) -> Path:
     return home.expanduser() if home is not None else paths.eigen_home()
 
 
-def _render_state(state: stack.StackState, running: dict[str, bool] | None = None) -> Table:
+def _render_state(state: stack.StackState) -> Table:
     table = Table(box=None, pad_edge=False)
-    for col in ("SERVICE", "PORT", "METRICS", "PID", "LOG"):
+    for col in ("SERVICE", "PORT", "METRICS", "PID", "RESTARTS", "LOG"):
         table.add_column(col)
     for s in state.services:
-        pid = str(s.pid)
-        if running is not None and not running.get(s.name, False):
-            pid += " (dead)"
-        table.add_row(s.name, str(s.port), str(s.metrics_port or "off"), pid, s.log)
+        pid = str(s.pid) if s.state == "running" else f"{s.pid} ({s.state})"
+        table.add_row(
+            s.name, str(s.port), str(s.metrics_port or "off"), pid, str(s.restarts), s.log
+        )
+    if state.supervisor is not None:
+        table.add_row("supervisor", "", "", str(state.supervisor.pid), "", state.supervisor.log)
     return table
 
 
@@ -71,9 +73,15 @@ _HOME = click.option(
     help="Seconds each service gets to become healthy.",
 )
 @click.option(
+    "--tls",
+    is_flag=True,
+    help="Serve TLS on the API endpoint and mTLS among the services, with a local CA made "
+    "under $EIGEN_HOME/tls (the CLI trusts it).",
+)
+@click.option(
     "--foreground",
     is_flag=True,
-    help="Stay attached; Ctrl-C stops the stack.",
+    help="Supervise in this terminal; Ctrl-C stops the stack.",
 )
 @json_option
 def up(
@@ -85,13 +93,16 @@ def up(
     compiler_port: int | None,
     driver_manager_port: int | None,
     start_timeout: float,
+    tls: bool,
     foreground: bool,
     as_json: bool,
 ) -> None:
     """Start the local stack (compiler, driver-manager, kernel, system-api) in the background.
 
-    State, logs and the generated local admin token live under $EIGEN_HOME (default ~/.eigen);
-    the CLI finds the token by itself. Running `eigen up` again reports the running stack.
+    A supervisor watches the four services and restarts only the one that dies (with backoff,
+    up to a limit; see logs/supervisor.log). State, logs, the generated local admin token and
+    the per-stack internal secret live under $EIGEN_HOME (default ~/.eigen); the CLI finds the
+    token by itself. Running `eigen up` again reports the running stack.
     """
     cfg = stack.StackConfig.build(
         _home(home),
@@ -104,6 +115,7 @@ def up(
             "driver-manager": driver_manager_port,
         },
         start_timeout=start_timeout,
+        tls=tls,
     )
     err = stderr_console()
 
@@ -111,7 +123,7 @@ def up(
         err.print(Text(msg, style="dim"))
 
     if foreground:
-        code = stack.run_foreground(cfg, on_event=say)
+        code = supervisor.run_foreground(cfg, on_event=say)
         if code:
             raise click.exceptions.Exit(code)
         return
@@ -123,6 +135,7 @@ def up(
                 "already_running": result.already_running,
                 "home": str(cfg.home),
                 "token_file": str(result.token_file),
+                "tls_ca_file": result.state.tls_ca or None,
             }
         )
         return
@@ -138,6 +151,8 @@ def up(
         f"credentials: {result.token_file} (used by the CLI automatically; never printed)",
         highlight=False,
     )
+    if result.state.tls_ca:
+        console.print(f"TLS: clients trust the local CA {result.state.tls_ca}", highlight=False)
     console.print("stop it with: eigen down")
 
 
@@ -152,23 +167,26 @@ def up(
 )
 @json_option
 def down(home: Path | None, grace: float, as_json: bool) -> None:
-    """Stop the local stack started by `eigen up`."""
-    outcomes = stack.down(_home(home), grace=grace)
+    """Stop the local stack started by `eigen up`: its supervisor, then the four services."""
+    result = stack.down(_home(home), grace=grace)
     if as_json:
+        sup = result.supervisor if result else None
         emit_json(
             {
-                "running": outcomes is not None,
+                "running": result is not None,
+                "supervisor": {"pid": sup.pid, "outcome": sup.outcome} if sup else None,
                 "services": [
-                    {"name": o.name, "pid": o.pid, "outcome": o.outcome} for o in outcomes or []
+                    {"name": o.name, "pid": o.pid, "outcome": o.outcome}
+                    for o in (result.services if result else [])
                 ],
             }
         )
         return
     console = stdout_console()
-    if outcomes is None:
+    if result is None:
         console.print("no local stack is running")
         return
-    for o in outcomes:
+    for o in [*([result.supervisor] if result.supervisor else []), *result.services]:
         console.print(f"{o.name:<15} pid {o.pid:<8} {o.outcome}", highlight=False)
     console.print("the Eigen OS stack is stopped")
 
