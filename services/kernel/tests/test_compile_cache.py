@@ -1,5 +1,5 @@
+from eigen_kernel.compile_cache import CompileCache, compile_key
 from eigen_kernel.domain import CompiledProgram, Submission
-from eigen_kernel.scheduler import CompileCache, compile_key
 
 
 def sub(**kw):
@@ -9,8 +9,10 @@ def sub(**kw):
 
 
 def test_key_covers_everything_the_compiler_output_depends_on():
-    k = compile_key(sub())
-    assert compile_key(sub(name="other", shots=5, seed=3, priority=9)) == k  # not compiler inputs
+    k = compile_key(sub(), "aer")
+    assert (
+        compile_key(sub(name="other", shots=5, seed=3, priority=9), "aer") == k
+    )  # not compiler inputs
     for changed in (
         sub(source="OPENQASM 3.0;"),
         sub(target="sim:mps"),
@@ -19,14 +21,15 @@ def test_key_covers_everything_the_compiler_output_depends_on():
         sub(entrypoint="main"),
         sub(language="eigen-lang"),
     ):
-        assert compile_key(changed) != k
+        assert compile_key(changed, "aer") != k
+    assert compile_key(sub(), "ibm.fake_kyiv") != k  # compiled for another device's ISA
 
 
 def test_inputs_that_bind_parameters_are_not_part_of_the_key():
     bound = frozenset({"theta"})
-    a = compile_key(sub(inputs={"theta": 0.1, "n": 3}), bound)
-    assert compile_key(sub(inputs={"theta": 0.9, "n": 3}), bound) == a
-    assert compile_key(sub(inputs={"theta": 0.1, "n": 4}), bound) != a
+    a = compile_key(sub(inputs={"theta": 0.1, "n": 3}), "aer", bound)
+    assert compile_key(sub(inputs={"theta": 0.9, "n": 3}), "aer", bound) == a
+    assert compile_key(sub(inputs={"theta": 0.1, "n": 4}), "aer", bound) != a
 
 
 def test_parameter_values_hit_the_cache_after_the_first_compile():

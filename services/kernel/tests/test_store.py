@@ -2,9 +2,18 @@ import sqlite3
 
 import pytest
 
-from eigen_kernel.domain import Submission
+from eigen_kernel.domain import (
+    ErrorRecord,
+    JobOutcome,
+    Reservation,
+    ReservationState,
+    Step,
+    Submission,
+)
+from eigen_kernel.ports import TransitionRejected
 from eigen_kernel.states import TaskState
-from eigen_kernel.store import JobStore, TransitionRejected
+from eigen_kernel.store import SqliteJobStore as JobStore
+from eigen_kernel.store import migrations
 
 
 def sub(**kw):
@@ -23,7 +32,7 @@ def store(tmp_path):
 def test_events_are_numbered_from_one_without_gaps(store):
     store.create_job("j1", "t", "u", sub(), "h")
     for st in (TaskState.VALIDATING, TaskState.COMPILING, TaskState.QUEUED):
-        store.transition("j1", st, st.value)
+        store.advance("j1", [Step(st, st.value)])
     evs = store.events_after("j1", 0)
     assert [e.seq for e in evs] == [1, 2, 3, 4]
     assert [e.state for e in evs] == [
@@ -37,10 +46,10 @@ def test_events_are_numbered_from_one_without_gaps(store):
 
 def test_first_terminal_decision_wins(store):
     store.create_job("j1", "t", "u", sub(), "h")
-    job, ev = store.transition("j1", TaskState.CANCELLED, "cancelled")
+    job, (ev,) = store.advance("j1", [Step(TaskState.CANCELLED, "cancelled")])
     assert ev.terminal and job.state == TaskState.CANCELLED
     with pytest.raises(TransitionRejected) as exc:
-        store.transition("j1", TaskState.FAILED, "late failure")
+        store.advance("j1", [Step(TaskState.FAILED, "late failure")])
     assert exc.value.current == TaskState.CANCELLED
     assert sum(e.terminal for e in store.events_after("j1", 0)) == 1
 
@@ -48,7 +57,7 @@ def test_first_terminal_decision_wins(store):
 def test_illegal_transition_is_rejected_and_changes_nothing(store):
     store.create_job("j1", "t", "u", sub(), "h")
     with pytest.raises(TransitionRejected):
-        store.transition("j1", TaskState.COMPLETED, "skip")
+        store.advance("j1", [Step(TaskState.COMPLETED, "skip")])
     assert store.get_job("j1").state == TaskState.PENDING
     assert len(store.events_after("j1", 0)) == 1
 
@@ -86,10 +95,65 @@ def test_idempotency_key_is_unique_per_tenant(store):
 def test_state_survives_reopen(tmp_path):
     s = JobStore(tmp_path / "db")
     s.create_job("j1", "t", "u", sub(shots=10, inputs={"a": 1.5}), "h")
-    s.transition("j1", TaskState.VALIDATING, "v")
+    s.advance("j1", [Step(TaskState.VALIDATING, "v")])
     s.close()
     s2 = JobStore(tmp_path / "db")
     job = s2.get_job("j1")
     assert job.state == TaskState.VALIDATING
     assert job.submission.shots == 10 and job.submission.inputs == {"a": 1.5}
     assert [j.job_id for j in s2.active_jobs()] == ["j1"]
+
+
+def test_several_steps_are_one_transaction_with_their_payload(store):
+    store.create_job("j1", "t", "u", sub(), "h")
+    steps = [Step(s, s.value) for s in (TaskState.VALIDATING, TaskState.COMPILING)]
+    with pytest.raises(TransitionRejected):  # the third step is not allowed: nothing is written
+        store.advance("j1", [*steps, Step(TaskState.EXECUTING, "skip")])
+    assert store.get_job("j1").last_event_seq == 1
+    job, evs = store.advance("j1", [*steps, Step(TaskState.QUEUED, "q")], queued_at=12.5)
+    assert [e.seq for e in evs] == [2, 3, 4] and job.queued_at == 12.5
+    assert store.get_job("j1").queued_at == 12.5
+
+
+def test_a_terminal_step_carries_its_outcome_and_a_late_one_is_rejected_whole(store):
+    store.create_job("j1", "t", "u", sub(), "h")
+    store.advance("j1", [Step(TaskState.CANCELLED, "c")], error=ErrorRecord("CANCELLED", "c"))
+    with pytest.raises(TransitionRejected):
+        store.advance(
+            "j1", [Step(TaskState.COMPLETED, "late")], outcome=JobOutcome(counts={"0": 5})
+        )
+    outcome, error = store.outcome("j1")
+    assert outcome is None and error == ErrorRecord("CANCELLED", "c")
+
+
+def test_reservations_persist_and_end_once(tmp_path):
+    s = JobStore(tmp_path / "db")
+    r = Reservation("r1", "t", "u", "aer", "p", ReservationState.ACTIVE, 1.0, 1.0, 9e9)
+    s.create_reservation(r)
+    s.close()
+    s = JobStore(tmp_path / "db")
+    assert s.active_reservations() == [r]
+    assert s.end_reservation("r1", ReservationState.CANCELLED)
+    assert not s.end_reservation("r1", ReservationState.EXPIRED)
+    assert s.active_reservations() == [] and s.list_reservations("t", None) == []
+    assert s.list_reservations("t", 0.0)[0].state == ReservationState.CANCELLED
+
+
+def test_a_database_of_the_first_kernel_is_upgraded_in_place(tmp_path):
+    import sqlite3 as sq
+
+    v1 = dict(migrations("sqlite"))[1]
+    db = sq.connect(tmp_path / "old.db")
+    db.executescript(v1)  # the first kernel never set user_version
+    db.execute(
+        "INSERT INTO jobs (job_id, tenant, owner, submission, state, created_at, updated_at, "
+        "last_event_seq) VALUES ('j1', 't', 'u', ?, 'QUEUED', 1.0, 2.0, 4)",
+        ('{"name": "n", "language": "qasm", "source": "", "target": "sim:local"}',),
+    )
+    db.commit()
+    db.close()
+    s = JobStore(tmp_path / "old.db")
+    assert s.schema_version == len(migrations("sqlite"))
+    job = s.get_job("j1")
+    assert job.state == TaskState.QUEUED and job.queued_at is None
+    assert job.submission.sweep is None and job.submission.observables == ()

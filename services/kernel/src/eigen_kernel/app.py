@@ -1,4 +1,11 @@
-"""Composition root of the kernel: ``build(settings)`` is the only place that calls constructors."""
+"""Composition root of the kernel: ``build(settings)`` is the only place that calls constructors.
+
+Follow one job through what is wired here: ``KernelGateway.EnqueueJob`` → ``JobService.submit``
+(persist, PENDING) → ``Runtime.accept`` → ``Admission.run`` (compile, QUEUED) →
+``Dependencies.admit`` → ``Scheduler.enqueue`` (a queue entry; ``SchedulingPolicy`` decides) →
+``Runtime._dispatched`` → ``Execution.run`` (ALLOCATING, EXECUTING, driver, COMPLETED with its
+outcome) → ``Lifecycle`` terminal hooks (slot freed, dependants released).
+"""
 
 from __future__ import annotations
 
@@ -6,49 +13,149 @@ from dataclasses import dataclass, field
 
 from eigen.kernel.v1 import kernel_pb2_grpc
 from eigen_common.server import App, ServiceBinding
+from eigen_kernel.admission import Admission
+from eigen_kernel.artifacts import Artifacts
+from eigen_kernel.blobs import LocalBlobStore
+from eigen_kernel.catalog import DeviceCatalog
 from eigen_kernel.clients import GrpcCompiler, GrpcDriverManager
-from eigen_kernel.qfs import Qfs
-from eigen_kernel.scheduler import JobManager, KernelConfig
+from eigen_kernel.compile_cache import CompileCache
+from eigen_kernel.dependencies import Dependencies
+from eigen_kernel.devices import DeviceDirectory
+from eigen_kernel.execution import Execution
+from eigen_kernel.hybrid import HybridStage
+from eigen_kernel.jobs import JobService
+from eigen_kernel.lifecycle import EventBus, Lifecycle
+from eigen_kernel.policy import PolicyConfig, SchedulingPolicy
+from eigen_kernel.ports import CompilerPort, DriverPort, JobStore
+from eigen_kernel.reservations import Reservations
+from eigen_kernel.retention import Retention, RetentionPolicy
+from eigen_kernel.retry import Patience
+from eigen_kernel.runtime import Runtime
+from eigen_kernel.scheduler import DeviceStats, Scheduler
 from eigen_kernel.servicer import KernelGateway
 from eigen_kernel.settings import KernelSettings
-from eigen_kernel.store import JobStore
+from eigen_kernel.store import SqliteJobStore
+from eigen_kernel.timers import Timers
+
+
+@dataclass
+class Qrtx:
+    """The kernel's parts, wired (tests look inside through these)."""
+
+    store: JobStore
+    artifacts: Artifacts
+    lifecycle: Lifecycle
+    scheduler: Scheduler
+    runtime: Runtime
+    jobs: JobService
+    devices: DeviceDirectory
+    reservations: Reservations
+    retention: Retention
+
+    async def start(self) -> None:
+        """Resume unfinished jobs and reservations; start background work."""
+        self.runtime.recover()
+        self.retention.start()
+
+    async def stop(self) -> None:
+        """Stop work (job states are kept for the next start) and persist statistics."""
+        await self.retention.stop()
+        await self.runtime.shutdown()
+        if self.scheduler.stats.dirty:
+            self.store.save_device_stats(self.scheduler.stats.snapshot())
+
+
+def assemble(
+    settings: KernelSettings, store: JobStore, compiler: CompilerPort, driver: DriverPort
+) -> Qrtx:
+    """Wire the kernel's parts over a store and the two backends (tests pass doubles)."""
+    blobs = LocalBlobStore(settings.home / "qfs")
+    artifacts = Artifacts(store, blobs)
+    bus = EventBus()
+    lifecycle = Lifecycle(store, bus)
+    policy = SchedulingPolicy(PolicyConfig(settings.aging_seconds, settings.tenant_running_cap))
+    stats = DeviceStats(store.device_stats(), settings.default_execution_seconds)
+    scheduler = Scheduler(policy, stats, settings.device_slots)
+    catalog = DeviceCatalog(driver, store, settings.device_refresh_seconds, settings.target_aliases)
+    patience = Patience(
+        settings.retry_base_seconds, settings.retry_cap_seconds, settings.backend_patience_seconds
+    )
+    timers = Timers()
+    dependencies = Dependencies(store, lifecycle)
+    admission = Admission(
+        lifecycle,
+        store,
+        artifacts,
+        compiler,
+        CompileCache(settings.compile_cache_size),
+        catalog,
+        patience,
+        settings.compile_timeout,
+    )
+    hybrid = HybridStage(lifecycle, store, artifacts, driver, patience, settings.execute_timeout)
+    execution = Execution(
+        lifecycle,
+        artifacts,
+        driver,
+        hybrid,
+        patience,
+        settings.execute_timeout,
+        scheduler.set_backend_wait,
+        stats.record,
+    )
+    reservations = Reservations(store, scheduler, catalog, lifecycle, timers)
+    runtime = Runtime(
+        store, lifecycle, catalog, scheduler, dependencies, admission, execution, reservations,
+        driver, timers,
+    )  # fmt: skip
+    jobs = JobService(
+        store,
+        bus,
+        lifecycle,
+        runtime,
+        scheduler,
+        catalog,
+        reservations,
+        artifacts,
+        settings.heartbeat_seconds,
+    )
+    retention = Retention(
+        store,
+        artifacts,
+        RetentionPolicy(
+            settings.retention_days * 86_400.0,
+            settings.retention_max_jobs,
+            settings.retention_interval_seconds,
+        ),
+    )
+    return Qrtx(
+        store, artifacts, lifecycle, scheduler, runtime, jobs, DeviceDirectory(catalog, scheduler),
+        reservations, retention,
+    )  # fmt: skip
 
 
 @dataclass(kw_only=True)
 class KernelApp(App):
-    """The wired kernel; ``jobs`` is its job manager (tests look inside through it)."""
+    """The wired kernel service; ``qrtx`` holds its parts."""
 
-    jobs: JobManager = field(repr=False)
+    qrtx: Qrtx = field(repr=False)
 
 
 def build(settings: KernelSettings) -> KernelApp:
-    """Wire store, QFS, clients and the job manager from settings.
+    """Wire store, QFS, clients and the kernel from settings.
 
     Unfinished jobs are resumed before the port is bound (``on_starting``), so a job submitted
-    during start-up cannot be picked up a second time by recovery. On stop, pipelines are
-    stopped (their states are kept for the next start), then clients and the store close.
+    during start-up cannot be picked up a second time by recovery. On stop, tasks stop (their
+    states are kept for the next start), then clients and the store close.
     """
     settings.home.mkdir(parents=True, exist_ok=True)
-    store = JobStore(settings.home / "jobs.db")
-    qfs = Qfs(settings.home / "qfs")
+    store = SqliteJobStore(settings.home / "jobs.db")
     compiler = GrpcCompiler(settings.compiler_address, settings.max_message_bytes)
     driver = GrpcDriverManager(settings.driver_manager_address, settings.max_message_bytes)
-    config = KernelConfig(
-        compile_timeout=settings.compile_timeout,
-        execute_timeout=settings.execute_timeout,
-        device_slots=settings.device_slots,
-        heartbeat_seconds=settings.heartbeat_seconds,
-        retry_attempts=settings.retry_attempts,
-        retry_base_seconds=settings.retry_base_seconds,
-        compile_cache_size=settings.compile_cache_size,
-    )
-    jobs = JobManager(store, qfs, compiler, driver, config)
-
-    async def recover() -> None:
-        jobs.recover()
+    qrtx = assemble(settings, store, compiler, driver)
 
     async def close() -> None:
-        await jobs.shutdown()
+        await qrtx.stop()
         await compiler.close()
         await driver.close()
         store.close()
@@ -58,12 +165,12 @@ def build(settings: KernelSettings) -> KernelApp:
         settings=settings,
         bindings=[
             ServiceBinding(
-                KernelGateway(jobs),
+                KernelGateway(qrtx.jobs, qrtx.devices, qrtx.reservations, qrtx.retention),
                 kernel_pb2_grpc.add_KernelGatewayServiceServicer_to_server,
                 "eigen.kernel.v1.KernelGatewayService",
             )
         ],
-        on_starting=[recover],
+        on_starting=[qrtx.start],
         on_stopping=[close],
-        jobs=jobs,
+        qrtx=qrtx,
     )

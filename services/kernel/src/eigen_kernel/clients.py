@@ -17,7 +17,7 @@ from eigen.compiler.v1 import compiler_pb2, compiler_pb2_grpc
 from eigen.driver.v1 import driver_pb2, driver_pb2_grpc
 from eigen_common.channel import create_channel
 from eigen_common.context import outgoing_metadata
-from eigen_common.device_proto import device_from_proto
+from eigen_common.device_proto import device_from_proto, device_to_proto
 from eigen_common.devices import Device
 from eigen_common.status import from_rpc_error
 from eigen_kernel.domain import (
@@ -39,7 +39,9 @@ class GrpcCompiler:
         """Close the channel."""
         await self._channel.close(None)
 
-    async def compile(self, job_id: str, submission: Submission, timeout: float) -> CompiledProgram:
+    async def compile(
+        self, job_id: str, submission: Submission, device: Device | None, timeout: float
+    ) -> CompiledProgram:
         """Compile a submission's program (see the port)."""
         req = compiler_pb2.CompileCircuitRequest(
             target=submission.target,
@@ -47,6 +49,8 @@ class GrpcCompiler:
             job_id=job_id,
             inputs=submission.inputs,
         )
+        if device is not None:
+            req.device.CopyFrom(device_to_proto(device))
         if submission.language == "eigen-lang":
             req.eigen_lang.CopyFrom(
                 common_pb2.EigenLangSource(
@@ -107,11 +111,14 @@ class GrpcDriverManager:
         aqo_json: bytes,
         shots: int,
         seed: int | None,
-        options: dict[str, str],
-        parameter_values: dict[str, float],
+        options: Mapping[str, str],
+        parameter_values: Mapping[str, float],
         timeout: float,
+        *,
+        bindings: Sequence[Mapping[str, float]] = (),
+        save_state: str = "",
     ) -> ExecutionOutcome:
-        """Run a circuit (see the port)."""
+        """Run a circuit, once or once per binding (see the port)."""
         req = driver_pb2.ExecuteCircuitRequest(
             job_id=job_id,
             device_id=device_id,
@@ -119,8 +126,10 @@ class GrpcDriverManager:
                 format=circuit_pb2.CircuitPayload.FORMAT_AQO_JSON, data=aqo_json
             ),
             shots=shots,
-            options=options,
-            parameter_values=parameter_values,
+            options=dict(options),
+            parameter_values=dict(parameter_values),
+            bindings=[driver_pb2.ParameterBinding(values=dict(b)) for b in bindings],
+            save_state=save_state,
         )
         if seed is not None:
             req.seed = seed
@@ -130,7 +139,27 @@ class GrpcDriverManager:
             )
         except grpc.RpcError as exc:
             raise from_rpc_error(exc) from None
-        return ExecutionOutcome(dict(resp.counts), resp.execution_time_sec, dict(resp.metadata))
+        return ExecutionOutcome(
+            dict(resp.counts),
+            resp.execution_time_sec,
+            dict(resp.metadata),
+            tuple(dict(s.counts) for s in resp.sweep_results),
+            bytes(resp.saved_state),
+        )
+
+    async def cancel(self, job_id: str, device_id: str, execution_id: str = "") -> bool:
+        """Tell the driver-manager to abandon a job's execution (see the port)."""
+        try:
+            resp = await self._stub.CancelExecution(
+                driver_pb2.CancelExecutionRequest(
+                    job_id=job_id, device_id=device_id, execution_id=execution_id
+                ),
+                timeout=5.0,
+                metadata=outgoing_metadata(job_id),
+            )
+        except grpc.RpcError as exc:
+            raise from_rpc_error(exc) from None
+        return bool(resp.cancelled)
 
     async def estimate(
         self,

@@ -1,11 +1,44 @@
-"""Kernel domain types (no grpc, no generated code)."""
+"""Kernel domain types (no grpc, no generated code, no storage).
+
+Times are Unix seconds (float) unless a name says otherwise.
+"""
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
 from typing import Any
 
 from eigen_kernel.states import TaskState
+
+#: Estimation jobs: one observable = Pauli terms ``(label, coefficient)``, Qiskit label order.
+ObservableTerms = tuple[tuple[str, float], ...]
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """A parameter sweep (Qiskit PUB with an array of parameter values).
+
+    ``parameters`` names the columns; each row of ``rows`` has one value per parameter
+    (radians); ``shape`` is the binding array's shape (product = ``len(rows)``; empty = 1-D).
+    """
+
+    parameters: tuple[str, ...]
+    rows: tuple[tuple[float, ...], ...]
+    shape: tuple[int, ...] = ()
+
+    def bindings(self) -> list[dict[str, float]]:
+        """One ``{name: value}`` per row, in row order."""
+        return [dict(zip(self.parameters, row, strict=True)) for row in self.rows]
+
+
+class SavedState(enum.StrEnum):
+    """Final simulator state a job keeps as an artifact (QFS level 2); NONE keeps none."""
+
+    NONE = ""
+    STATEVECTOR = "statevector"
+    DENSITY_MATRIX = "density_matrix"
+    MATRIX_PRODUCT_STATE = "matrix_product_state"
 
 
 @dataclass(frozen=True)
@@ -14,6 +47,7 @@ class Submission:
 
     ``language`` is ``eigen-lang``, ``qasm`` or ``aqo-ref``; ``source`` holds the program text
     (or the AQO reference URI); ``timeout_seconds`` is wall-clock from acceptance.
+    ``sweep``/``observables``/``precision`` make it a sweep or an estimation job (SPEC §15).
     """
 
     name: str
@@ -32,9 +66,13 @@ class Submission:
     timeout_seconds: float | None = None
     idempotency_key: str = ""
     reservation_id: str = ""
+    sweep: Sweep | None = None
+    observables: tuple[ObservableTerms, ...] = ()
+    precision: float | None = None
+    save_state: SavedState = SavedState.NONE
 
     def to_json(self) -> dict[str, Any]:
-        """JSON-safe dict (stored in the job row and as QFS ``input/job.yaml``)."""
+        """JSON-safe dict (stored in the job row; served as ``input/job.yaml``)."""
         return {
             "name": self.name,
             "language": self.language,
@@ -52,21 +90,52 @@ class Submission:
             "timeout_seconds": self.timeout_seconds,
             "idempotency_key": self.idempotency_key,
             "reservation_id": self.reservation_id,
+            "sweep": None
+            if self.sweep is None
+            else {
+                "parameters": list(self.sweep.parameters),
+                "rows": [list(r) for r in self.sweep.rows],
+                "shape": list(self.sweep.shape),
+            },
+            "observables": [[list(t) for t in obs] for obs in self.observables],
+            "precision": self.precision,
+            "save_state": self.save_state.value,
         }
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Submission:
-        """Inverse of :meth:`to_json`."""
+        """Inverse of :meth:`to_json` (older rows without the newer keys load too)."""
         d = dict(d)
         d["dependencies"] = tuple(d.get("dependencies", ()))
+        sw = d.pop("sweep", None)
+        d["sweep"] = (
+            None
+            if not sw
+            else Sweep(
+                tuple(sw["parameters"]),
+                tuple(tuple(float(v) for v in r) for r in sw["rows"]),
+                tuple(sw.get("shape", ())),
+            )
+        )
+        d["observables"] = tuple(
+            tuple((str(lab), float(c)) for lab, c in obs) for obs in d.get("observables", ())
+        )
+        d["save_state"] = SavedState(d.get("save_state", ""))
         return cls(**d)
+
+    @property
+    def is_estimation(self) -> bool:
+        """True for an estimation job (expectation values instead of counts)."""
+        return bool(self.observables)
 
 
 @dataclass(frozen=True)
 class Job:
     """A job row: identity, owner, current state and bookkeeping.
 
-    Times are Unix seconds (float). ``deadline`` is ``created_at + timeout_seconds`` or None.
+    ``deadline`` is ``created_at + timeout_seconds`` or None; ``queued_at`` is when it entered
+    its device's queue (None before; kept across restarts so aging survives them);
+    ``device_id`` is the device its target resolved to at submission.
     """
 
     job_id: str
@@ -84,6 +153,7 @@ class Job:
     error_summary: str
     deadline: float | None
     payload_hash: str
+    queued_at: float | None = None
 
 
 @dataclass(frozen=True)
@@ -99,6 +169,31 @@ class Event:
     terminal: bool
     iteration: int = 0
     value: float | None = None
+
+
+@dataclass(frozen=True)
+class Step:
+    """One state change to persist (an event to be).
+
+    ``progress`` 0..1, or None to keep the current; ``iteration``/``value`` for hybrid
+    iterations.
+    """
+
+    state: TaskState
+    message: str
+    progress: float | None = None
+    iteration: int = 0
+    value: float | None = None
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """One stored hybrid-loop evaluation: iteration (1-based), point, value, standard error."""
+
+    iteration: int
+    point: tuple[float, ...]
+    value: float
+    std_error: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -118,11 +213,17 @@ class CompiledProgram:
 
 @dataclass(frozen=True)
 class ExecutionOutcome:
-    """Driver output: counts (bitstring → count, clbit 0 rightmost), seconds, metadata."""
+    """Driver output: counts (bitstring → count, clbit 0 rightmost), seconds, metadata.
+
+    ``sweep_counts``: one counts map per binding of a sweep, in row order; ``saved_state``:
+    the final state as ``.npy`` bytes when asked for.
+    """
 
     counts: dict[str, int]
     execution_time_sec: float
     metadata: dict[str, str]
+    sweep_counts: tuple[dict[str, int], ...] = ()
+    saved_state: bytes = b""
 
 
 @dataclass(frozen=True)
@@ -133,3 +234,105 @@ class EstimateOutcome:
     std_errors: list[float]
     execution_time_sec: float
     metadata: dict[str, str]
+
+
+@dataclass(frozen=True)
+class SweepPoint:
+    """Result of one binding of a sweep: its values, counts or expectation values."""
+
+    parameter_values: dict[str, float]
+    counts: dict[str, int] = field(default_factory=dict)
+    expectation_values: tuple[float, ...] = ()
+    std_errors: tuple[float, ...] = ()
+
+
+@dataclass(frozen=True)
+class JobOutcome:
+    """What a finished job produced (persisted with its terminal event, in one transaction).
+
+    ``counts``: bitstring → count (clbit 0 rightmost; sums to shots); ``metadata``: strings;
+    ``optimization``/``outputs``: hybrid jobs; ``sweep``: sweep/estimation jobs;
+    ``artifacts``: names of blob artifacts written for it (``history.json``, ``state.npy``).
+    """
+
+    counts: dict[str, int] = field(default_factory=dict)
+    metadata: dict[str, str] = field(default_factory=dict)
+    optimization: dict[str, Any] = field(default_factory=dict)
+    outputs: dict[str, Any] = field(default_factory=dict)
+    sweep: tuple[SweepPoint, ...] = ()
+    artifacts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ErrorRecord:
+    """Why a job ended ERROR/CANCELLED/TIMEOUT (persisted with its terminal event).
+
+    ``diagnostics``: compiler findings as dicts (rule, message, line, column, hint, severity).
+    """
+
+    error_code: str
+    summary: str
+    diagnostics: tuple[dict[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class JobResults:
+    """Results of a terminal job (domain form of ``GetJobResultsResponse``)."""
+
+    job: Job
+    outcome: JobOutcome
+    error: ErrorRecord | None
+
+
+class WaitingReason(enum.StrEnum):
+    """Why a job waits (SPEC §12; names of ``eigen.api.v1.WaitingReason`` without prefix)."""
+
+    UNSPECIFIED = "UNSPECIFIED"
+    DEPENDENCY = "DEPENDENCY"
+    DEVICE = "DEVICE"
+    RESERVATION = "RESERVATION"
+    TENANT_LIMIT = "TENANT_LIMIT"
+    DEVICE_OFFLINE = "DEVICE_OFFLINE"
+    BACKEND_UNAVAILABLE = "BACKEND_UNAVAILABLE"
+
+
+@dataclass(frozen=True)
+class QueueInfo:
+    """Where a job stands in line (SPEC §12 "an explained queue").
+
+    ``position``: 1 = next on its device, 0 when not waiting for a device; ``wait_seconds``:
+    estimated seconds until it runs (0 only when nothing is ahead and a slot is free);
+    ``message``: the same in words.
+    """
+
+    position: int = 0
+    wait_seconds: int = 0
+    reason: WaitingReason = WaitingReason.UNSPECIFIED
+    message: str = ""
+
+
+NOT_WAITING = QueueInfo()
+
+
+class ReservationState(enum.StrEnum):
+    """State of a reservation (names of ``eigen.api.v1.ReservationState`` without prefix)."""
+
+    ACTIVE = "ACTIVE"
+    EXPIRED = "EXPIRED"
+    CANCELLED = "CANCELLED"
+
+
+@dataclass(frozen=True)
+class Reservation:
+    """One slot of a device held for a tenant until ``expires_at`` (SPEC §12)."""
+
+    reservation_id: str
+    tenant: str
+    owner: str
+    device_id: str
+    purpose: str
+    state: ReservationState
+    created_at: float
+    starts_at: float
+    expires_at: float
+    active_jobs: int = 0

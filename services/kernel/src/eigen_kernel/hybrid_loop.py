@@ -25,7 +25,6 @@ import concurrent.futures
 import hashlib
 import threading
 from collections.abc import Callable, Coroutine, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -33,6 +32,7 @@ import numpy as np
 from eigen_common.logs import get_logger
 from eigen_ir.hybrid import HybridPlan
 from eigen_ir.optimize import OptimizeOutcome, minimize
+from eigen_kernel.domain import Evaluation
 
 log = get_logger("eigen.kernel.hybrid")
 
@@ -47,16 +47,6 @@ class LoopStopped(Exception):
     """The loop was stopped from outside (job cancelled, timed out or the kernel stopping)."""
 
 
-@dataclass(frozen=True)
-class StoredEvaluation:
-    """One persisted evaluation: iteration (1-based), point (plan parameter order), value."""
-
-    iteration: int
-    point: Sequence[float]
-    value: float
-    std_error: float = 0.0
-
-
 def loop_seed(plan: HybridPlan, job_id: str) -> int:
     """The optimiser seed: the plan's, else one derived from ``job_id`` (0..2^32-1)."""
     if plan.optimizer.seed is not None:
@@ -67,7 +57,7 @@ def loop_seed(plan: HybridPlan, job_id: str) -> int:
 async def run_loop(
     plan: HybridPlan,
     evaluate: Evaluate,
-    stored: Sequence[StoredEvaluation],
+    stored: Sequence[Evaluation],
     seed: int,
 ) -> OptimizeOutcome:
     """Minimise the plan's expectation value; returns the optimiser's outcome.

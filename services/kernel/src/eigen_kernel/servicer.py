@@ -8,12 +8,17 @@ from typing import Any
 
 import grpc
 
-from eigen.api.v1 import device_pb2
+from eigen.api.v1 import admin_pb2, device_pb2
 from eigen.kernel.v1 import kernel_pb2, kernel_pb2_grpc
 from eigen_common import errors
 from eigen_common.context import AuthContext, auth_var
 from eigen_kernel import convert
-from eigen_kernel.scheduler import JobManager
+from eigen_kernel.devices import DeviceDirectory
+from eigen_kernel.jobs import JobService, Update
+from eigen_kernel.reservations import Reservations
+from eigen_kernel.retention import Retention
+
+Ctx = grpc.aio.ServicerContext[Any, Any]
 
 
 def _auth() -> AuthContext:
@@ -26,17 +31,30 @@ def _auth() -> AuthContext:
 class KernelGateway(kernel_pb2_grpc.KernelGatewayServiceServicer):
     """Internal gateway used by system-api (seed 000 KernelGateway)."""
 
-    def __init__(self, jobs: JobManager):
+    def __init__(
+        self,
+        jobs: JobService,
+        devices: DeviceDirectory,
+        reservations: Reservations,
+        retention: Retention,
+    ):
         self._jobs = jobs
+        self._devices = devices
+        self._reservations = reservations
+        self._retention = retention
+
+    def _job(self, tenant: str, job_id: str) -> Any:
+        job = self._jobs.get(tenant, job_id)
+        return convert.job_to_proto(job, self._jobs.queue_info(job))
 
     async def EnqueueJob(
-        self, request: kernel_pb2.EnqueueJobRequest, context: grpc.aio.ServicerContext[Any, Any]
+        self, request: kernel_pb2.EnqueueJobRequest, context: Ctx
     ) -> kernel_pb2.EnqueueJobResponse:
-        """Accept a job; see :meth:`JobManager.submit`."""
+        """Accept a job; see :meth:`JobService.submit`."""
         auth = _auth()
         sub = convert.submission_from_proto(request.submission)
         payload = request.submission.SerializeToString(deterministic=True)
-        job, dedup = await self._jobs.submit(auth.tenant, auth.subject, sub, payload)
+        job, dedup = self._jobs.submit(auth.tenant, auth.subject, sub, payload)
         return kernel_pb2.EnqueueJobResponse(
             job_id=job.job_id,
             enqueued_at=convert.ts(job.created_at),
@@ -45,40 +63,45 @@ class KernelGateway(kernel_pb2_grpc.KernelGatewayServiceServicer):
         )
 
     async def GetJobStatus(
-        self, request: kernel_pb2.GetJobStatusRequest, context: grpc.aio.ServicerContext[Any, Any]
+        self, request: kernel_pb2.GetJobStatusRequest, context: Ctx
     ) -> kernel_pb2.GetJobStatusResponse:
-        """The job's status."""
-        job = self._jobs.get(_auth().tenant, request.job_id)
-        return kernel_pb2.GetJobStatusResponse(job=convert.job_to_proto(job))
+        """The job's status, with where and why it waits."""
+        return kernel_pb2.GetJobStatusResponse(job=self._job(_auth().tenant, request.job_id))
 
     async def CancelJob(
-        self, request: kernel_pb2.CancelJobRequest, context: grpc.aio.ServicerContext[Any, Any]
+        self, request: kernel_pb2.CancelJobRequest, context: Ctx
     ) -> kernel_pb2.CancelJobResponse:
         """Cancel a job."""
         job = self._jobs.cancel(_auth().tenant, request.job_id, request.reason)
         return kernel_pb2.CancelJobResponse(job_id=job.job_id, state=convert.status_of(job.state))
 
     async def GetJobResults(
-        self, request: kernel_pb2.GetJobResultsRequest, context: grpc.aio.ServicerContext[Any, Any]
+        self, request: kernel_pb2.GetJobResultsRequest, context: Ctx
     ) -> kernel_pb2.GetJobResultsResponse:
         """Results of a terminal job."""
-        res = self._jobs.results(_auth().tenant, request.job_id)
-        return kernel_pb2.GetJobResultsResponse(results=convert.results_to_proto(res))
+        tenant = _auth().tenant
+        res = self._jobs.results(tenant, request.job_id)
+        arts = self._jobs.artifacts(tenant, request.job_id)
+        return kernel_pb2.GetJobResultsResponse(results=convert.results_to_proto(res, arts))
 
     async def ListJobs(
-        self, request: kernel_pb2.ListJobsRequest, context: grpc.aio.ServicerContext[Any, Any]
+        self, request: kernel_pb2.ListJobsRequest, context: Ctx
     ) -> kernel_pb2.ListJobsResponse:
         """A page of jobs."""
-        size = request.page_size or 50
+        tenant = _auth().tenant
         jobs, nxt = self._jobs.list_jobs(
-            _auth().tenant, convert.task_states(list(request.states)), size, request.page_token
+            tenant,
+            convert.task_states(list(request.states)),
+            request.page_size or 50,
+            request.page_token,
         )
         return kernel_pb2.ListJobsResponse(
-            jobs=[convert.job_to_proto(j) for j in jobs], next_page_token=nxt
+            jobs=[convert.job_to_proto(j, self._jobs.queue_info(j)) for j in jobs],
+            next_page_token=nxt,
         )
 
     async def PollJobUpdates(
-        self, request: kernel_pb2.PollJobUpdatesRequest, context: grpc.aio.ServicerContext[Any, Any]
+        self, request: kernel_pb2.PollJobUpdatesRequest, context: Ctx
     ) -> kernel_pb2.PollJobUpdatesResponse:
         """Persisted events after ``last_event_seq`` (long-poll)."""
         evs, more = await self._jobs.poll(
@@ -91,61 +114,134 @@ class KernelGateway(kernel_pb2_grpc.KernelGatewayServiceServicer):
             else 0.0,
         )
         return kernel_pb2.PollJobUpdatesResponse(
-            updates=[convert.event_to_proto(e) for e in evs], has_more=more
+            updates=[convert.update_to_proto(Update(e)) for e in evs], has_more=more
         )
 
     async def WatchJobUpdates(
-        self,
-        request: kernel_pb2.WatchJobUpdatesRequest,
-        context: grpc.aio.ServicerContext[Any, Any],
+        self, request: kernel_pb2.WatchJobUpdatesRequest, context: Ctx
     ) -> AsyncIterator[kernel_pb2.WatchJobUpdatesResponse]:
-        """Live events; ends after the terminal one."""
-        hb = request.heartbeat_seconds if request.heartbeat_seconds > 0 else None
-        async for item in self._jobs.watch(
-            _auth().tenant, request.job_id, request.last_event_seq, hb
-        ):
-            yield kernel_pb2.WatchJobUpdatesResponse(update=convert.event_to_proto(item))
+        """Live events (and heartbeats); ends after the terminal one (with results if asked)."""
+        tenant = _auth().tenant
+        asked = request.heartbeat_seconds
+        hb = asked if math.isfinite(asked) and asked > 0 else None
+        async for item in self._jobs.watch(tenant, request.job_id, request.last_event_seq, hb):
+            msg = kernel_pb2.WatchJobUpdatesResponse(update=convert.update_to_proto(item))
+            if request.include_results and isinstance(item, Update) and item.event.terminal:
+                res = self._jobs.results(tenant, request.job_id)
+                arts = self._jobs.artifacts(tenant, request.job_id)
+                msg.results.CopyFrom(convert.results_to_proto(res, arts))
+            yield msg
+
+    async def GetJobArtifact(
+        self, request: kernel_pb2.GetJobArtifactRequest, context: Ctx
+    ) -> AsyncIterator[kernel_pb2.GetJobArtifactResponse]:
+        """One artifact of a job of the caller's tenant, in chunks of at most 1 MiB."""
+        body = self._jobs.artifact(_auth().tenant, request.request.job_id, request.request.name)
+        first = True
+        sent = False
+        for chunk in body.chunks:
+            out = kernel_pb2.GetJobArtifactResponse()
+            out.chunk.chunk = chunk
+            if first:
+                out.chunk.content_type = body.info.content_type
+                out.chunk.total_bytes = body.info.size_bytes
+                first = False
+            sent = True
+            yield out
+        if not sent:
+            empty = kernel_pb2.GetJobArtifactResponse()
+            empty.chunk.content_type = body.info.content_type
+            yield empty
 
     async def ListDevices(
-        self, request: kernel_pb2.ListDevicesRequest, context: grpc.aio.ServicerContext[Any, Any]
+        self, request: kernel_pb2.ListDevicesRequest, context: Ctx
     ) -> kernel_pb2.ListDevicesResponse:
-        """All devices."""
-        devs = await self._jobs.devices()
-        return kernel_pb2.ListDevicesResponse(devices=[convert.device_to_proto(d) for d in devs])
+        """All devices with their queues."""
+        devs = await self._devices.list()
+        return kernel_pb2.ListDevicesResponse(
+            devices=[convert.device_to_proto(d, self._devices.reserved(d.device_id)) for d in devs]
+        )
 
     async def GetDeviceDetails(
-        self,
-        request: kernel_pb2.GetDeviceDetailsRequest,
-        context: grpc.aio.ServicerContext[Any, Any],
+        self, request: kernel_pb2.GetDeviceDetailsRequest, context: Ctx
     ) -> kernel_pb2.GetDeviceDetailsResponse:
         """One device."""
-        d = await self._jobs.device(request.device_id)
-        return kernel_pb2.GetDeviceDetailsResponse(device=convert.device_to_proto(d))
+        d = await self._devices.get(request.device_id)
+        return kernel_pb2.GetDeviceDetailsResponse(
+            device=convert.device_to_proto(d, self._devices.reserved(d.device_id))
+        )
 
     async def GetDeviceStatus(
-        self,
-        request: kernel_pb2.GetDeviceStatusRequest,
-        context: grpc.aio.ServicerContext[Any, Any],
+        self, request: kernel_pb2.GetDeviceStatusRequest, context: Ctx
     ) -> kernel_pb2.GetDeviceStatusResponse:
-        """One device's status."""
-        d = convert.device_to_proto(await self._jobs.device(request.device_id))
-        return kernel_pb2.GetDeviceStatusResponse(
-            status=device_pb2.GetDeviceStatusResponse(
-                device_id=d.device_id,
-                status=d.status,
-                queue_depth=d.queue_depth,
-                estimated_wait_sec=d.estimated_wait_sec,
-                message=device_pb2.DeviceStatus.Name(d.status)
-                .removeprefix("DEVICE_STATUS_")
-                .lower(),
+        """One device's status and queue."""
+        d = convert.device_to_proto(await self._devices.get(request.device_id))
+        msg = device_pb2.GetDeviceStatusResponse(
+            device_id=d.device_id,
+            status=d.status,
+            queue_depth=d.queue_depth,
+            estimated_wait_sec=d.estimated_wait_sec,
+            message=d.status_message
+            or device_pb2.DeviceStatus.Name(d.status).removeprefix("DEVICE_STATUS_").lower(),
+        )
+        if d.HasField("vendor_queue_length"):
+            msg.vendor_queue_length = d.vendor_queue_length
+        return kernel_pb2.GetDeviceStatusResponse(status=msg)
+
+    async def ReserveDevice(
+        self, request: kernel_pb2.ReserveDeviceRequest, context: Ctx
+    ) -> kernel_pb2.ReserveDeviceResponse:
+        """Reserve a slot of a device for the caller's tenant."""
+        auth = _auth()
+        await self._devices.get(request.device_id)  # unknown device → NOT_FOUND
+        r = self._reservations.reserve(
+            auth.tenant, auth.subject, request.device_id, request.ttl_seconds, request.purpose
+        )
+        res = convert.reservation_to_proto(r)
+        return kernel_pb2.ReserveDeviceResponse(
+            reservation=device_pb2.ReserveDeviceResponse(
+                reservation_id=r.reservation_id,
+                expires_at=res.expires_at,
+                device_id=r.device_id,
+                starts_at=res.starts_at,
+                reservation=res,
             )
         )
 
-    async def ReserveDevice(
-        self, request: kernel_pb2.ReserveDeviceRequest, context: grpc.aio.ServicerContext[Any, Any]
-    ) -> kernel_pb2.ReserveDeviceResponse:
-        """Not offered yet: slot reservations arrive with the scheduling issue."""
-        await self._jobs.device(request.device_id)
-        raise errors.UnimplementedError(
-            "device reservations are not available yet", metadata={"device": request.device_id}
+    async def ListReservations(
+        self, request: kernel_pb2.ListReservationsRequest, context: Ctx
+    ) -> kernel_pb2.ListReservationsResponse:
+        """The caller's tenant's reservations."""
+        rs = self._reservations.list(_auth().tenant, request.request.include_ended)
+        return kernel_pb2.ListReservationsResponse(
+            response=device_pb2.ListReservationsResponse(
+                reservations=[convert.reservation_to_proto(r) for r in rs]
+            )
+        )
+
+    async def CancelReservation(
+        self, request: kernel_pb2.CancelReservationRequest, context: Ctx
+    ) -> kernel_pb2.CancelReservationResponse:
+        """End one of the caller's tenant's reservations."""
+        r = self._reservations.cancel(_auth().tenant, request.reservation_id)
+        return kernel_pb2.CancelReservationResponse(
+            response=device_pb2.CancelReservationResponse(
+                reservation=convert.reservation_to_proto(r)
+            )
+        )
+
+    async def CollectGarbage(
+        self, request: kernel_pb2.CollectGarbageRequest, context: Ctx
+    ) -> kernel_pb2.CollectGarbageResponse:
+        """Apply the retention policy now (admin role)."""
+        if "admin" not in _auth().roles:
+            raise errors.PermissionDeniedError("garbage collection needs the admin role")
+        older = request.request.older_than_seconds
+        if not math.isfinite(older) or older < 0:
+            raise errors.ValidationError(
+                [errors.FieldViolation("older_than_seconds", "must be a finite number ≥ 0")]
+            )
+        jobs, freed = self._retention.collect(older, request.request.dry_run)
+        return kernel_pb2.CollectGarbageResponse(
+            response=admin_pb2.CollectGarbageResponse(jobs_removed=jobs, bytes_freed=freed)
         )

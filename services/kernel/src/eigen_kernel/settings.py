@@ -1,4 +1,4 @@
-"""Kernel settings (env prefix ``EIGEN_KERNEL_``)."""
+"""Kernel settings (env prefix ``EIGEN_KERNEL_``), parsed once in ``__main__``."""
 
 from __future__ import annotations
 
@@ -12,7 +12,23 @@ from eigen_common.settings import ServiceSettings
 
 
 class KernelSettings(ServiceSettings):
-    """Kernel configuration; times in seconds; ``home`` holds ``jobs.db`` and ``qfs/``."""
+    """Kernel configuration; times in seconds; ``home`` holds ``jobs.db`` and ``qfs/``.
+
+    Attributes:
+        device_slots: concurrent executions per device when its driver declares none.
+        aging_seconds: waiting this long raises a job's effective priority by 1 (SPEC §12).
+        tenant_running_cap: most jobs one tenant runs at once across devices (0 = no cap).
+        backend_patience_seconds: how long a job waits out an unavailable compiler or
+            driver-manager before it fails (bounded by its own timeout).
+        retry_base_seconds / retry_cap_seconds: backoff while waiting.
+        device_refresh_seconds: how often the device list is refreshed in the background.
+        target_aliases: extra target names (SPEC §13: the seed's ``simulator`` → ``sim:local``).
+        default_execution_seconds: assumed execution time on a device before the first one is
+            measured (queue estimates).
+        retention_days / retention_max_jobs / retention_interval_seconds: terminal jobs are
+            removed past this age (0 = never) or beyond this many (0 = no limit), swept this
+            often.
+    """
 
     model_config = SettingsConfigDict(env_prefix="EIGEN_KERNEL_")
 
@@ -27,6 +43,15 @@ class KernelSettings(ServiceSettings):
     execute_timeout: float = Field(default=600.0, gt=0)
     device_slots: int = Field(default=2, ge=1, le=1024)
     heartbeat_seconds: float = Field(default=10.0, gt=0)
-    retry_attempts: int = Field(default=5, ge=1, le=20)
+    aging_seconds: float = Field(default=10.0, gt=0)
+    tenant_running_cap: int = Field(default=0, ge=0)
+    backend_patience_seconds: float = Field(default=600.0, ge=0)
     retry_base_seconds: float = Field(default=0.2, gt=0)
+    retry_cap_seconds: float = Field(default=5.0, gt=0)
+    device_refresh_seconds: float = Field(default=5.0, gt=0)
+    target_aliases: dict[str, str] = Field(default_factory=lambda: {"simulator": "sim:local"})
+    default_execution_seconds: float = Field(default=1.0, gt=0)
     compile_cache_size: int = Field(default=256, ge=0, le=100_000)
+    retention_days: float = Field(default=30.0, ge=0)
+    retention_max_jobs: int = Field(default=0, ge=0)
+    retention_interval_seconds: float = Field(default=3600.0, gt=0)

@@ -1,147 +1,208 @@
-"""Durable job + event store on SQLite (WAL).
+"""Durable job store on SQLite (WAL): jobs, events, outcomes, reservations, device statistics.
 
 SPEC §7: every state change and its event are persisted in one transaction before they are
-announced.
+announced. A terminal event is written together with what the job produced (its outcome or
+error record), so a late result of a cancelled job can never appear: the first terminal
+decision wins and the loser's whole transaction is rejected.
 
 All access happens on the event-loop thread (one connection, short transactions), so there is
 no locking beyond SQLite's own. ``synchronous=NORMAL`` in WAL mode: a committed transaction
 survives a SIGKILL of the kernel (it is in the WAL file); only an OS crash can lose the last ones.
+
+The schema is a versioned SQL directory (``migrations/sqlite/NNNN_*.sql``) applied at start in
+order, tracked by ``PRAGMA user_version``; a database written by an older kernel is upgraded in
+place.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import re
 import sqlite3
 import time
-from collections.abc import Iterable
-from dataclasses import replace
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, replace
+from importlib import resources
 from pathlib import Path
+from typing import Any
 
-from eigen_kernel.domain import Event, Job, Submission
+from eigen_kernel.domain import (
+    ErrorRecord,
+    Evaluation,
+    Event,
+    Job,
+    JobOutcome,
+    Reservation,
+    ReservationState,
+    Step,
+    Submission,
+    SweepPoint,
+)
+from eigen_kernel.ports import CompiledRef, TransitionRejected
 from eigen_kernel.states import TERMINAL, TaskState, can_transition
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS jobs (
-    job_id TEXT PRIMARY KEY,
-    tenant TEXT NOT NULL,
-    owner TEXT NOT NULL,
-    submission TEXT NOT NULL,
-    source TEXT NOT NULL DEFAULT '',
-    state TEXT NOT NULL,
-    device_id TEXT NOT NULL DEFAULT '',
-    progress REAL NOT NULL DEFAULT 0,
-    message TEXT NOT NULL DEFAULT '',
-    created_at REAL NOT NULL,
-    updated_at REAL NOT NULL,
-    last_event_seq INTEGER NOT NULL DEFAULT 0,
-    error_code TEXT NOT NULL DEFAULT '',
-    error_summary TEXT NOT NULL DEFAULT '',
-    deadline REAL,
-    idempotency_key TEXT NOT NULL DEFAULT '',
-    payload_hash TEXT NOT NULL DEFAULT '',
-    priority INTEGER NOT NULL DEFAULT 50,
-    terminal INTEGER NOT NULL DEFAULT 0
-);
-CREATE INDEX IF NOT EXISTS jobs_tenant_created ON jobs (tenant, created_at DESC, job_id DESC);
-CREATE INDEX IF NOT EXISTS jobs_active ON jobs (terminal) WHERE terminal = 0;
-CREATE UNIQUE INDEX IF NOT EXISTS jobs_idem ON jobs (tenant, idempotency_key)
-    WHERE idempotency_key != '';
-CREATE TABLE IF NOT EXISTS events (
-    job_id TEXT NOT NULL,
-    seq INTEGER NOT NULL,
-    state TEXT NOT NULL,
-    progress REAL NOT NULL,
-    message TEXT NOT NULL,
-    ts REAL NOT NULL,
-    terminal INTEGER NOT NULL,
-    iteration INTEGER NOT NULL DEFAULT 0,
-    value REAL,
-    PRIMARY KEY (job_id, seq)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS evaluations (
-    job_id TEXT NOT NULL,
-    iteration INTEGER NOT NULL,
-    point TEXT NOT NULL,
-    value REAL NOT NULL,
-    std_error REAL NOT NULL DEFAULT 0,
-    PRIMARY KEY (job_id, iteration)
-) WITHOUT ROWID;
-"""
 
 _JOB_COLS = (
     "job_id, tenant, owner, submission, state, device_id, progress, message, created_at, "
-    "updated_at, last_event_seq, error_code, error_summary, deadline, payload_hash"
+    "updated_at, last_event_seq, error_code, error_summary, deadline, payload_hash, queued_at"
 )
+_RES_COLS = (
+    "reservation_id, tenant, owner, device_id, purpose, state, created_at, starts_at, expires_at"
+)
+_MIGRATION = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 
-class TransitionRejected(Exception):
-    """The job is terminal already, or the transition is not allowed; carries the current state."""
+def migrations(dialect: str) -> list[tuple[int, str]]:
+    """The ``(version, sql)`` scripts of ``migrations/<dialect>/``, in version order.
 
-    def __init__(self, job_id: str, current: TaskState, wanted: TaskState):
-        super().__init__(f"job {job_id}: {current} → {wanted} not allowed")
-        self.current = current
-
-
-def _row_to_job(r: tuple[object, ...], submission: Submission | None = None) -> Job:
-    return Job(
-        job_id=str(r[0]),
-        tenant=str(r[1]),
-        owner=str(r[2]),
-        submission=submission or Submission.from_json(json.loads(str(r[3]))),
-        state=TaskState(str(r[4])),
-        device_id=str(r[5]),
-        progress=float(r[6]),  # type: ignore[arg-type]
-        message=str(r[7]),
-        created_at=float(r[8]),  # type: ignore[arg-type]
-        updated_at=float(r[9]),  # type: ignore[arg-type]
-        last_event_seq=int(r[10]),  # type: ignore[call-overload]
-        error_code=str(r[11]),
-        error_summary=str(r[12]),
-        deadline=None if r[13] is None else float(r[13]),  # type: ignore[arg-type]
-        payload_hash=str(r[14]),
-    )
+    Raises:
+        ValueError: versions are not 1, 2, 3, ... without gaps.
+    """
+    folder = resources.files("eigen_kernel.migrations") / dialect
+    found = []
+    for entry in folder.iterdir():
+        m = _MIGRATION.match(entry.name)
+        if m:
+            found.append((int(m.group(1)), entry.read_text(encoding="utf-8")))
+    found.sort()
+    if [v for v, _ in found] != list(range(1, len(found) + 1)):
+        raise ValueError(f"migrations of {dialect} are not numbered 1..n: {[v for v, _ in found]}")
+    return found
 
 
-def _row_to_event(job_id: str, r: tuple[object, ...]) -> Event:
+def _f(v: object) -> float:
+    return float(v)  # type: ignore[arg-type]
+
+
+def _i(v: object) -> int:
+    return int(v)  # type: ignore[call-overload,no-any-return]
+
+
+def _event(job_id: str, r: tuple[object, ...]) -> Event:
     return Event(
         job_id=job_id,
-        seq=int(r[0]),  # type: ignore[call-overload]
+        seq=_i(r[0]),
         state=TaskState(str(r[1])),
-        progress=float(r[2]),  # type: ignore[arg-type]
+        progress=_f(r[2]),
         message=str(r[3]),
-        timestamp=float(r[4]),  # type: ignore[arg-type]
+        timestamp=_f(r[4]),
         terminal=bool(r[5]),
-        iteration=int(r[6]),  # type: ignore[call-overload]
-        value=None if r[7] is None else float(r[7]),  # type: ignore[arg-type]
+        iteration=_i(r[6]),
+        value=None if r[7] is None else _f(r[7]),
     )
 
 
-class JobStore:
-    """SQLite-backed jobs, events and reservations. ``path`` ':memory:' is for unit tests only."""
+def _reservation(r: tuple[object, ...]) -> Reservation:
+    return Reservation(
+        reservation_id=str(r[0]),
+        tenant=str(r[1]),
+        owner=str(r[2]),
+        device_id=str(r[3]),
+        purpose=str(r[4]),
+        state=ReservationState(str(r[5])),
+        created_at=_f(r[6]),
+        starts_at=_f(r[7]),
+        expires_at=_f(r[8]),
+    )
+
+
+def outcome_to_json(o: JobOutcome) -> str:
+    """Serialise an outcome for the ``outcomes`` table."""
+    d = asdict(o)
+    d["sweep"] = [asdict(p) for p in o.sweep]
+    return json.dumps(d, sort_keys=True, allow_nan=False)
+
+
+def outcome_from_json(text: str) -> JobOutcome:
+    """Inverse of :func:`outcome_to_json`."""
+    d = json.loads(text)
+    return JobOutcome(
+        counts=d.get("counts", {}),
+        metadata=d.get("metadata", {}),
+        optimization=d.get("optimization", {}),
+        outputs=d.get("outputs", {}),
+        sweep=tuple(
+            SweepPoint(
+                p["parameter_values"],
+                p.get("counts", {}),
+                tuple(p.get("expectation_values", ())),
+                tuple(p.get("std_errors", ())),
+            )
+            for p in d.get("sweep", ())
+        ),
+        artifacts=tuple(d.get("artifacts", ())),
+    )
+
+
+def _error_to_json(e: ErrorRecord) -> str:
+    return json.dumps(
+        {"error_code": e.error_code, "summary": e.summary, "diagnostics": list(e.diagnostics)},
+        sort_keys=True,
+    )
+
+
+def _error_from_json(text: str) -> ErrorRecord:
+    d = json.loads(text)
+    return ErrorRecord(d["error_code"], d.get("summary", ""), tuple(d.get("diagnostics", ())))
+
+
+class SqliteJobStore:
+    """The :class:`eigen_kernel.ports.JobStore` on SQLite. ``':memory:'`` is for unit tests."""
 
     def __init__(self, path: Path | str):
         self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA busy_timeout=5000")
-        self._db.executescript(_SCHEMA)
+        self._migrate()
         # Submissions never change after acceptance: decode each once (bounded cache).
         self._subs: dict[str, Submission] = {}
 
-    def _job(self, r: tuple[object, ...]) -> Job:
-        jid = str(r[0])
-        sub = self._subs.get(jid)
-        job = _row_to_job(r, sub)
-        if sub is None:
-            if len(self._subs) >= 10_000:
-                self._subs.clear()
-            self._subs[jid] = job.submission
-        return job
+    def _migrate(self) -> None:
+        current = _i(self._db.execute("PRAGMA user_version").fetchone()[0])
+        for version, sql in migrations("sqlite"):
+            if version <= current:
+                continue
+            # A database of the first kernel has the v1 tables but user_version 0: v1 is
+            # written with IF NOT EXISTS so it applies cleanly to it.
+            self._db.executescript(f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {version};")
+            self._db.execute("COMMIT")
+
+    @property
+    def schema_version(self) -> int:
+        """The applied migration version."""
+        return _i(self._db.execute("PRAGMA user_version").fetchone()[0])
 
     def close(self) -> None:
         """Close the connection."""
         self._db.close()
+
+    def _job(self, r: tuple[object, ...]) -> Job:
+        jid = str(r[0])
+        sub = self._subs.get(jid)
+        if sub is None:
+            sub = Submission.from_json(json.loads(str(r[3])))
+            if len(self._subs) >= 10_000:
+                self._subs.clear()
+            self._subs[jid] = sub
+        return Job(
+            job_id=jid,
+            tenant=str(r[1]),
+            owner=str(r[2]),
+            submission=sub,
+            state=TaskState(str(r[4])),
+            device_id=str(r[5]),
+            progress=_f(r[6]),
+            message=str(r[7]),
+            created_at=_f(r[8]),
+            updated_at=_f(r[9]),
+            last_event_seq=_i(r[10]),
+            error_code=str(r[11]),
+            error_summary=str(r[12]),
+            deadline=None if r[13] is None else _f(r[13]),
+            payload_hash=str(r[14]),
+            queued_at=None if r[15] is None else _f(r[15]),
+        )
 
     # --- jobs -----------------------------------------------------------------------------
 
@@ -152,6 +213,7 @@ class JobStore:
         owner: str,
         submission: Submission,
         payload_hash: str,
+        device_id: str = "",
         message: str = "accepted",
     ) -> tuple[Job, Event]:
         """Insert a PENDING job and its first event (seq 1) atomically.
@@ -163,9 +225,10 @@ class JobStore:
         deadline = now + submission.timeout_seconds if submission.timeout_seconds else None
         with self._tx():
             self._db.execute(
-                "INSERT INTO jobs (job_id, tenant, owner, submission, source, state, progress, "
-                "message, created_at, updated_at, last_event_seq, deadline, idempotency_key, "
-                "payload_hash, priority) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, 1, ?, ?, ?, ?)",
+                "INSERT INTO jobs (job_id, tenant, owner, submission, source, state, device_id, "
+                "progress, message, created_at, updated_at, last_event_seq, deadline, "
+                "idempotency_key, payload_hash, priority) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, 1, ?, ?, ?, ?)",
                 (
                     job_id,
                     tenant,
@@ -173,6 +236,7 @@ class JobStore:
                     json.dumps({**submission.to_json(), "source": ""}),
                     submission.source,
                     TaskState.PENDING.value,
+                    device_id,
                     message,
                     now,
                     now,
@@ -187,11 +251,25 @@ class JobStore:
                 "VALUES (?, 1, ?, 0, ?, ?, 0)",
                 (job_id, TaskState.PENDING.value, message, now),
             )
-        job = self.get_job(job_id)
-        assert job is not None
-        return replace(job, submission=submission), Event(
-            job_id, 1, TaskState.PENDING, 0.0, message, now, False
+        self._subs[job_id] = submission
+        job = Job(
+            job_id,
+            tenant,
+            owner,
+            submission,
+            TaskState.PENDING,
+            device_id,
+            0.0,
+            message,
+            now,
+            now,
+            1,
+            "",
+            "",
+            deadline,
+            payload_hash,
         )
+        return job, Event(job_id, 1, TaskState.PENDING, 0.0, message, now, False)
 
     def get_job(self, job_id: str, tenant: str | None = None) -> Job | None:
         """The job, or None (also None when ``tenant`` is given and differs)."""
@@ -199,6 +277,15 @@ class JobStore:
         if r is None or (tenant is not None and r[1] != tenant):
             return None
         return self._job(r)
+
+    def source(self, job_id: str) -> str:
+        """The program source of a job ('' if unknown).
+
+        Kept out of the job row's submission so that status and list queries never load
+        (or cache) program text, which may be up to the edge's size limit.
+        """
+        r = self._db.execute("SELECT source FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
+        return "" if r is None else str(r[0])
 
     def find_idempotent(self, tenant: str, key: str) -> Job | None:
         """The tenant's job holding this idempotency key (the caller judges its age)."""
@@ -222,7 +309,11 @@ class JobStore:
     def list_jobs(
         self, tenant: str, states: Iterable[TaskState], page_size: int, page_token: str
     ) -> tuple[list[Job], str]:
-        """One page of the tenant's jobs, newest first; returns (jobs, next_page_token)."""
+        """One page of the tenant's jobs, newest first; returns (jobs, next_page_token).
+
+        Raises:
+            ValueError: malformed page token.
+        """
         sql = f"SELECT {_JOB_COLS} FROM jobs WHERE tenant = ?"
         args: list[object] = [tenant]
         st = [s.value for s in states]
@@ -243,102 +334,153 @@ class JobStore:
             nxt = encode_page_token(last.created_at, last.job_id)
         return rows, nxt
 
-    def transition(
+    def advance(
         self,
         job_id: str,
-        new_state: TaskState,
-        message: str,
+        steps: Sequence[Step],
         *,
-        progress: float | None = None,
         device_id: str | None = None,
-        error_code: str = "",
-        error_summary: str = "",
-        iteration: int = 0,
-        value: float | None = None,
-        point: list[float] | None = None,
-        std_error: float = 0.0,
-    ) -> tuple[Job, Event]:
-        """Move a job to ``new_state`` and persist the event (seq + 1) in one transaction.
+        queued_at: float | None = None,
+        compiled: CompiledRef | None = None,
+        evaluation: Evaluation | None = None,
+        outcome: JobOutcome | None = None,
+        error: ErrorRecord | None = None,
+    ) -> tuple[Job, list[Event]]:
+        """Apply ``steps`` in order and persist one event each, all in one transaction.
 
-        With ``point`` (a hybrid loop's evaluation), the evaluation ``(iteration, point,
-        value, std_error)`` is stored in the same transaction, so an announced iteration is
-        always a stored one (a restarted loop replays from them).
+        With the transaction also go: ``compiled`` (the job's compiled program reference),
+        ``evaluation`` (a hybrid iteration: an announced iteration is always a stored one),
+        ``outcome``/``error`` (what a terminal job produced). ``queued_at`` records when the
+        job entered its device's queue.
 
         Raises:
-            TransitionRejected: the job is terminal (the first terminal decision won) or the
-                transition is not allowed.
+            TransitionRejected: the job is terminal (the first terminal decision won) or a
+                step is not an allowed transition; nothing is written.
             KeyError: no such job.
         """
+        if not steps:
+            raise ValueError("advance needs at least one step")
         now = time.time()
-        terminal = new_state in TERMINAL
         with self._tx():
             r = self._db.execute(
                 f"SELECT {_JOB_COLS} FROM jobs WHERE job_id = ?", (job_id,)
             ).fetchone()
             if r is None:
                 raise KeyError(job_id)
-            old = self._job(r)
-            if not can_transition(old.state, new_state):
-                raise TransitionRejected(job_id, old.state, new_state)
-            seq = old.last_event_seq + 1
-            prog = old.progress if progress is None else progress
-            if new_state == TaskState.COMPLETED:
-                prog = 1.0
-            sets = (
-                "state = ?, progress = ?, message = ?, updated_at = ?, last_event_seq = ?, "
-                "terminal = ?"
-            )
-            args: list[object] = [new_state.value, prog, message, now, seq, int(terminal)]
+            job = self._job(r)
+            events: list[Event] = []
+            for step in steps:
+                if not can_transition(job.state, step.state):
+                    raise TransitionRejected(job_id, job.state, step.state)
+                seq = job.last_event_seq + 1
+                prog = job.progress if step.progress is None else step.progress
+                if step.state == TaskState.COMPLETED:
+                    prog = 1.0
+                terminal = step.state in TERMINAL
+                ev = Event(
+                    job_id, seq, step.state, prog, step.message, now, terminal,
+                    step.iteration, step.value,
+                )  # fmt: skip
+                events.append(ev)
+                job = replace(
+                    job,
+                    state=step.state,
+                    progress=prog,
+                    message=step.message,
+                    updated_at=now,
+                    last_event_seq=seq,
+                )
             if device_id is not None:
-                sets += ", device_id = ?"
-                args.append(device_id)
-            if error_code:
-                sets += ", error_code = ?, error_summary = ?"
-                args.extend([error_code, error_summary])
-            self._db.execute(f"UPDATE jobs SET {sets} WHERE job_id = ?", [*args, job_id])
+                job = replace(job, device_id=device_id)
+            if queued_at is not None:
+                job = replace(job, queued_at=queued_at)
+            if error is not None:
+                job = replace(job, error_code=error.error_code, error_summary=error.summary)
             self._db.execute(
+                "UPDATE jobs SET state = ?, progress = ?, message = ?, updated_at = ?, "
+                "last_event_seq = ?, terminal = ?, device_id = ?, queued_at = ?, "
+                "error_code = ?, error_summary = ? WHERE job_id = ?",
+                (
+                    job.state.value,
+                    job.progress,
+                    job.message,
+                    now,
+                    job.last_event_seq,
+                    int(job.state in TERMINAL),
+                    job.device_id,
+                    job.queued_at,
+                    job.error_code,
+                    job.error_summary,
+                    job_id,
+                ),
+            )
+            self._db.executemany(
                 "INSERT INTO events (job_id, seq, state, progress, message, ts, terminal, "
                 "iteration, value) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (job_id, seq, new_state.value, prog, message, now, int(terminal), iteration, value),
-            )
-            if point is not None:
+                [
+                    (job_id, e.seq, e.state.value, e.progress, e.message, e.timestamp,
+                     int(e.terminal), e.iteration, e.value)
+                    for e in events
+                ],
+            )  # fmt: skip
+            if compiled is not None:
+                self._db.execute(
+                    "INSERT OR REPLACE INTO compiled (job_id, aqo_sha256, plan_sha256, metrics, "
+                    "parameters) VALUES (?, ?, ?, ?, ?)",
+                    (
+                        job_id,
+                        compiled.aqo_sha256,
+                        compiled.plan_sha256,
+                        json.dumps(compiled.metrics, sort_keys=True),
+                        json.dumps(list(compiled.parameters)),
+                    ),
+                )
+            if evaluation is not None:
                 self._db.execute(
                     "INSERT OR REPLACE INTO evaluations (job_id, iteration, point, value, "
                     "std_error) VALUES (?, ?, ?, ?, ?)",
-                    (job_id, iteration, json.dumps(point), value, std_error),
+                    (
+                        job_id,
+                        evaluation.iteration,
+                        json.dumps(list(evaluation.point)),
+                        evaluation.value,
+                        evaluation.std_error,
+                    ),
                 )
-        job = replace(
-            old,
-            state=new_state,
-            progress=prog,
-            message=message,
-            updated_at=now,
-            last_event_seq=seq,
-            device_id=old.device_id if device_id is None else device_id,
-            error_code=error_code or old.error_code,
-            error_summary=error_summary if error_code else old.error_summary,
+            if outcome is not None or error is not None:
+                self._db.execute(
+                    "INSERT OR REPLACE INTO outcomes (job_id, outcome, error) VALUES (?, ?, ?)",
+                    (
+                        job_id,
+                        "" if outcome is None else outcome_to_json(outcome),
+                        "" if error is None else _error_to_json(error),
+                    ),
+                )
+        return job, events
+
+    def compiled(self, job_id: str) -> CompiledRef | None:
+        """The job's compiled program reference, if it was compiled."""
+        r = self._db.execute(
+            "SELECT aqo_sha256, plan_sha256, metrics, parameters FROM compiled WHERE job_id = ?",
+            (job_id,),
+        ).fetchone()
+        if r is None:
+            return None
+        return CompiledRef(str(r[0]), str(r[1]), json.loads(r[2]), tuple(json.loads(r[3])))
+
+    def outcome(self, job_id: str) -> tuple[JobOutcome | None, ErrorRecord | None]:
+        """What the terminal job produced: (outcome or None, error record or None)."""
+        r = self._db.execute(
+            "SELECT outcome, error FROM outcomes WHERE job_id = ?", (job_id,)
+        ).fetchone()
+        if r is None:
+            return None, None
+        return (
+            outcome_from_json(r[0]) if r[0] else None,
+            _error_from_json(r[1]) if r[1] else None,
         )
-        return job, Event(job_id, seq, new_state, prog, message, now, terminal, iteration, value)
 
     # --- events ---------------------------------------------------------------------------
-
-    def source(self, job_id: str) -> str:
-        """The program source of a job ('' if unknown).
-
-        Kept out of the job row's submission so that status and list queries never load
-        (or cache) program text, which may be up to the edge's size limit.
-        """
-        r = self._db.execute("SELECT source FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
-        return "" if r is None else str(r[0])
-
-    def evaluations(self, job_id: str) -> list[tuple[int, list[float], float, float]]:
-        """Stored hybrid-loop evaluations ``(iteration, point, value, std_error)``, in order."""
-        rows = self._db.execute(
-            "SELECT iteration, point, value, std_error FROM evaluations WHERE job_id = ? "
-            "ORDER BY iteration",
-            (job_id,),
-        ).fetchall()
-        return [(int(r[0]), json.loads(r[1]), float(r[2]), float(r[3])) for r in rows]
 
     def events_after(self, job_id: str, after_seq: int, limit: int = 1000) -> list[Event]:
         """Persisted events with ``seq > after_seq``, in order (at most ``limit``, 1..10^5).
@@ -352,7 +494,137 @@ class JobStore:
             "WHERE job_id = ? AND seq > ? ORDER BY seq LIMIT ?",
             (job_id, after_seq, limit),
         ).fetchall()
-        return [_row_to_event(job_id, r) for r in rows]
+        return [_event(job_id, r) for r in rows]
+
+    def evaluations(self, job_id: str) -> list[Evaluation]:
+        """Stored hybrid-loop evaluations, in iteration order."""
+        rows = self._db.execute(
+            "SELECT iteration, point, value, std_error FROM evaluations WHERE job_id = ? "
+            "ORDER BY iteration",
+            (job_id,),
+        ).fetchall()
+        return [Evaluation(_i(r[0]), tuple(json.loads(r[1])), _f(r[2]), _f(r[3])) for r in rows]
+
+    # --- reservations ---------------------------------------------------------------------
+
+    def create_reservation(self, r: Reservation) -> None:
+        """Insert a reservation."""
+        with self._tx():
+            self._db.execute(
+                f"INSERT INTO reservations ({_RES_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    r.reservation_id,
+                    r.tenant,
+                    r.owner,
+                    r.device_id,
+                    r.purpose,
+                    r.state.value,
+                    r.created_at,
+                    r.starts_at,
+                    r.expires_at,
+                ),
+            )
+
+    def get_reservation(self, reservation_id: str) -> Reservation | None:
+        """A reservation by id (any tenant; callers check the owner)."""
+        r = self._db.execute(
+            f"SELECT {_RES_COLS} FROM reservations WHERE reservation_id = ?", (reservation_id,)
+        ).fetchone()
+        return None if r is None else _reservation(r)
+
+    def list_reservations(
+        self, tenant: str, include_ended_since: float | None
+    ) -> list[Reservation]:
+        """The tenant's active reservations (and those ended after ``include_ended_since``)."""
+        sql = f"SELECT {_RES_COLS} FROM reservations WHERE tenant = ? AND (state = 'ACTIVE'"
+        args: list[object] = [tenant]
+        if include_ended_since is not None:
+            sql += " OR ended_at >= ?"
+            args.append(include_ended_since)
+        rows = self._db.execute(sql + ") ORDER BY created_at DESC", args).fetchall()
+        return [_reservation(r) for r in rows]
+
+    def active_reservations(self) -> list[Reservation]:
+        """All ACTIVE reservations (recovery)."""
+        rows = self._db.execute(
+            f"SELECT {_RES_COLS} FROM reservations WHERE state = 'ACTIVE' ORDER BY created_at"
+        ).fetchall()
+        return [_reservation(r) for r in rows]
+
+    def end_reservation(self, reservation_id: str, state: ReservationState) -> bool:
+        """Mark an ACTIVE reservation EXPIRED or CANCELLED; False if it was not active."""
+        with self._tx():
+            cur = self._db.execute(
+                "UPDATE reservations SET state = ?, ended_at = ? "
+                "WHERE reservation_id = ? AND state = 'ACTIVE'",
+                (state.value, time.time(), reservation_id),
+            )
+        return cur.rowcount == 1
+
+    # --- knowledge: device statistics and the last device list ----------------------------
+
+    def device_stats(self) -> dict[str, tuple[float, int]]:
+        """Per device: (mean execution seconds, samples)."""
+        rows = self._db.execute("SELECT device_id, mean_seconds, samples FROM device_stats")
+        return {str(r[0]): (_f(r[1]), _i(r[2])) for r in rows}
+
+    def save_device_stats(self, stats: dict[str, tuple[float, int]]) -> None:
+        """Upsert per-device statistics."""
+        with self._tx():
+            self._db.executemany(
+                "INSERT OR REPLACE INTO device_stats (device_id, mean_seconds, samples) "
+                "VALUES (?, ?, ?)",
+                [(d, m, n) for d, (m, n) in stats.items()],
+            )
+
+    def get_value(self, key: str) -> str | None:
+        """A stored setting-like value (e.g. the last known device list), or None."""
+        r = self._db.execute("SELECT value FROM kv WHERE key = ?", (key,)).fetchone()
+        return None if r is None else str(r[0])
+
+    def set_value(self, key: str, value: str) -> None:
+        """Store a value under ``key``."""
+        with self._tx():
+            self._db.execute("INSERT OR REPLACE INTO kv (key, value) VALUES (?, ?)", (key, value))
+
+    # --- retention ------------------------------------------------------------------------
+
+    def terminal_jobs_before(self, before: float, limit: int) -> list[str]:
+        """Ids of terminal jobs last updated before ``before`` (oldest first, at most ``limit``)."""
+        rows = self._db.execute(
+            "SELECT job_id FROM jobs WHERE terminal = 1 AND updated_at < ? "
+            "ORDER BY updated_at LIMIT ?",
+            (before, limit),
+        ).fetchall()
+        return [str(r[0]) for r in rows]
+
+    def delete_jobs(self, job_ids: Sequence[str]) -> None:
+        """Remove terminal jobs' rows (job, events, evaluations, outcome, compiled reference)."""
+        with self._tx():
+            for table in ("events", "evaluations", "outcomes", "compiled"):
+                self._db.executemany(
+                    f"DELETE FROM {table} WHERE job_id = ?", [(j,) for j in job_ids]
+                )
+            self._db.executemany(
+                "DELETE FROM jobs WHERE job_id = ? AND terminal = 1", [(j,) for j in job_ids]
+            )
+        for j in job_ids:
+            self._subs.pop(j, None)
+
+    def blob_in_use(self, aqo_sha256: str = "", plan_sha256: str = "") -> bool:
+        """True when a remaining job references this compiled AQO or hybrid plan."""
+        if aqo_sha256:
+            q = "SELECT 1 FROM compiled WHERE aqo_sha256 = ? LIMIT 1"
+            return self._db.execute(q, (aqo_sha256,)).fetchone() is not None
+        q = "SELECT 1 FROM compiled WHERE plan_sha256 = ? LIMIT 1"
+        return self._db.execute(q, (plan_sha256,)).fetchone() is not None
+
+    def counts(self) -> dict[str, int]:
+        """Row counts per table (metrics, retention reports)."""
+        return {
+            t: _i(self._db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0])
+            for t in ("jobs", "events", "outcomes", "reservations")
+        }
 
     # --- helpers --------------------------------------------------------------------------
 
@@ -387,3 +659,8 @@ def decode_page_token(token: str) -> tuple[float, str]:
         return float(created), str(jid)
     except Exception as exc:
         raise ValueError("malformed page token") from exc
+
+
+def as_json(obj: Any) -> str:
+    """Canonical JSON used for stored values."""
+    return json.dumps(obj, sort_keys=True)

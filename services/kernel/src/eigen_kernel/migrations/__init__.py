@@ -1,0 +1,1 @@
+"""Versioned SQL schemas of the job store, one directory per dialect."""
