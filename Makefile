@@ -1,11 +1,21 @@
 # Eigen OS — the two commands a newcomer needs:
 #   make run    install, start the local stack, run the Bell (Eigen-Lang) and QASMBench examples
 #   make test   install and run the whole test suite
+# On another supported Python: `make test PY=3.12` (its own venv, .venvs/py3.12; the
+# interpreter from pyenv when it has one, else whatever uv finds for that version).
 SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 EIGEN := $(UV) run --frozen eigen
+#: Supported Pythons (pyproject classifiers, README); CI runs the suite on each.
+PYTHONS := 3.11 3.12 3.13
+PY ?=
+ifneq ($(strip $(PY)),)
+PY_BIN := $(shell v=$$(pyenv latest $(PY) 2>/dev/null) && PYENV_VERSION=$$v pyenv which python 2>/dev/null)
+export UV_PROJECT_ENVIRONMENT := $(CURDIR)/.venvs/py$(PY)
+export UV_PYTHON := $(or $(PY_BIN),$(PY))
+endif
 
-.PHONY: install run down test test-fast lint proto proto-check compose-check bench ci
+.PHONY: install run down test test-fast lint proto proto-check compose-check bench ci pythons
 
 install:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet "uv==0.13.8"
@@ -50,3 +60,6 @@ bench: install
 	$(UV) run --frozen --group bench python bench/run_all.py
 
 ci: lint test
+
+pythons:
+	@echo $(PYTHONS)
