@@ -100,6 +100,7 @@ async def start_stack(
     keys: Mapping[str, tuple[str, tuple[str, ...], str]] | None = None,
     kernel: Mapping[str, Any] | None = None,
     driver_manager: Mapping[str, Any] | None = None,
+    system_api: Mapping[str, Any] | None = None,
 ) -> AsyncIterator[InProcessStack]:
     """Start compiler, driver-manager, kernel and system-api in this process on port 0.
 
@@ -108,6 +109,7 @@ async def start_stack(
         keys: token → (subject, roles, tenant); default :data:`DEFAULT_KEYS`.
         kernel: ``KernelSettings`` overrides (e.g. ``heartbeat_seconds``).
         driver_manager: ``DriverManagerSettings`` overrides.
+        system_api: ``SystemApiSettings`` overrides (quotas, JWT, ...).
     """
     keys = dict(keys or DEFAULT_KEYS)
     apps: dict[str, App] = {}
@@ -136,6 +138,7 @@ async def start_stack(
                 kernel_address=f"127.0.0.1:{servers['kernel'].port}",
                 compiler_address=f"127.0.0.1:{servers['compiler'].port}",
                 api_keys_file=write_api_keys(home / "api_keys.json", keys),
+                **dict(system_api or {}),
             )
         )
         servers["system-api"] = await apps["system-api"].start()

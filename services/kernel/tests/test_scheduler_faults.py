@@ -171,3 +171,20 @@ async def test_an_outage_longer_than_the_jobs_timeout_ends_it_timeout(tmp_path: 
         last = (await events(k, "t", job.job_id))[-1].event
         assert last.state in (TaskState.TIMEOUT, TaskState.FAILED)
         assert k.jobs.get("t", job.job_id).error_code in ("TIMEOUT", "SERVICE_UNAVAILABLE")
+
+
+async def test_a_tenant_at_its_unfinished_jobs_cap_is_refused_and_nothing_is_created(
+    tmp_path: Path,
+) -> None:
+    d = FakeDriver()
+    d.gate.clear()
+    async with running_kernel(tmp_path, d, tenant_queued_cap=2) as k:
+        a, _ = k.jobs.submit("t", "o", submission("a"), b"a")
+        k.jobs.submit("t", "o", submission("b"), b"b")
+        with pytest.raises(errors.ResourceExhaustedError) as exc:
+            k.jobs.submit("t", "o", submission("c"), b"c")
+        assert exc.value.metadata["subject"] == "tenant:t/queued_jobs"
+        assert len(k.store.list_jobs("t", [], 10, "")[0]) == 2
+        k.jobs.submit("other", "o", submission("d"), b"d")  # other tenants are not affected
+        k.jobs.cancel("t", a.job_id, "")
+        k.jobs.submit("t", "o", submission("c"), b"c")  # a finished job frees a place

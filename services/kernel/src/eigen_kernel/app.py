@@ -52,8 +52,14 @@ class Qrtx:
     reservations: Reservations
     retention: Retention
 
-    async def start(self) -> None:
-        """Resume unfinished jobs and reservations; start background work."""
+    async def start(self, wait_for_devices: float = 0.0) -> None:
+        """Resume unfinished jobs and reservations; start background work.
+
+        On a first start (no saved device list) waits up to ``wait_for_devices`` seconds for
+        the driver-manager, so the first submissions can resolve their targets.
+        """
+        if wait_for_devices:
+            await self.runtime.catalog.wait_known(wait_for_devices)
         self.runtime.recover()
         self.retention.start()
 
@@ -118,6 +124,7 @@ def assemble(
         reservations,
         artifacts,
         settings.heartbeat_seconds,
+        settings.tenant_queued_cap,
     )
     retention = Retention(
         store,
@@ -170,7 +177,7 @@ def build(settings: KernelSettings) -> KernelApp:
                 "eigen.kernel.v1.KernelGatewayService",
             )
         ],
-        on_starting=[qrtx.start],
+        on_starting=[lambda: qrtx.start(settings.first_device_wait_seconds)],
         on_stopping=[close],
         qrtx=qrtx,
     )

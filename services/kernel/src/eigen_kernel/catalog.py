@@ -96,6 +96,22 @@ class DeviceCatalog:
         self.on_change(devices)
         return devices
 
+    async def wait_known(self, seconds: float) -> bool:
+        """Wait up to ``seconds`` for a first device list; returns whether one is known.
+
+        Used before serving on a first start (no saved list), so the first submissions can
+        resolve their targets.
+        """
+        deadline = asyncio.get_running_loop().time() + seconds
+        while not self._devices:
+            try:
+                await self.refresh()
+            except errors.EigenError:
+                if asyncio.get_running_loop().time() >= deadline:
+                    return False
+                await asyncio.sleep(0.1)
+        return True
+
     def start(self) -> None:
         """Start the background refresh (on the running loop)."""
         if self._task is None:

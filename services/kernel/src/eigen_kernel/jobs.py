@@ -83,6 +83,7 @@ class JobService:
         reservations: Reservations,
         artifacts: Artifacts,
         heartbeat_seconds: float,
+        tenant_queued_cap: int = 0,
     ):
         self._store = store
         self._bus = bus
@@ -93,6 +94,28 @@ class JobService:
         self._reservations = reservations
         self._artifacts = artifacts
         self._heartbeat = heartbeat_seconds
+        self._cap = tenant_queued_cap
+        self._active: dict[str, int] | None = None  # unfinished jobs per tenant (lazy)
+        lifecycle.on_terminal(self._ended)
+
+    def _ended(self, job: Job) -> None:
+        if self._active is not None and self._active.get(job.tenant, 0) > 0:
+            self._active[job.tenant] -= 1
+
+    def _check_cap(self, tenant: str) -> None:
+        if not self._cap:
+            return
+        if self._active is None:
+            self._active = {}
+            for j in self._store.active_jobs():
+                self._active[j.tenant] = self._active.get(j.tenant, 0) + 1
+        if self._active.get(tenant, 0) >= self._cap:
+            raise errors.ResourceExhaustedError(
+                f"tenant {tenant} has {self._cap} unfinished jobs, as many as it may; "
+                "submit more when some have finished",
+                reason="QUOTA_EXCEEDED",
+                metadata={"subject": f"tenant:{tenant}/queued_jobs", "limit": str(self._cap)},
+            )
 
     # --- submit -----------------------------------------------------------------------------
 
@@ -108,6 +131,8 @@ class JobService:
             DeviceOfflineError: the device is offline.
             NotFoundError / FailedPreconditionError: a bad ``reservation_id``.
             IdempotencyConflictError: the key was used with a different payload.
+            ResourceExhaustedError: the tenant has ``tenant_queued_cap`` unfinished jobs
+                (reason QUOTA_EXCEEDED, QuotaFailure subject ``tenant:<t>/queued_jobs``).
         """
         phash = hashlib.sha256(payload).hexdigest()
         violations = [
@@ -133,6 +158,7 @@ class JobService:
             prior = self._idempotent(tenant, submission.idempotency_key, phash)
             if prior is not None:
                 return prior, True
+        self._check_cap(tenant)
         job_id = new_job_id()
         try:
             job, _ = self._store.create_job(
@@ -143,6 +169,8 @@ class JobService:
             if prior is None:
                 raise
             return prior, True
+        if self._active is not None:
+            self._active[tenant] = self._active.get(tenant, 0) + 1
         self._bus.publish(job_id)
         self._runtime.accept(job)
         log.info("job accepted", job_id=job_id, target=submission.target, device=device.device_id)

@@ -28,6 +28,10 @@ class KernelSettings(ServiceSettings):
         retention_days / retention_max_jobs / retention_interval_seconds: terminal jobs are
             removed past this age (0 = never) or beyond this many (0 = no limit), swept this
             often.
+        first_device_wait_seconds: on a first start (no saved device list), how long to wait
+            for the driver-manager before serving.
+        tenant_queued_cap: most unfinished jobs one tenant may have (0 = no cap); checked in
+            the same step that stores a job (RESOURCE_EXHAUSTED with QuotaFailure).
     """
 
     model_config = SettingsConfigDict(env_prefix="EIGEN_KERNEL_")
@@ -55,3 +59,5 @@ class KernelSettings(ServiceSettings):
     retention_days: float = Field(default=30.0, ge=0)
     retention_max_jobs: int = Field(default=0, ge=0)
     retention_interval_seconds: float = Field(default=3600.0, gt=0)
+    first_device_wait_seconds: float = Field(default=15.0, ge=0)
+    tenant_queued_cap: int = Field(default=0, ge=0)
