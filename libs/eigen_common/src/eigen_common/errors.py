@@ -280,6 +280,22 @@ class PayloadTooLargeError(ResourceExhaustedError):
     reason = "PAYLOAD_TOO_LARGE"
 
 
+class DeviceAuthFailedError(FailedPreconditionError):
+    """A vendor refused the driver's credentials: the device is OFFLINE (SPEC §13).
+
+    The message names the device and the vendor's reason, never a credential.
+    """
+
+    reason = "DEVICE_AUTH_FAILED"
+
+
+class ExecutionCancelledError(EigenError):
+    """An execution was abandoned by CancelExecution; its result (if any) was discarded."""
+
+    code = Code.CANCELLED
+    reason = "EXECUTION_CANCELLED"
+
+
 class NoSlotsError(ResourceExhaustedError):
     """No device slot or reservation capacity left."""
 

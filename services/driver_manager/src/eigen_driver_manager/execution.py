@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from eigen_common.errors import Code, EigenError, FailedPreconditionError
+from eigen_common.errors import DeviceAuthFailedError, ExecutionCancelledError
 
 if TYPE_CHECKING:
     from eigen_driver_manager.base import ExecutionResult
@@ -29,23 +29,7 @@ __all__ = [
 ]
 
 #: ErrorInfo reason of a vendor refusing the driver's credentials (SPEC §13).
-DEVICE_AUTH_FAILED = "DEVICE_AUTH_FAILED"
-
-
-class ExecutionCancelledError(EigenError):
-    """The execution was abandoned by CancelExecution; its result (if any) was discarded."""
-
-    code = Code.CANCELLED
-    reason = "EXECUTION_CANCELLED"
-
-
-class DeviceAuthFailedError(FailedPreconditionError):
-    """The vendor refused the driver's credentials: the device is OFFLINE (SPEC §13).
-
-    The message names the device and the vendor's reason, never a credential.
-    """
-
-    reason = DEVICE_AUTH_FAILED
+DEVICE_AUTH_FAILED = DeviceAuthFailedError.reason
 
 
 class SaveState(enum.StrEnum):
