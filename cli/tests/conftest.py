@@ -78,6 +78,9 @@ def long_vqe():
 class StackThread:
     """The in-process stack on an event loop of its own thread.
 
+    The driver-manager runs the Aer driver only: the IBM driver's fake devices take seconds to
+    build on every start, and no CLI test uses them.
+
     Args:
         home: directory for the kernel's store, QFS and the API keys file.
         kernel: ``KernelSettings`` overrides.
@@ -88,7 +91,9 @@ class StackThread:
         self.loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self.loop.run_forever, daemon=True, name="stack")
         self._thread.start()
-        self._cm: AbstractAsyncContextManager[InProcessStack] = start_stack(home, kernel=kernel)
+        self._cm: AbstractAsyncContextManager[InProcessStack] = start_stack(
+            home, kernel=kernel, driver_manager={"disabled_drivers": ["ibm"]}
+        )
         self.stack: InProcessStack = self.run(self._cm.__aenter__())
 
     def run(self, coro: Coroutine[Any, Any, T], timeout: float = 60) -> T:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ from click.testing import CliRunner, Result
 
 from cli.tests.conftest import (
     ADMIN_TOKEN,
+    BELL_QASM,
     EXAMPLES,
     Api,
     cancel_quietly,
@@ -140,6 +142,38 @@ def test_submit_wait_timeout_exits_4_and_job_keeps_running(api: Api, tmp_path: P
         )
     finally:
         cancel_quietly(api, job_id)
+
+
+def test_submit_program_file_without_job_yaml(api: Api, tmp_path: Path) -> None:
+    prog = tmp_path / "my circuit.qasm"
+    prog.write_text(BELL_QASM)
+    r = api.cli(
+        "submit", str(prog), "--target", "sim:local", "--shots", "50", "--seed", "5",
+        "--wait", "--json",
+    )  # fmt: skip
+    assert r.exit_code == 0, r.output
+    data = as_json(r)
+    assert data["job"]["name"] == "my-circuit" and data["job"]["target"] == "sim:local"
+    assert sum(data["results"]["counts"].values()) == 50
+    assert data["results"]["metadata"]["seed"] == "5"
+    assert api.source(data["job_id"]) == BELL_QASM
+    rx = tmp_path / "rx.qasm"
+    rx.write_text(
+        'OPENQASM 3.0;\ninclude "stdgates.inc";\ninput float[64] theta;\n'
+        "qubit[1] q;\nbit[1] c;\nrx(theta) q[0];\nc[0] = measure q[0];\n"
+    )
+    r = api.cli(
+        "submit", str(rx), "--target", "sim:local", "--input", f"theta={math.pi}",
+        "--shots", "30", "--wait", "--json",
+    )  # fmt: skip
+    assert r.exit_code == 0, r.output
+    assert as_json(r)["results"]["counts"] == {"1": 30}
+    r = api.cli("submit", str(prog))
+    assert r.exit_code == 2 and "--target is required" in r.stderr
+    assert api.cli("submit", str(prog), "--job", str(BELL)).exit_code == 2
+    assert api.cli("submit").exit_code == 2
+    r = api.cli("submit", "--job", str(BELL), "--language", "qasm2")
+    assert r.exit_code == 2 and "PROGRAM file only" in r.stderr
 
 
 def test_invalid_job_yaml_lists_every_violation(api: Api, tmp_path: Path) -> None:

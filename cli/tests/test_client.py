@@ -38,6 +38,7 @@ from eigen_os.client import (
     resolve_config,
 )
 from eigen_os.jobspec import JobSpec
+from eigen_os.results import JobResult, JobStatus
 
 BELL = JobSpec(
     name="bell", program=BELL_QASM, language="qasm2", target="sim:local", shots=10, seed=3
@@ -271,8 +272,8 @@ async def test_async_client(api: Api) -> None:
             await c.status("missing")
         devices = await c.devices()
     assert seqs == list(range(1, job.last_event_seq + 1))
-    assert job.state == job_pb2.JOB_STATUS_DONE
-    assert sum(res.counts.values()) == 10
+    assert job.state is JobStatus.DONE and isinstance(res, JobResult)
+    assert sum(res.get_counts().values()) == 10 and res.proto.job_id == job_id
     assert jobs[0] == job_id
     assert any(d.device_id == "aer.automatic" for d in devices)
 

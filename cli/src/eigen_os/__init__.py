@@ -1,10 +1,12 @@
 """Eigen OS client side: the Python SDK, the job.yaml parser and the ``eigen`` CLI.
 
-from eigen_os import EigenClient, load_jobspec
+    from eigen_os import EigenClient, load_jobspec
 
-with EigenClient() as client:
-job_id = client.submit(load_jobspec("examples/bell/job.yaml").spec)
-print(client.wait(job_id).state, client.results(job_id).counts)
+    with EigenClient() as client:
+        job_id = client.submit(load_jobspec("examples/bell/job.yaml").spec)
+        print(client.wait(job_id).state, client.results(job_id).get_counts())
+
+Qiskit users: :mod:`eigen_os.qiskit` (``EigenSamplerV2``, ``EigenEstimatorV2``, ``EigenBackend``).
 """
 
 from eigen_os.client import (
@@ -23,16 +25,32 @@ from eigen_os.jobspec import (
     load_jobspec,
     parse_jobspec,
 )
+from eigen_os.results import (
+    Job,
+    JobEvent,
+    JobFailedError,
+    JobResult,
+    JobStatus,
+    OptimizationOutcome,
+    SweepResult,
+)
 
 __all__ = [
     "AsyncEigenClient",
     "ClientConfig",
     "ConnectionFailedError",
     "EigenClient",
+    "Job",
+    "JobEvent",
+    "JobFailedError",
+    "JobResult",
     "JobSpec",
     "JobSpecError",
+    "JobStatus",
+    "OptimizationOutcome",
     "Overrides",
     "ParsedJob",
+    "SweepResult",
     "WaitTimeoutError",
     "load_jobspec",
     "parse_jobspec",

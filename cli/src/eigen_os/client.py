@@ -8,9 +8,15 @@ Two clients with the same methods: :class:`EigenClient` (blocking, ``grpc`` chan
     with EigenClient() as client:                       # endpoint/token: see resolve_config()
         job_id = client.submit(load_jobspec("examples/bell/job.yaml").spec)
         job = client.wait(job_id, timeout=120)          # follows the event stream, no polling
-        print(client.results(job_id).counts)
+        print(job.state, client.results(job_id).get_counts())
+
+    job_id = client.submit(qc, target="sim:local", shots=1000, seed=7)  # a QuantumCircuit
 
 Conventions:
+
+- Jobs, events and results come back typed (:mod:`eigen_os.results`: :class:`Job`,
+  :class:`JobEvent`, :class:`JobResult`, :class:`JobStatus`), each with its message in
+  ``.proto``. Devices, reservations and compile responses are returned as their messages.
 
 - Every call has a deadline: ``timeout`` (seconds) per call, defaulting to the client's
   ``timeout``. Streams use ``stream_timeout`` per connection and reconnect when it passes.
@@ -31,7 +37,7 @@ from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Generic, Self, TypeVar
+from typing import Any, Generic, Self, TypedDict, TypeVar, Unpack
 
 import grpc
 from grpc_status import rpc_status
@@ -55,6 +61,8 @@ from eigen_common.errors import (
 from eigen_common.status import from_rpc_error
 from eigen_os import paths
 from eigen_os.jobspec import JobSpec, ParsedJob, validate_request_from_compile
+from eigen_os.results import Job, JobEvent, JobResult
+from eigen_os.submission import submit_request
 
 DEFAULT_ENDPOINT = "127.0.0.1:50051"
 #: Default per-call deadline, in seconds.
@@ -91,13 +99,13 @@ class ConfigError(InvalidArgumentError):
 class WaitTimeoutError(DeadlineExceededError):
     """:meth:`EigenClient.wait` gave up before the job reached a terminal state.
 
-    The job itself continues; ``job_id`` and ``last_update`` (``JobUpdate`` or ``None``) tell
-    where it was.
+    The job itself continues; ``job_id`` and ``last_update`` (:class:`JobEvent` or ``None``)
+    tell where it was.
     """
 
     reason = "WAIT_TIMEOUT"
 
-    def __init__(self, job_id: str, timeout: float, last_update: job_pb2.JobUpdate | None):
+    def __init__(self, job_id: str, timeout: float, last_update: JobEvent | None):
         state = state_name(last_update.state) if last_update is not None else "unknown"
         super().__init__(
             f"job {job_id} did not finish within {timeout:g}s (last state {state}); "
@@ -105,6 +113,23 @@ class WaitTimeoutError(DeadlineExceededError):
         )
         self.job_id = job_id
         self.last_update = last_update
+
+
+class SubmitOptions(TypedDict, total=False):
+    """Keyword options of :meth:`EigenClient.submit` (all optional; they win over the job's).
+
+    ``target``: target name or device id; ``name``: job name; ``shots``; ``seed``: simulator
+    seed; ``inputs``: parameter bindings (for a circuit keyed by ``Parameter`` or its name);
+    ``idempotency_key``: resubmitting with it returns the same job; ``reservation_id``.
+    """
+
+    target: str
+    name: str
+    shots: int
+    seed: int
+    inputs: Mapping[Any, float]
+    idempotency_key: str
+    reservation_id: str
 
 
 # --- configuration ---------------------------------------------------------------------------
@@ -274,22 +299,6 @@ def _translate(exc: grpc.RpcError, endpoint: str) -> EigenError:
     return err
 
 
-def _submit_request(
-    job: job_pb2.SubmitJobRequest | JobSpec | ParsedJob, idempotency_key: str, reservation_id: str
-) -> job_pb2.SubmitJobRequest:
-    if isinstance(job, ParsedJob):
-        job = job.spec
-    if isinstance(job, JobSpec):
-        return job.to_submit_request(idempotency_key=idempotency_key, reservation_id=reservation_id)
-    req = job_pb2.SubmitJobRequest()
-    req.CopyFrom(job)
-    if idempotency_key:
-        req.idempotency_key = idempotency_key
-    if reservation_id:
-        req.reservation_id = reservation_id
-    return req
-
-
 def compile_request(
     source: str,
     language: str = "eigen-lang",
@@ -381,7 +390,7 @@ class _StreamCursor:
         self.stream_timeout = stream_timeout
         self.max_reconnects = max_reconnects
         self.failures = 0
-        self.last_update: job_pb2.JobUpdate | None = None
+        self.last_update: JobEvent | None = None
 
     def request(self) -> job_pb2.StreamJobUpdatesRequest:
         return job_pb2.StreamJobUpdatesRequest(job_id=self.job_id, last_event_seq=self.last_seq)
@@ -394,17 +403,17 @@ class _StreamCursor:
     def expired(self) -> bool:
         return self.deadline is not None and time.monotonic() >= self.deadline
 
-    def accept(self, update: job_pb2.JobUpdate, include_heartbeats: bool) -> bool:
-        """Record ``update``; return True when it should be delivered."""
+    def accept(self, update: job_pb2.JobUpdate, include_heartbeats: bool) -> JobEvent | None:
+        """Record ``update``; return it typed when it should be delivered, else ``None``."""
         self.failures = 0
         if update.heartbeat:
-            return include_heartbeats
+            return JobEvent.from_proto(update) if include_heartbeats else None
         if update.event_seq and update.event_seq <= self.last_seq:
-            return False
+            return None
         if update.event_seq:
             self.last_seq = update.event_seq
-        self.last_update = update
-        return True
+        self.last_update = JobEvent.from_proto(update)
+        return self.last_update
 
     def timed_out_error(self) -> DeadlineExceededError:
         return WaitTimeoutError(self.job_id, self.timeout or 0.0, self.last_update)
@@ -456,11 +465,11 @@ class _JobPager:
             return self.page_size
         return max(1, min(self.page_size, self.limit - self.seen))
 
-    def take(self, page: job_pb2.ListJobsResponse) -> list[job_pb2.Job]:
+    def take(self, page: job_pb2.ListJobsResponse) -> list[Job]:
         """Record ``page``; return its jobs to deliver (cut at ``limit``)."""
-        jobs: list[job_pb2.Job] = []
+        jobs: list[Job] = []
         for job in page.jobs:
-            jobs.append(job)
+            jobs.append(Job.from_proto(job))
             self.seen += 1
             if self.limit is not None and self.seen >= self.limit:
                 self.done = True
@@ -489,6 +498,10 @@ class _Unary(Generic[_R]):
     request: Any
     timeout: float
     unpack: Callable[[Any], _R] = _as_is
+
+
+def _job_of(resp: job_pb2.GetJobStatusResponse) -> Job:
+    return Job.from_proto(resp.job)
 
 
 def _dial(api: Any, config: ClientConfig) -> Any:
@@ -555,18 +568,13 @@ class _ClientBase(abc.ABC):
     # jobs
 
     def _submit_job_call(
-        self,
-        job: job_pb2.SubmitJobRequest | JobSpec | ParsedJob,
-        idempotency_key: str,
-        reservation_id: str,
-        timeout: float | None,
+        self, req: job_pb2.SubmitJobRequest, timeout: float | None
     ) -> _Unary[job_pb2.SubmitJobResponse]:
-        req = _submit_request(job, idempotency_key, reservation_id)
         return _Unary(self._jobs.SubmitJob, req, self._t(timeout))
 
-    def _status_call(self, job_id: str, timeout: float | None) -> _Unary[job_pb2.Job]:
+    def _status_call(self, job_id: str, timeout: float | None) -> _Unary[Job]:
         req = job_pb2.GetJobStatusRequest(job_id=job_id)
-        return _Unary(self._jobs.GetJobStatus, req, self._t(timeout), lambda r: r.job)
+        return _Unary(self._jobs.GetJobStatus, req, self._t(timeout), _job_of)
 
     def _cancel_call(
         self, job_id: str, reason: str, timeout: float | None
@@ -574,11 +582,9 @@ class _ClientBase(abc.ABC):
         req = job_pb2.CancelJobRequest(job_id=job_id, reason=reason)
         return _Unary(self._jobs.CancelJob, req, self._t(timeout))
 
-    def _results_call(
-        self, job_id: str, timeout: float | None
-    ) -> _Unary[job_pb2.GetJobResultsResponse]:
+    def _results_call(self, job_id: str, timeout: float | None) -> _Unary[JobResult]:
         req = job_pb2.GetJobResultsRequest(job_id=job_id)
-        return _Unary(self._jobs.GetJobResults, req, self._t(timeout))
+        return _Unary(self._jobs.GetJobResults, req, self._t(timeout), JobResult.from_proto)
 
     def _list_jobs_page_call(
         self,
@@ -694,41 +700,38 @@ class EigenClient(_ClientBase):
     # jobs
 
     def submit_job(
-        self,
-        job: job_pb2.SubmitJobRequest | JobSpec | ParsedJob,
-        *,
-        idempotency_key: str = "",
-        reservation_id: str = "",
-        timeout: float | None = None,
+        self, job: Any, *, timeout: float | None = None, **options: Unpack[SubmitOptions]
     ) -> job_pb2.SubmitJobResponse:
         """Submit a job and return the full ``SubmitJobResponse`` (job_id, state, created_at).
 
+        Args:
+            job: a ``qiskit.QuantumCircuit``, OpenQASM text, a :class:`JobSpec`, a
+                :class:`ParsedJob` or a ``SubmitJobRequest`` (:mod:`eigen_os.submission`).
+            timeout: deadline of the call in seconds.
+            **options: :class:`SubmitOptions` (``target``, ``name``, ``shots``, ``seed``,
+                ``inputs``, ``idempotency_key``, ``reservation_id``); they win over the job's.
+
         Raises:
-            ValidationError: request-level problems (all field violations at once).
+            JobSpecError: the job (with the options) is invalid, found before any call.
+            ValidationError: request-level problems found by the server (all at once).
             TargetNotFoundError: unknown target (the message lists the available ones).
             EigenError: any other failure, typed.
+            TypeError: ``job`` is none of the accepted kinds.
         """
-        return self._run(self._submit_job_call(job, idempotency_key, reservation_id, timeout))
+        return self._run(self._submit_job_call(submit_request(job, **options), timeout))
 
     def submit(
-        self,
-        job: job_pb2.SubmitJobRequest | JobSpec | ParsedJob,
-        *,
-        idempotency_key: str = "",
-        reservation_id: str = "",
-        timeout: float | None = None,
+        self, job: Any, *, timeout: float | None = None, **options: Unpack[SubmitOptions]
     ) -> str:
-        """Submit a job (a request, a :class:`JobSpec` or a :class:`ParsedJob`); return its id.
+        """Submit a job (as :meth:`submit_job`) and return its id.
 
         Raises:
             EigenError: typed, as :meth:`submit_job`.
         """
-        return self.submit_job(
-            job, idempotency_key=idempotency_key, reservation_id=reservation_id, timeout=timeout
-        ).job_id
+        return self.submit_job(job, timeout=timeout, **options).job_id
 
-    def status(self, job_id: str, *, timeout: float | None = None) -> job_pb2.Job:
-        """Return the job's current ``Job`` message.
+    def status(self, job_id: str, *, timeout: float | None = None) -> Job:
+        """Return the job's current state as a :class:`Job` (the message is ``.proto``).
 
         Raises:
             JobNotFoundError: no such job (or not visible to the caller).
@@ -746,10 +749,11 @@ class EigenClient(_ClientBase):
         """
         return self._run(self._cancel_call(job_id, reason, timeout))
 
-    def results(
-        self, job_id: str, *, timeout: float | None = None
-    ) -> job_pb2.GetJobResultsResponse:
-        """Return the results of a terminal job (counts, metadata, or the error fields).
+    def results(self, job_id: str, *, timeout: float | None = None) -> JobResult:
+        """Return the results of a terminal job as a :class:`JobResult` (message: ``.proto``).
+
+        Counts, metadata, a hybrid job's optimisation, a sweep's per-binding results, or the
+        error fields of a job that did not end DONE.
 
         Raises:
             ResultsNotReadyError: the job has not finished yet.
@@ -775,8 +779,8 @@ class EigenClient(_ClientBase):
         limit: int | None = None,
         page_size: int = 100,
         timeout: float | None = None,
-    ) -> Iterator[job_pb2.Job]:
-        """Iterate over the caller's jobs, newest first, fetching pages as needed.
+    ) -> Iterator[Job]:
+        """Iterate over the caller's jobs (:class:`Job`), newest first, fetching pages as needed.
 
         Args:
             states: only jobs in these states (names like ``"done"`` or ``JobStatus`` values).
@@ -801,8 +805,8 @@ class EigenClient(_ClientBase):
         *,
         timeout: float | None = None,
         include_heartbeats: bool = False,
-    ) -> Iterator[job_pb2.JobUpdate]:
-        """Iterate over the job's events (``JobUpdate``) in order, ending after the terminal one.
+    ) -> Iterator[JobEvent]:
+        """Iterate over the job's events (:class:`JobEvent`) in order, ending after the terminal.
 
         If the stream breaks with UNAVAILABLE (server restart, network blip) it is resumed from
         the last ``event_seq`` seen, with exponential backoff, so each event is delivered once.
@@ -826,9 +830,10 @@ class EigenClient(_ClientBase):
             error: grpc.RpcError | None = None
             try:
                 for msg in call:
-                    if cur.accept(msg.update, include_heartbeats):
-                        yield msg.update
-                        if msg.update.terminal:
+                    event = cur.accept(msg.update, include_heartbeats)
+                    if event is not None:
+                        yield event
+                        if event.terminal:
                             return
             except grpc.RpcError as exc:
                 error = exc
@@ -840,8 +845,8 @@ class EigenClient(_ClientBase):
             if delay:
                 time.sleep(delay)
 
-    def wait(self, job_id: str, timeout: float | None = None) -> job_pb2.Job:
-        """Block until the job is terminal (following the event stream) and return the ``Job``.
+    def wait(self, job_id: str, timeout: float | None = None) -> Job:
+        """Block until the job is terminal (following the event stream) and return the :class:`Job`.
 
         Raises:
             WaitTimeoutError: ``timeout`` seconds passed first (the job keeps running).
@@ -960,31 +965,18 @@ class AsyncEigenClient(_ClientBase):
         return call.unpack(resp)
 
     async def submit_job(
-        self,
-        job: job_pb2.SubmitJobRequest | JobSpec | ParsedJob,
-        *,
-        idempotency_key: str = "",
-        reservation_id: str = "",
-        timeout: float | None = None,
+        self, job: Any, *, timeout: float | None = None, **options: Unpack[SubmitOptions]
     ) -> job_pb2.SubmitJobResponse:
         """See :meth:`EigenClient.submit_job`."""
-        return await self._run(self._submit_job_call(job, idempotency_key, reservation_id, timeout))
+        return await self._run(self._submit_job_call(submit_request(job, **options), timeout))
 
     async def submit(
-        self,
-        job: job_pb2.SubmitJobRequest | JobSpec | ParsedJob,
-        *,
-        idempotency_key: str = "",
-        reservation_id: str = "",
-        timeout: float | None = None,
+        self, job: Any, *, timeout: float | None = None, **options: Unpack[SubmitOptions]
     ) -> str:
         """See :meth:`EigenClient.submit`."""
-        resp = await self.submit_job(
-            job, idempotency_key=idempotency_key, reservation_id=reservation_id, timeout=timeout
-        )
-        return resp.job_id
+        return (await self.submit_job(job, timeout=timeout, **options)).job_id
 
-    async def status(self, job_id: str, *, timeout: float | None = None) -> job_pb2.Job:
+    async def status(self, job_id: str, *, timeout: float | None = None) -> Job:
         """See :meth:`EigenClient.status`."""
         return await self._run(self._status_call(job_id, timeout))
 
@@ -994,9 +986,7 @@ class AsyncEigenClient(_ClientBase):
         """See :meth:`EigenClient.cancel`."""
         return await self._run(self._cancel_call(job_id, reason, timeout))
 
-    async def results(
-        self, job_id: str, *, timeout: float | None = None
-    ) -> job_pb2.GetJobResultsResponse:
+    async def results(self, job_id: str, *, timeout: float | None = None) -> JobResult:
         """See :meth:`EigenClient.results`."""
         return await self._run(self._results_call(job_id, timeout))
 
@@ -1018,7 +1008,7 @@ class AsyncEigenClient(_ClientBase):
         limit: int | None = None,
         page_size: int = 100,
         timeout: float | None = None,
-    ) -> AsyncIterator[job_pb2.Job]:
+    ) -> AsyncIterator[Job]:
         """See :meth:`EigenClient.list_jobs` (an async iterator)."""
         pager = _JobPager(states, limit, page_size)
         while not pager.done:
@@ -1035,7 +1025,7 @@ class AsyncEigenClient(_ClientBase):
         *,
         timeout: float | None = None,
         include_heartbeats: bool = False,
-    ) -> AsyncIterator[job_pb2.JobUpdate]:
+    ) -> AsyncIterator[JobEvent]:
         """See :meth:`EigenClient.stream_updates` (an async iterator; resumes on UNAVAILABLE)."""
         cur = _StreamCursor(
             job_id, last_event_seq, timeout, self.stream_timeout, self.max_reconnects
@@ -1045,9 +1035,10 @@ class AsyncEigenClient(_ClientBase):
             error: grpc.RpcError | None = None
             try:
                 async for msg in call:
-                    if cur.accept(msg.update, include_heartbeats):
-                        yield msg.update
-                        if msg.update.terminal:
+                    event = cur.accept(msg.update, include_heartbeats)
+                    if event is not None:
+                        yield event
+                        if event.terminal:
                             return
             except grpc.RpcError as exc:
                 error = exc
@@ -1059,7 +1050,7 @@ class AsyncEigenClient(_ClientBase):
             if delay:
                 await asyncio.sleep(delay)
 
-    async def wait(self, job_id: str, timeout: float | None = None) -> job_pb2.Job:
+    async def wait(self, job_id: str, timeout: float | None = None) -> Job:
         """See :meth:`EigenClient.wait`."""
         async for _ in self.stream_updates(job_id, timeout=timeout):
             pass

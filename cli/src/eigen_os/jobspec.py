@@ -695,6 +695,19 @@ def parse_jobspec(
     return ParsedJob(spec, warnings)
 
 
+def make_spec(source: str = "job", **fields: Any) -> JobSpec:
+    """Build a :class:`JobSpec` from keyword fields, reporting every invalid one at once.
+
+    Raises:
+        JobSpecError: invalid fields (``violations`` name them, e.g. ``shots: must be ≥ 1``);
+            ``source`` names what they came from in the message.
+    """
+    try:
+        return JobSpec(**fields)
+    except ValidationError as exc:
+        raise JobSpecError(_pydantic_violations(exc), source) from None
+
+
 def load_jobspec(path: Path | str, *, overrides: Overrides | None = None) -> ParsedJob:
     """Read ``path`` (at most :data:`MAX_JOBSPEC_BYTES`) and :func:`parse_jobspec` it.
 
@@ -757,6 +770,7 @@ __all__ = [
     "Overrides",
     "ParsedJob",
     "load_jobspec",
+    "make_spec",
     "parse_jobspec",
     "program_from_file",
     "qasm_header_version",

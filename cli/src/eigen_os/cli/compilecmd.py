@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 from typing import Any
 
@@ -11,45 +10,15 @@ import click
 from rich.text import Text
 
 from eigen.api.v1 import compilation_pb2
-from eigen_common.errors import FieldViolation
 from eigen_ir.aqo import AqoError
 from eigen_ir.hybrid import HybridPlan, PlanError, parse_plan
 from eigen_os.cli import render
 from eigen_os.cli.context import AppContext, pass_app
 from eigen_os.cli.errors import EXIT_USER
 from eigen_os.cli.output import emit_json, json_option, message_to_dict, stdout_console
+from eigen_os.cli.params import parse_inputs, parse_pairs
 from eigen_os.client import compile_request
-from eigen_os.jobspec import LANGUAGES, JobSpecError, Overrides, load_jobspec, program_from_file
-
-
-def _pairs(values: tuple[str, ...], what: str) -> dict[str, str]:
-    out: dict[str, str] = {}
-    bad: list[FieldViolation] = []
-    for v in values:
-        key, sep, val = v.partition("=")
-        if not sep or not key.strip():
-            bad.append(FieldViolation(f"--{what}", f"{v!r} is not KEY=VALUE"))
-        else:
-            out[key.strip()] = val.strip()
-    if bad:
-        raise JobSpecError(bad, "command line")
-    return out
-
-
-def _inputs(values: tuple[str, ...]) -> dict[str, float]:
-    out: dict[str, float] = {}
-    bad: list[FieldViolation] = []
-    for k, v in _pairs(values, "input").items():
-        try:
-            x = float(v)
-        except ValueError:
-            x = math.nan
-        if not math.isfinite(x):
-            bad.append(FieldViolation(f"--input {k}", f"{v!r} is not a finite number"))
-        out[k] = x
-    if bad:
-        raise JobSpecError(bad, "command line")
-    return out
+from eigen_os.jobspec import LANGUAGES, Overrides, load_jobspec, program_from_file
 
 
 def _decoded(data: dict[str, Any], resp: compilation_pb2.CompileCircuitResponse) -> dict[str, Any]:
@@ -117,8 +86,8 @@ def compile_cmd(
     """Compile a program (PROGRAM or --job job.yaml) via the API; show metrics and the circuit."""
     if (program is None) == (job_path is None):
         raise click.UsageError("give either PROGRAM or --job job.yaml")
-    opts = _pairs(options, "option")
-    bindings = _inputs(inputs)
+    opts = parse_pairs(options, "option")
+    bindings = parse_inputs(inputs)
     if job_path is not None:
         spec = load_jobspec(job_path, overrides=Overrides(target=target)).spec
         request = spec.to_compile_request()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import click
@@ -28,9 +29,18 @@ from eigen_os.cli.output import (
     stderr_console,
     stdout_console,
 )
+from eigen_os.cli.params import parse_inputs
 from eigen_os.cli.plot import PLOT_FORMATS, plot_convergence
 from eigen_os.client import EigenClient, parse_state, state_name
-from eigen_os.jobspec import Overrides, load_jobspec
+from eigen_os.jobspec import (
+    LANGUAGES,
+    JobSpec,
+    Overrides,
+    load_jobspec,
+    make_spec,
+    program_from_file,
+)
+from eigen_os.results import Job, JobStatus
 
 _WAIT_TIMEOUT = click.option(
     "--wait-timeout",
@@ -48,19 +58,19 @@ def follow_job(
     *,
     as_json: bool,
     timeout: float | None,
-) -> job_pb2.Job:
-    """Show the job's events until the terminal one; return the final ``Job``.
+) -> Job:
+    """Show the job's events until the terminal one; return the final :class:`Job`.
 
     JSON mode prints one ``JobUpdate`` object per line. On a terminal a live progress bar shows
     state, stage and progress with the event messages above it; otherwise one line per event.
     """
     if as_json:
         for u in client.stream_updates(job_id, timeout=timeout):
-            emit_json_line(message_to_dict(u))
+            emit_json_line(message_to_dict(u.proto))
         return client.status(job_id)
     if not console.is_terminal:
         for u in client.stream_updates(job_id, timeout=timeout):
-            console.print(render.event_line(u))
+            console.print(render.event_line(u.proto))
         return client.status(job_id)
     columns = (
         SpinnerColumn(),
@@ -75,16 +85,16 @@ def follow_job(
             if u.heartbeat:
                 progress.refresh()
                 continue
-            progress.console.print(render.event_line(u))
-            progress.update(task, completed=u.progress, description=render.progress_description(u))
+            progress.console.print(render.event_line(u.proto))
+            progress.update(
+                task, completed=u.progress, description=render.progress_description(u.proto)
+            )
             if u.terminal:
-                progress.update(
-                    task, completed=1.0 if u.state == job_pb2.JOB_STATUS_DONE else u.progress
-                )
+                progress.update(task, completed=1.0 if u.state is JobStatus.DONE else u.progress)
     return client.status(job_id)
 
 
-def _final_summary(console: Console, job: job_pb2.Job) -> None:
+def _final_summary(console: Console, job: Job) -> None:
     line = Text.assemble(
         "job ", (job.job_id, "bold"), " finished: ", render.styled_state(job.state)
     )
@@ -95,22 +105,70 @@ def _final_summary(console: Console, job: job_pb2.Job) -> None:
     console.print(line)
 
 
+_JOB_NAME = re.compile(r"[^a-zA-Z0-9._-]+")
+
+
+def _program_spec(
+    program: Path,
+    language: str | None,
+    name: str | None,
+    target: str | None,
+    shots: int | None,
+    seed: int | None,
+    priority: int | None,
+) -> JobSpec:
+    """The job of ``eigen submit PROGRAM --target T`` (no job.yaml)."""
+    if not target:
+        raise click.UsageError("--target is required when submitting a PROGRAM file")
+    source, lang = program_from_file(program, language=language)
+    fields = {"shots": shots, "seed": seed, "priority": priority}
+    return make_spec(
+        str(program),
+        name=name or _JOB_NAME.sub("-", program.name.split(".")[0]).strip("-") or "program",
+        program=source,
+        language=lang,
+        target=target,
+        program_path=program.name,
+        **{k: v for k, v in fields.items() if v is not None},
+    )
+
+
 @click.command()
+@click.argument(
+    "program",
+    required=False,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+)
 @click.option(
     "--job",
     "job_path",
-    required=True,
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="The job.yaml to submit.",
+    default=None,
+    help="The job.yaml to submit (instead of a PROGRAM file).",
 )
 @click.option("--wait", is_flag=True, help="Wait for the job to finish and show its results.")
 @click.option("--watch", is_flag=True, help="Show live progress until the job finishes.")
-@click.option("--name", default=None, help="Override metadata.name.")
-@click.option("--target", default=None, help="Override spec.target.")
+@click.option("--name", default=None, help="Job name (default: metadata.name or the file name).")
+@click.option(
+    "--target", default=None, help="Target (required with PROGRAM; overrides spec.target)."
+)
 @click.option("--shots", type=click.IntRange(min=1), default=None, help="Override spec.shots.")
 @click.option("--seed", type=click.IntRange(min=0), default=None, help="Override spec.seed.")
 @click.option(
     "--priority", type=click.IntRange(0, 100), default=None, help="Override spec.priority (0-100)."
+)
+@click.option(
+    "--language",
+    type=click.Choice(LANGUAGES),
+    default=None,
+    help="Language of PROGRAM (default: inferred from the suffix and an OPENQASM header).",
+)
+@click.option(
+    "--input",
+    "inputs",
+    multiple=True,
+    metavar="NAME=NUMBER",
+    help="Parameter binding (repeatable; wins over spec.inputs).",
 )
 @click.option(
     "--idempotency-key", default="", help="Resubmitting with the same key returns the same job."
@@ -121,7 +179,8 @@ def _final_summary(console: Console, job: job_pb2.Job) -> None:
 @pass_app
 def submit(
     app: AppContext,
-    job_path: Path,
+    program: Path | None,
+    job_path: Path | None,
     wait: bool,
     watch: bool,
     name: str | None,
@@ -129,24 +188,42 @@ def submit(
     shots: int | None,
     seed: int | None,
     priority: int | None,
+    language: str | None,
+    inputs: tuple[str, ...],
     idempotency_key: str,
     reservation: str,
     wait_timeout: float | None,
     as_json: bool,
 ) -> None:
-    """Submit the job described by a job.yaml (CLI flags override the file)."""
+    """Submit a job: a PROGRAM file (OpenQASM 2/3 or Eigen-Lang) with --target, or --job job.yaml.
+
+    CLI flags override the job.yaml. `eigen submit circuit.qasm --target sim:local --shots 1000`
+    needs no job.yaml.
+    """
     if wait and watch:
         raise click.UsageError("--wait and --watch are mutually exclusive")
-    parsed = load_jobspec(
-        job_path,
-        overrides=Overrides(name=name, target=target, shots=shots, seed=seed, priority=priority),
-    )
+    if (program is None) == (job_path is None):
+        raise click.UsageError("give either PROGRAM (with --target) or --job job.yaml")
+    if language is not None and program is None:
+        raise click.UsageError("--language applies to a PROGRAM file only")
+    bindings = parse_inputs(inputs)
     err = stderr_console()
-    for w in parsed.warnings:
-        err.print(Text.assemble(("warning:", "yellow"), " ", w))
+    if program is not None:
+        spec = _program_spec(program, language, name, target, shots, seed, priority)
+    else:
+        assert job_path is not None
+        parsed = load_jobspec(
+            job_path,
+            overrides=Overrides(
+                name=name, target=target, shots=shots, seed=seed, priority=priority
+            ),
+        )
+        for w in parsed.warnings:
+            err.print(Text.assemble(("warning:", "yellow"), " ", w))
+        spec = parsed.spec
     client = app.client()
     resp = client.submit_job(
-        parsed.spec, idempotency_key=idempotency_key, reservation_id=reservation
+        spec, inputs=bindings, idempotency_key=idempotency_key, reservation_id=reservation
     )
     console = stdout_console()
     if not (wait or watch):
@@ -174,13 +251,13 @@ def submit(
             {
                 "job_id": final.job_id,
                 "state": job_pb2.JobStatus.Name(final.state),
-                "job": message_to_dict(final),
-                "results": message_to_dict(results),
+                "job": message_to_dict(final.proto),
+                "results": message_to_dict(results.proto),
             }
         )
     else:
         _final_summary(console, final)
-        render.render_results(console, results)
+        render.render_results(console, results.proto)
     code = exit_code_for_state(final.state)
     if code:
         raise click.exceptions.Exit(code)
@@ -194,9 +271,9 @@ def status(app: AppContext, job_id: str, as_json: bool) -> None:
     """Show a job's current status."""
     job = app.client().status(job_id)
     if as_json:
-        emit_json(message_to_dict(job))
+        emit_json(message_to_dict(job.proto))
     else:
-        render.render_job(stdout_console(), job)
+        render.render_job(stdout_console(), job.proto)
 
 
 @click.command()
@@ -263,7 +340,7 @@ def results(
     as_json: bool,
 ) -> None:
     """Show a finished job's results (counts, optimisation outcome, or error and diagnostics)."""
-    res = app.client().results(job_id)
+    res = app.client().results(job_id).proto
     if plot_path is not None:
         plot_convergence(res, plot_path)
     if as_json:
@@ -316,7 +393,7 @@ def _parse_states(values: tuple[str, ...]) -> list[int]:
 @pass_app
 def list_jobs(app: AppContext, states: tuple[str, ...], limit: int, as_json: bool) -> None:
     """List your jobs, newest first."""
-    jobs = list(app.client().list_jobs(_parse_states(states), limit=limit))
+    jobs = [j.proto for j in app.client().list_jobs(_parse_states(states), limit=limit)]
     if as_json:
         emit_json({"jobs": [message_to_dict(j) for j in jobs]})
     else:
