@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from eigen_common import errors
+from eigen_common.devices import Device, DeviceStatus
 from eigen_kernel.domain import ReservationState, WaitingReason
 from eigen_kernel.states import TaskState
 from eigen_kernel.testing import FakeDriver, events, reached, running_kernel, submission
@@ -257,3 +258,48 @@ async def test_retention_removes_old_terminal_jobs_and_their_artifacts(tmp_path:
         assert k.jobs.get("t", live_dep.job_id).state == TaskState.COMPLETED
         d.gate.set()
         assert (await events(k, "t", waiter.job_id))[-1].event.state == TaskState.COMPLETED
+
+
+QPU = Device(
+    "ibm.qpu", "qpu", "ibmq", DeviceStatus.ONLINE, 127, ("ibm:qpu",), driver="ibm",
+    slots=1, asynchronous=True,
+)  # fmt: skip
+
+
+async def test_a_vendor_job_is_started_once_and_reattached_after_a_restart(tmp_path: Path) -> None:
+    d = FakeDriver(devices=[QPU])
+    d.gate.clear()
+    async with running_kernel(tmp_path, d) as k:
+        job, _ = k.jobs.submit("t", "o", submission("q", target="ibm:qpu"), b"q")
+        await reached(k, "t", job.job_id, TaskState.EXECUTING)
+        for _ in range(200):  # the vendor's status reaches the job's events
+            if "3 in the vendor's queue" in k.jobs.get("t", job.job_id).message:
+                break
+            await asyncio.sleep(0.01)
+        assert "vendor job vendor-1: QUEUED" in k.jobs.get("t", job.job_id).message
+    # the kernel restarts while the vendor job is still queued at the vendor
+    async with running_kernel(tmp_path, d) as k:
+        assert k.scheduler.policy.is_running(job.job_id)  # it kept its slot
+        d.gate.set()
+        evs = await events(k, "t", job.job_id)
+        assert evs[-1].event.state == TaskState.COMPLETED
+        res = k.jobs.results("t", job.job_id)
+        assert res.outcome.metadata["vendor_job_id"] == "vendor-1"
+        assert not any("requeued" in e.event.message for e in evs)
+    assert d.executions == [job.job_id]  # submitted to the vendor once, not twice
+
+
+async def test_cancelling_a_vendor_job_cancels_it_at_the_vendor(tmp_path: Path) -> None:
+    d = FakeDriver(devices=[QPU])
+    d.gate.clear()
+    async with running_kernel(tmp_path, d) as k:
+        job, _ = k.jobs.submit("t", "o", submission("q", target="ibm:qpu"), b"q")
+        await reached(k, "t", job.job_id, TaskState.EXECUTING)
+        while k.store.execution(job.job_id) is None:
+            await asyncio.sleep(0.01)
+        k.jobs.cancel("t", job.job_id, "")
+        for _ in range(100):
+            if d.cancelled:
+                break
+            await asyncio.sleep(0.01)
+        assert d.cancelled == [job.job_id]

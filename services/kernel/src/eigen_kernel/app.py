@@ -108,6 +108,9 @@ def assemble(
         settings.execute_timeout,
         scheduler.set_backend_wait,
         stats.record,
+        store=store,
+        catalog=catalog,
+        vendor_poll_seconds=settings.vendor_poll_seconds,
     )
     reservations = Reservations(store, scheduler, catalog, lifecycle, timers)
     runtime = Runtime(

@@ -25,6 +25,7 @@ from eigen_kernel.domain import (
     EstimateOutcome,
     ExecutionOutcome,
     Submission,
+    VendorProgress,
 )
 
 
@@ -119,6 +120,36 @@ class GrpcDriverManager:
         save_state: str = "",
     ) -> ExecutionOutcome:
         """Run a circuit, once or once per binding (see the port)."""
+        req = self._request(
+            job_id, device_id, aqo_json, shots, seed, options, parameter_values, bindings,
+            save_state,
+        )  # fmt: skip
+        try:
+            resp = await self._stub.ExecuteCircuit(
+                req, timeout=timeout, metadata=outgoing_metadata(job_id)
+            )
+        except grpc.RpcError as exc:
+            raise from_rpc_error(exc) from None
+        return ExecutionOutcome(
+            dict(resp.counts),
+            resp.execution_time_sec,
+            dict(resp.metadata),
+            tuple(dict(s.counts) for s in resp.sweep_results),
+            bytes(resp.saved_state),
+        )
+
+    def _request(
+        self,
+        job_id: str,
+        device_id: str,
+        aqo_json: bytes,
+        shots: int,
+        seed: int | None,
+        options: Mapping[str, str],
+        parameter_values: Mapping[str, float],
+        bindings: Sequence[Mapping[str, float]],
+        save_state: str,
+    ) -> driver_pb2.ExecuteCircuitRequest:
         req = driver_pb2.ExecuteCircuitRequest(
             job_id=job_id,
             device_id=device_id,
@@ -133,18 +164,66 @@ class GrpcDriverManager:
         )
         if seed is not None:
             req.seed = seed
+        return req
+
+    async def start(
+        self,
+        job_id: str,
+        device_id: str,
+        aqo_json: bytes,
+        shots: int,
+        seed: int | None,
+        parameter_values: Mapping[str, float],
+        timeout: float,
+        *,
+        bindings: Sequence[Mapping[str, float]] = (),
+    ) -> tuple[str, str]:
+        """Submit to an asynchronous device (see the port)."""
+        req = self._request(
+            job_id, device_id, aqo_json, shots, seed, {}, parameter_values, bindings, ""
+        )
         try:
-            resp = await self._stub.ExecuteCircuit(
-                req, timeout=timeout, metadata=outgoing_metadata(job_id)
+            resp = await self._stub.StartExecution(
+                driver_pb2.StartExecutionRequest(execution=req),
+                timeout=timeout,
+                metadata=outgoing_metadata(job_id),
             )
         except grpc.RpcError as exc:
             raise from_rpc_error(exc) from None
-        return ExecutionOutcome(
-            dict(resp.counts),
-            resp.execution_time_sec,
-            dict(resp.metadata),
-            tuple(dict(s.counts) for s in resp.sweep_results),
-            bytes(resp.saved_state),
+        return str(resp.execution_id), str(resp.vendor_job_id)
+
+    async def wait(
+        self, job_id: str, device_id: str, execution_id: str, wait_seconds: float
+    ) -> VendorProgress:
+        """Long-poll a started execution (see the port)."""
+        try:
+            resp = await self._stub.AwaitExecution(
+                driver_pb2.AwaitExecutionRequest(
+                    device_id=device_id,
+                    execution_id=execution_id,
+                    wait_seconds=wait_seconds,
+                    job_id=job_id,
+                ),
+                timeout=wait_seconds + 30.0,
+                metadata=outgoing_metadata(job_id),
+            )
+        except grpc.RpcError as exc:
+            raise from_rpc_error(exc) from None
+        outcome = None
+        if resp.done:
+            r = resp.result
+            outcome = ExecutionOutcome(
+                dict(r.counts),
+                r.execution_time_sec,
+                dict(r.metadata),
+                tuple(dict(s.counts) for s in r.sweep_results),
+                bytes(r.saved_state),
+            )
+        return VendorProgress(
+            bool(resp.done),
+            outcome,
+            str(resp.vendor_status),
+            resp.vendor_queue_position if resp.HasField("vendor_queue_position") else None,
         )
 
     async def cancel(self, job_id: str, device_id: str, execution_id: str = "") -> bool:

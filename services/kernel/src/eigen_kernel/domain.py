@@ -227,6 +227,34 @@ class ExecutionOutcome:
 
 
 @dataclass(frozen=True)
+class VendorExecution:
+    """An execution on an asynchronous device.
+
+    ``execution_id`` is the driver-manager's handle (it names the vendor job, stable across
+    restarts); ``vendor_job_id`` the vendor's own id.
+    """
+
+    job_id: str
+    device_id: str
+    execution_id: str
+    vendor_job_id: str
+    started_at: float
+
+
+@dataclass(frozen=True)
+class VendorProgress:
+    """An answer of AwaitExecution.
+
+    ``outcome`` once ``done``; the vendor's status word and queue position meanwhile.
+    """
+
+    done: bool
+    outcome: ExecutionOutcome | None = None
+    vendor_status: str = ""
+    queue_position: int | None = None
+
+
+@dataclass(frozen=True)
 class EstimateOutcome:
     """Driver output of an estimate: one value and standard error per binding, in order."""
 

@@ -23,19 +23,22 @@ from eigen_common import errors
 from eigen_kernel import metrics
 from eigen_kernel.admission import run_options
 from eigen_kernel.artifacts import Artifacts
+from eigen_kernel.catalog import DeviceCatalog
 from eigen_kernel.domain import (
     CompiledProgram,
     EstimateOutcome,
+    ExecutionOutcome,
     Job,
     JobOutcome,
     ObservableTerms,
     Step,
     Submission,
     SweepPoint,
+    VendorExecution,
 )
 from eigen_kernel.hybrid import HybridStage
 from eigen_kernel.lifecycle import Lifecycle
-from eigen_kernel.ports import DriverPort
+from eigen_kernel.ports import DriverPort, JobStore
 from eigen_kernel.retry import Patience
 from eigen_kernel.states import TaskState
 
@@ -106,6 +109,10 @@ class Execution:
         execute_timeout: float,
         backend_wait: Callable[[str, bool], None] = lambda job_id, waiting: None,
         measured: Callable[[str, float], None] = lambda device_id, seconds: None,
+        *,
+        store: JobStore,
+        catalog: DeviceCatalog,
+        vendor_poll_seconds: float = 10.0,
     ):
         self._lifecycle = lifecycle
         self._artifacts = artifacts
@@ -115,9 +122,15 @@ class Execution:
         self._timeout = execute_timeout
         self._backend_wait = backend_wait
         self._measured = measured
+        self._store = store
+        self._catalog = catalog
+        self._poll = vendor_poll_seconds
 
-    async def run(self, job: Job, reservation_id: str = "") -> None:
+    async def run(self, job: Job, reservation_id: str = "", resume: bool = False) -> None:
         """Run a dispatched job to its end (its execution time feeds the queue's estimates).
+
+        ``resume``: the job was EXECUTING on an asynchronous device before a kernel restart;
+        it re-attaches to its vendor execution instead of starting anew.
 
         Raises:
             JobEnded: the job ended meanwhile.
@@ -126,15 +139,16 @@ class Execution:
         compiled = self._artifacts.compiled(job.job_id)
         where = job.device_id + (f" (reservation {reservation_id})" if reservation_id else "")
         hybrid = bool(compiled.hybrid_plan_json)
-        job = self._lifecycle.advance(
-            job,
-            Step(TaskState.ALLOCATING, f"allocating {where}"),
-            Step(
-                TaskState.EXECUTING,
-                f"{'optimising' if hybrid else 'executing'} on {where}",
-                0.0 if hybrid else 0.5,
-            ),
-        )
+        if not resume:
+            job = self._lifecycle.advance(
+                job,
+                Step(TaskState.ALLOCATING, f"allocating {where}"),
+                Step(
+                    TaskState.EXECUTING,
+                    f"{'optimising' if hybrid else 'executing'} on {where}",
+                    0.0 if hybrid else 0.5,
+                ),
+            )
         t0 = time.perf_counter()
         if hybrid:
             outcome, message = await self._hybrid.run(job, compiled)
@@ -154,27 +168,28 @@ class Execution:
         runs = bindings(sub, compiled)
         sweep = sub.sweep is not None
         t_x = time.perf_counter()
-        with tracer.start_as_current_span("execute"):
-            out = await self._patience.call(
-                "execute",
-                job.job_id,
-                lambda: self._driver.execute(
+        device = self._catalog.find(job.device_id)
+        vendor: VendorExecution | None = None
+        if device is not None and device.asynchronous:
+            with tracer.start_as_current_span("vendor_execution"):
+                out, vendor = await self._vendor(job, compiled, opts.shots, opts.seed, runs, sweep)
+        else:
+            with tracer.start_as_current_span("execute"):
+                out = await self._patience.call(
+                    "execute",
                     job.job_id,
-                    job.device_id,
-                    compiled.aqo_json,
-                    opts.shots,
-                    opts.seed,
-                    {},
-                    {} if sweep else runs[0],
-                    self._timeout,
-                    bindings=runs if sweep else (),
-                    save_state=sub.save_state.value,
-                ),
-                deadline=job.deadline,
-                waiting=self._waiting(job.job_id),
-            )
+                    lambda: self._driver.execute(
+                        job.job_id, job.device_id, compiled.aqo_json, opts.shots, opts.seed, {},
+                        {} if sweep else runs[0], self._timeout,
+                        bindings=runs if sweep else (), save_state=sub.save_state.value,
+                    ),
+                    deadline=job.deadline,
+                    waiting=self._waiting(job.job_id),
+                )  # fmt: skip
         metrics.STAGE_SECONDS.labels("execute").observe(time.perf_counter() - t_x)
         meta = self._metadata(job, compiled, opts.shots, opts.seed, out.metadata)
+        if vendor is not None:
+            meta["vendor_job_id"] = vendor.vendor_job_id
         meta["execution_time_sec"] = f"{out.execution_time_sec:.6f}"
         if not sweep and runs[0]:
             meta["parameter_values"] = json.dumps(runs[0], sort_keys=True)
@@ -199,6 +214,61 @@ class Execution:
             artifacts=artifacts,
         )
         return outcome, "done"
+
+    async def _vendor(
+        self,
+        job: Job,
+        compiled: CompiledProgram,
+        shots: int,
+        seed: int | None,
+        runs: list[dict[str, float]],
+        sweep: bool,
+    ) -> tuple[ExecutionOutcome, VendorExecution]:
+        """Run on an asynchronous device.
+
+        Started once (remembered before waiting, so a restart re-attaches instead of
+        resubmitting), then long-polled with the vendor's status shown as events.
+        """
+        handle = self._store.execution(job.job_id)
+        if handle is None:
+            execution_id, vendor_id = await self._patience.call(
+                "start",
+                job.job_id,
+                lambda: self._driver.start(
+                    job.job_id, job.device_id, compiled.aqo_json, shots, seed,
+                    {} if sweep else runs[0], self._timeout, bindings=runs if sweep else (),
+                ),
+                deadline=job.deadline,
+                waiting=self._waiting(job.job_id),
+            )  # fmt: skip
+            handle = VendorExecution(
+                job.job_id, job.device_id, execution_id, vendor_id, time.time()
+            )
+            self._store.save_execution(handle)
+            job = self._lifecycle.advance(
+                job,
+                Step(TaskState.EXECUTING, f"submitted to {job.device_id}: vendor job {vendor_id}"),
+            )
+        said = ""
+        job_id, device_id, execution_id = job.job_id, job.device_id, handle.execution_id
+        while True:
+            progress = await self._patience.call(
+                "await",
+                job_id,
+                lambda: self._driver.wait(job_id, device_id, execution_id, self._poll),
+                deadline=job.deadline,
+                waiting=self._waiting(job.job_id),
+            )
+            if progress.done and progress.outcome is not None:
+                return progress.outcome, handle
+            word = progress.vendor_status or "waiting"
+            if progress.queue_position is not None:
+                word += f", {progress.queue_position} in the vendor's queue"
+            if word != said:
+                job = self._lifecycle.advance(
+                    job, Step(TaskState.EXECUTING, f"vendor job {handle.vendor_job_id}: {word}")
+                )
+                said = word
 
     async def _estimate(self, job: Job, compiled: CompiledProgram) -> tuple[JobOutcome, str]:
         sub = job.submission

@@ -243,6 +243,25 @@ class SchedulingPolicy:
         """True while the job holds a slot."""
         return job_id in self._running_device
 
+    def occupy(self, job: QueuedJob, now: float) -> Dispatch:
+        """Mark a job running without queueing it.
+
+        Recovery: a vendor execution that held a slot before a restart keeps it, even beyond
+        the slots now free.
+
+        Raises:
+            ValueError: unknown device, or the job is already queued or running.
+        """
+        if job.job_id in self._queued or job.job_id in self._running_device:
+            raise ValueError(f"job {job.job_id} is already queued or running")
+        d = self._devices.get(job.device_id)
+        if d is None:
+            raise ValueError(f"unknown device {job.device_id}")
+        self._queued[job.job_id] = job
+        if job.reservation_id and job.reservation_id in d.reservations:
+            d.reservations[job.reservation_id].running = job.job_id
+        return self._start(d, job.device_id, job.job_id, now)
+
     def finish(self, job_id: str) -> str | None:
         """Release the slot of a running job; returns its device id (None if not running)."""
         device_id = self._running_device.pop(job_id, None)

@@ -26,6 +26,8 @@ from eigen_kernel.domain import (
     ReservationState,
     Step,
     Submission,
+    VendorExecution,
+    VendorProgress,
 )
 from eigen_kernel.states import TaskState
 
@@ -175,6 +177,14 @@ class JobStore(Protocol):
         """Whether a remaining job references a compiled blob."""
         ...
 
+    def save_execution(self, e: VendorExecution) -> None:
+        """Remember a job's vendor execution."""
+        ...
+
+    def execution(self, job_id: str) -> VendorExecution | None:
+        """A job's vendor execution."""
+        ...
+
     def close(self) -> None:
         """Release the connection."""
         ...
@@ -265,4 +275,25 @@ class DriverPort(Protocol):
 
     async def cancel(self, job_id: str, device_id: str, execution_id: str = "") -> bool:
         """Tell the driver to abandon a job's execution (best effort); True if it had one."""
+        ...
+
+    async def start(
+        self,
+        job_id: str,
+        device_id: str,
+        aqo_json: bytes,
+        shots: int,
+        seed: int | None,
+        parameter_values: Mapping[str, float],
+        timeout: float,
+        *,
+        bindings: Sequence[Mapping[str, float]] = (),
+    ) -> tuple[str, str]:
+        """Submit to an asynchronous device; returns (execution id, vendor job id)."""
+        ...
+
+    async def wait(
+        self, job_id: str, device_id: str, execution_id: str, wait_seconds: float
+    ) -> VendorProgress:
+        """Wait up to ``wait_seconds`` for a started execution (long poll)."""
         ...

@@ -95,6 +95,9 @@ class Runtime:
             if job.state in _BEFORE_QUEUE:
                 self._spawn(job.job_id, self._admit(job))
                 continue
+            if job.state == TaskState.EXECUTING and self.store.execution(job.job_id) is not None:
+                self._reattach(job)
+                continue
             if job.state in (TaskState.ALLOCATING, TaskState.EXECUTING):
                 try:
                     job = self.lifecycle.advance(
@@ -179,15 +182,32 @@ class Runtime:
         except ValueError as exc:  # its reservation ended while it was compiling
             self.lifecycle.fail(job.job_id, TaskState.FAILED, "RESERVATION_EXPIRED", str(exc))
 
+    def _reattach(self, job: Job) -> None:
+        """A job that runs as a vendor job keeps its slot and waits for it (no resubmission)."""
+        self.scheduler.ensure_device(job.device_id)
+        d = self.scheduler.policy.occupy(
+            QueuedJob(
+                job.job_id,
+                job.tenant,
+                job.device_id,
+                job.submission.priority,
+                job.queued_at or job.updated_at,
+                job.submission.reservation_id,
+            ),
+            time.time(),
+        )
+        log.info("re-attaching to a vendor execution", job_id=job.job_id)
+        self._spawn(job.job_id, self._execute(d, resume=True))
+
     def _dispatched(self, d: Dispatch) -> None:
         self._spawn(d.job_id, self._execute(d))
 
-    async def _execute(self, d: Dispatch) -> None:
+    async def _execute(self, d: Dispatch, resume: bool = False) -> None:
         try:
             job = self.store.get_job(d.job_id)
             if job is None or job.state in TERMINAL:
                 return
-            await self.execution.run(job, d.reservation_id)
+            await self.execution.run(job, d.reservation_id, resume)
         finally:
             self.scheduler.finish(d.job_id)
 
@@ -256,7 +276,10 @@ class Runtime:
         if task is not None and task is not asyncio.current_task() and not task.done():
             task.cancel()
         if was_running and job.state != TaskState.COMPLETED:
-            self._background_call(self.driver.cancel(job.job_id, job.device_id))
+            vendor = self.store.execution(job.job_id)
+            self._background_call(
+                self.driver.cancel(job.job_id, job.device_id, vendor.execution_id if vendor else "")
+            )
 
     def _background_call(self, coro: Coroutine[Any, Any, Any]) -> None:
         async def quiet() -> None:

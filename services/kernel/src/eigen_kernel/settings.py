@@ -32,6 +32,7 @@ class KernelSettings(ServiceSettings):
             for the driver-manager before serving.
         tenant_queued_cap: most unfinished jobs one tenant may have (0 = no cap); checked in
             the same step that stores a job (RESOURCE_EXHAUSTED with QuotaFailure).
+        vendor_poll_seconds: longest single wait (long poll) on a vendor execution.
     """
 
     model_config = SettingsConfigDict(env_prefix="EIGEN_KERNEL_")
@@ -61,3 +62,4 @@ class KernelSettings(ServiceSettings):
     retention_interval_seconds: float = Field(default=3600.0, gt=0)
     first_device_wait_seconds: float = Field(default=15.0, ge=0)
     tenant_queued_cap: int = Field(default=0, ge=0)
+    vendor_poll_seconds: float = Field(default=10.0, gt=0, le=300)

@@ -38,6 +38,7 @@ from eigen_kernel.domain import (
     Step,
     Submission,
     SweepPoint,
+    VendorExecution,
 )
 from eigen_kernel.ports import CompiledRef, TransitionRejected
 from eigen_kernel.states import TERMINAL, TaskState, can_transition
@@ -480,6 +481,30 @@ class SqliteJobStore:
             _error_from_json(r[1]) if r[1] else None,
         )
 
+    # --- vendor executions ----------------------------------------------------------------
+
+    def save_execution(self, e: VendorExecution) -> None:
+        """Remember the vendor execution a job runs as (before anything waits on it)."""
+        with self._tx():
+            self._db.execute(
+                "INSERT OR REPLACE INTO executions (job_id, device_id, execution_id, "
+                "vendor_job_id, started_at) VALUES (?, ?, ?, ?, ?)",
+                (e.job_id, e.device_id, e.execution_id, e.vendor_job_id, e.started_at),
+            )
+
+    def execution(self, job_id: str) -> VendorExecution | None:
+        """The vendor execution of a job, if it was started on an asynchronous device."""
+        r = self._db.execute(
+            "SELECT job_id, device_id, execution_id, vendor_job_id, started_at FROM executions "
+            "WHERE job_id = ?",
+            (job_id,),
+        ).fetchone()
+        return (
+            None
+            if r is None
+            else VendorExecution(str(r[0]), str(r[1]), str(r[2]), str(r[3]), _f(r[4]))
+        )
+
     # --- events ---------------------------------------------------------------------------
 
     def events_after(self, job_id: str, after_seq: int, limit: int = 1000) -> list[Event]:
@@ -601,7 +626,7 @@ class SqliteJobStore:
     def delete_jobs(self, job_ids: Sequence[str]) -> None:
         """Remove terminal jobs' rows (job, events, evaluations, outcome, compiled reference)."""
         with self._tx():
-            for table in ("events", "evaluations", "outcomes", "compiled"):
+            for table in ("events", "evaluations", "outcomes", "compiled", "executions"):
                 self._db.executemany(
                     f"DELETE FROM {table} WHERE job_id = ?", [(j,) for j in job_ids]
                 )

@@ -24,6 +24,7 @@ from eigen_kernel.domain import (
     EstimateOutcome,
     ExecutionOutcome,
     Submission,
+    VendorProgress,
 )
 from eigen_kernel.jobs import Heartbeat, Update
 from eigen_kernel.settings import KernelSettings
@@ -76,6 +77,8 @@ class FakeDriver:
     finished: list[str] = field(default_factory=list)
     cancelled: list[str] = field(default_factory=list)
     listings: int = 0
+    polls: int = 0
+    vendor_jobs: dict[str, int] = field(default_factory=dict)
     gate: asyncio.Event = field(default_factory=asyncio.Event)
 
     def __post_init__(self) -> None:
@@ -135,6 +138,44 @@ class FakeDriver:
         self.cancelled.append(job_id)
         return True
 
+    # --- an asynchronous device (a vendor QPU): jobs started, then awaited ------------------
+
+    async def start(
+        self,
+        job_id: str,
+        device_id: str,
+        aqo_json: bytes,
+        shots: int,
+        seed: int | None,
+        parameter_values: Mapping[str, float],
+        timeout: float,
+        *,
+        bindings: Sequence[Mapping[str, float]] = (),
+    ) -> tuple[str, str]:
+        """Record a vendor job; it finishes when ``gate`` is set (see :meth:`wait`)."""
+        if self.down:
+            raise errors.ServiceUnavailableError("driver-manager down")
+        self.executions.append(job_id)
+        vendor = f"vendor-{len(self.vendor_jobs) + 1}"
+        self.vendor_jobs[vendor] = shots
+        return f"exec:{vendor}", vendor
+
+    async def wait(
+        self, job_id: str, device_id: str, execution_id: str, wait_seconds: float
+    ) -> VendorProgress:
+        """Done once ``gate`` is set; QUEUED (position 3) until then."""
+        if self.down:
+            raise errors.ServiceUnavailableError("driver-manager down")
+        self.polls += 1
+        vendor = execution_id.removeprefix("exec:")
+        try:
+            await asyncio.wait_for(self.gate.wait(), min(wait_seconds, 0.05))
+        except TimeoutError:
+            return VendorProgress(False, None, "QUEUED", 3)
+        self.finished.append(job_id)
+        shots = self.vendor_jobs[vendor]
+        return VendorProgress(True, ExecutionOutcome({"0": shots}, 0.0, {"backend": "vendor"}))
+
 
 def submission(name: str = "j", **kw: Any) -> Submission:
     """A QASM submission for ``sim:local`` (any field overridable)."""
@@ -161,7 +202,8 @@ async def running_kernel(
     )
     home.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 (test set-up, before any I/O)
     store = SqliteJobStore(home / "jobs.db")
-    qrtx = assemble(ks, store, compiler or FakeCompiler(), driver or FakeDriver())
+    backend = driver if driver is not None else FakeDriver()
+    qrtx = assemble(ks, store, compiler or FakeCompiler(), backend)
     if not (driver is not None and driver.down):
         await qrtx.runtime.catalog.refresh()
     await qrtx.start()
