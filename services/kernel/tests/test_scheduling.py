@@ -295,7 +295,9 @@ async def test_cancelling_a_vendor_job_cancels_it_at_the_vendor(tmp_path: Path) 
     async with running_kernel(tmp_path, d) as k:
         job, _ = k.jobs.submit("t", "o", submission("q", target="ibm:qpu"), b"q")
         await reached(k, "t", job.job_id, TaskState.EXECUTING)
-        while k.store.execution(job.job_id) is None:
+        for _ in range(200):
+            if k.store.execution(job.job_id) is not None:
+                break
             await asyncio.sleep(0.01)
         k.jobs.cancel("t", job.job_id, "")
         for _ in range(100):
