@@ -14,7 +14,7 @@ from eigen_common import errors
 from eigen_common.devices import Device, DeviceStatus
 from eigen_kernel.domain import ReservationState, WaitingReason
 from eigen_kernel.states import TaskState
-from eigen_kernel.testing import FakeDriver, events, reached, running_kernel, submission
+from eigen_kernel.testing import FakeDriver, events, reached, running_kernel, said, submission
 
 
 async def test_a_priority_90_job_overtakes_queued_priority_10_jobs(tmp_path: Path) -> None:
@@ -137,10 +137,7 @@ async def test_cancelling_a_running_job_ends_it_at_once_and_discards_its_late_re
         k.jobs.cancel("t", job.job_id, "changed my mind")
         assert k.jobs.get("t", job.job_id).state == TaskState.CANCELLED  # at once
         await reached(k, "t", nxt.job_id, TaskState.EXECUTING)  # its slot was freed at once
-        for _ in range(100):
-            if d.cancelled:
-                break
-            await asyncio.sleep(0.01)
+        await asyncio.wait_for(d.cancel_seen.wait(), 5)
         assert d.cancelled == [job.job_id]  # the driver-manager was told (CancelExecution)
         d.gate.set()  # the abandoned execution "finishes" late
         await events(k, "t", nxt.job_id)
@@ -271,12 +268,7 @@ async def test_a_vendor_job_is_started_once_and_reattached_after_a_restart(tmp_p
     d.gate.clear()
     async with running_kernel(tmp_path, d) as k:
         job, _ = k.jobs.submit("t", "o", submission("q", target="ibm:qpu"), b"q")
-        await reached(k, "t", job.job_id, TaskState.EXECUTING)
-        for _ in range(200):  # the vendor's status reaches the job's events
-            if "3 in the vendor's queue" in k.jobs.get("t", job.job_id).message:
-                break
-            await asyncio.sleep(0.01)
-        assert "vendor job vendor-1: QUEUED" in k.jobs.get("t", job.job_id).message
+        await said(k, "t", job.job_id, "vendor job vendor-1: QUEUED, 3 in the vendor's queue")
     # the kernel restarts while the vendor job is still queued at the vendor
     async with running_kernel(tmp_path, d) as k:
         assert k.scheduler.policy.is_running(job.job_id)  # it kept its slot
@@ -294,14 +286,7 @@ async def test_cancelling_a_vendor_job_cancels_it_at_the_vendor(tmp_path: Path) 
     d.gate.clear()
     async with running_kernel(tmp_path, d) as k:
         job, _ = k.jobs.submit("t", "o", submission("q", target="ibm:qpu"), b"q")
-        await reached(k, "t", job.job_id, TaskState.EXECUTING)
-        for _ in range(200):
-            if k.store.execution(job.job_id) is not None:
-                break
-            await asyncio.sleep(0.01)
+        await said(k, "t", job.job_id, "submitted to ibm.qpu: vendor job vendor-1")
         k.jobs.cancel("t", job.job_id, "")
-        for _ in range(100):
-            if d.cancelled:
-                break
-            await asyncio.sleep(0.01)
+        await asyncio.wait_for(d.cancel_seen.wait(), 5)
         assert d.cancelled == [job.job_id]

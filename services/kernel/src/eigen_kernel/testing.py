@@ -80,6 +80,7 @@ class FakeDriver:
     polls: int = 0
     vendor_jobs: dict[str, int] = field(default_factory=dict)
     gate: asyncio.Event = field(default_factory=asyncio.Event)
+    cancel_seen: asyncio.Event = field(default_factory=asyncio.Event)
 
     def __post_init__(self) -> None:
         self.gate.set()
@@ -136,6 +137,7 @@ class FakeDriver:
     async def cancel(self, job_id: str, device_id: str, execution_id: str = "") -> bool:
         """See :class:`eigen_kernel.ports.DriverPort`."""
         self.cancelled.append(job_id)
+        self.cancel_seen.set()
         return True
 
     # --- an asynchronous device (a vendor QPU): jobs started, then awaited ------------------
@@ -220,6 +222,17 @@ async def reached(qrtx: Qrtx, tenant: str, job_id: str, state: TaskState) -> Non
     async def go() -> None:
         async for item in qrtx.jobs.watch(tenant, job_id, 0):
             if isinstance(item, Update) and item.event.state == state:
+                return
+
+    await asyncio.wait_for(go(), 5)
+
+
+async def said(qrtx: Qrtx, tenant: str, job_id: str, words: str) -> None:
+    """Wait (on the job's event stream) for an event whose message contains ``words``."""
+
+    async def go() -> None:
+        async for item in qrtx.jobs.watch(tenant, job_id, 0):
+            if isinstance(item, Update) and words in item.event.message:
                 return
 
     await asyncio.wait_for(go(), 5)
