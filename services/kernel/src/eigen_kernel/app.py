@@ -26,7 +26,7 @@ from eigen_kernel.hybrid import HybridStage
 from eigen_kernel.jobs import JobService
 from eigen_kernel.lifecycle import EventBus, Lifecycle
 from eigen_kernel.policy import PolicyConfig, SchedulingPolicy
-from eigen_kernel.ports import CompilerPort, DriverPort, JobStore
+from eigen_kernel.ports import CompilerPort, DriverPort, Feed, JobStore
 from eigen_kernel.reservations import Reservations
 from eigen_kernel.retention import Retention, RetentionPolicy
 from eigen_kernel.retry import Patience
@@ -72,13 +72,20 @@ class Qrtx:
 
 
 def assemble(
-    settings: KernelSettings, store: JobStore, compiler: CompilerPort, driver: DriverPort
+    settings: KernelSettings,
+    store: JobStore,
+    compiler: CompilerPort,
+    driver: DriverPort,
+    feed: Feed | None = None,
 ) -> Qrtx:
-    """Wire the kernel's parts over a store and the two backends (tests pass doubles)."""
+    """Wire the kernel's parts over a store and the two backends (tests pass doubles).
+
+    ``feed``: notices from other kernels sharing the store (PostgreSQL); None for one kernel.
+    """
     blobs = LocalBlobStore(settings.home / "qfs")
     artifacts = Artifacts(store, blobs)
     bus = EventBus()
-    lifecycle = Lifecycle(store, bus)
+    lifecycle = Lifecycle(store, bus, settings.kernel_id)
     policy = SchedulingPolicy(PolicyConfig(settings.aging_seconds, settings.tenant_running_cap))
     stats = DeviceStats(store.device_stats(), settings.default_execution_seconds)
     scheduler = Scheduler(policy, stats, settings.device_slots)
@@ -115,8 +122,9 @@ def assemble(
     reservations = Reservations(store, scheduler, catalog, lifecycle, timers)
     runtime = Runtime(
         store, lifecycle, catalog, scheduler, dependencies, admission, execution, reservations,
-        driver, timers,
+        driver, timers, feed, settings.lease_seconds,
     )  # fmt: skip
+    reservations.owns = runtime.own
     jobs = JobService(
         store,
         bus,

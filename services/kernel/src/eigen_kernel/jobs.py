@@ -160,9 +160,16 @@ class JobService:
                 return prior, True
         self._check_cap(tenant)
         job_id = new_job_id()
+        local = self._runtime.own(device.device_id)
         try:
             job, _ = self._store.create_job(
-                job_id, tenant, owner, submission, phash, device.device_id
+                job_id,
+                tenant,
+                owner,
+                submission,
+                phash,
+                device.device_id,
+                owner_kernel=self._runtime.kernel_id if local else "",
             )
         except sqlite3.IntegrityError:
             prior = self._idempotent(tenant, submission.idempotency_key, phash)
@@ -172,7 +179,8 @@ class JobService:
         if self._active is not None:
             self._active[tenant] = self._active.get(tenant, 0) + 1
         self._bus.publish(job_id)
-        self._runtime.accept(job)
+        if local:
+            self._runtime.accept(job)  # else the device's owner kernel picks it up
         log.info("job accepted", job_id=job_id, target=submission.target, device=device.device_id)
         return job, False
 
@@ -281,6 +289,7 @@ class JobService:
             return self._lifecycle.advance(
                 job,
                 Step(TaskState.CANCELLED, msg),
+                claimed=False,
                 error=ErrorRecord("CANCELLED", msg),
             )
         except JobEnded:

@@ -58,23 +58,29 @@ class EventBus:
 class Lifecycle:
     """Persists and announces a job's steps; ends jobs (done or failed) exactly once."""
 
-    def __init__(self, store: JobStore, bus: EventBus):
+    def __init__(self, store: JobStore, bus: EventBus, kernel_id: str = "local"):
         self.store = store
         self.bus = bus
+        self.kernel_id = kernel_id
         self._on_terminal: list[Callable[[Job], None]] = []
 
     def on_terminal(self, hook: Callable[[Job], None]) -> None:
         """Run ``hook(job)`` after a job's terminal event is persisted and announced."""
         self._on_terminal.append(hook)
 
-    def advance(self, job: Job, *steps: Step, **payload: Any) -> Job:
+    def advance(self, job: Job, *steps: Step, claimed: bool = True, **payload: Any) -> Job:
         """Persist ``steps`` (one transaction; ``payload`` as in ``JobStore.advance``), announce.
 
+        ``claimed``: only if this kernel works on the job (its claim holds); False for a user's
+        decision (cancel), which any kernel may record.
+
         Raises:
-            JobEnded: the job is terminal already (another decision won); nothing is written.
+            JobEnded: the job is terminal already (another decision won) or another kernel
+                took it over; nothing is written.
         """
+        owner = self.kernel_id if claimed else None
         try:
-            new, _ = self.store.advance(job.job_id, steps, **payload)
+            new, _ = self.store.advance(job.job_id, steps, owner=owner, **payload)
         except TransitionRejected:
             raise JobEnded() from None
         prev = job.state
@@ -100,6 +106,7 @@ class Lifecycle:
                 job.job_id,
                 [Step(TaskState.EXECUTING, message, progress, iteration, value)],
                 evaluation=evaluation,
+                owner=self.kernel_id,
             )
         except TransitionRejected:
             raise JobEnded() from None
@@ -138,6 +145,10 @@ class Lifecycle:
             return None
         log.info("job ended", job_id=job_id, error_code=code, state=state.value)
         return job
+
+    def ended_elsewhere(self, job: Job) -> None:
+        """Another kernel recorded this job's terminal event: run the local hooks."""
+        self._ended(job)
 
     def _ended(self, job: Job) -> None:
         for hook in self._on_terminal:

@@ -8,7 +8,7 @@ The domain (scheduler, stages, job API) depends on these only; adapters live bes
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -66,6 +66,7 @@ class JobStore(Protocol):
         payload_hash: str,
         device_id: str = "",
         message: str = "accepted",
+        owner_kernel: str = "",
     ) -> tuple[Job, Event]:
         """Insert a PENDING job with its first event; raises on a duplicate idempotency key."""
         ...
@@ -86,8 +87,32 @@ class JobStore(Protocol):
         """Free an expired idempotency key."""
         ...
 
-    def active_jobs(self) -> list[Job]:
-        """Non-terminal jobs, oldest first."""
+    def active_jobs(self, device_id: str | None = None) -> list[Job]:
+        """Non-terminal jobs (of one device), oldest first."""
+        ...
+
+    def claim_device(self, device_id: str, owner: str, ttl: float) -> bool:
+        """Take or renew a device's scheduling lease; False if another live owner holds it."""
+        ...
+
+    def release_device(self, device_id: str, owner: str) -> None:
+        """Give a device's lease up."""
+        ...
+
+    def claim_jobs(self, device_id: str, owner: str) -> list[Job]:
+        """Claim every unfinished job of a device whose lease ``owner`` holds."""
+        ...
+
+    def claim_job(self, job_id: str, owner: str) -> None:
+        """Claim one job."""
+        ...
+
+    def claim_new(self, device_id: str, owner: str) -> list[Job]:
+        """Claim a leased device's jobs that no kernel works on yet."""
+        ...
+
+    def count_active_reservations(self, device_id: str) -> int:
+        """Active reservations of a device."""
         ...
 
     def list_jobs(
@@ -107,8 +132,12 @@ class JobStore(Protocol):
         evaluation: Evaluation | None = None,
         outcome: JobOutcome | None = None,
         error: ErrorRecord | None = None,
+        owner: str | None = None,
     ) -> tuple[Job, list[Event]]:
-        """Apply steps and persist their events (and payloads) in one transaction."""
+        """Apply steps and persist their events (and payloads) in one transaction.
+
+        With ``owner``: only if that kernel claimed the job (else TransitionRejected).
+        """
         ...
 
     def compiled(self, job_id: str) -> CompiledRef | None:
@@ -187,6 +216,20 @@ class JobStore(Protocol):
 
     def close(self) -> None:
         """Release the connection."""
+        ...
+
+
+class Feed(Protocol):
+    """Notifications between kernels sharing a store (PostgreSQL LISTEN/NOTIFY).
+
+    ``run`` calls ``on_notice(kind, key, origin)`` for each notice another kernel (or this one)
+    published: kind ``event`` (key = job id: a new persisted event), ``job`` (key = device id: a
+    job accepted for it), ``reservation`` (key = device id). ``origin`` is the publishing
+    kernel's id. The embedded SQLite store has no feed (one kernel).
+    """
+
+    async def run(self, on_notice: Callable[[str, str, str], None]) -> None:
+        """Listen until cancelled."""
         ...
 
 

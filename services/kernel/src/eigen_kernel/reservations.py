@@ -55,12 +55,31 @@ class Reservations:
         self._timers = timers
         self._clock = clock
         self._active: dict[str, Reservation] = {}
+        #: Whether this kernel schedules a device (set by the runtime; one kernel: always).
+        self.owns: Callable[[str], bool] = lambda device_id: True
 
-    def recover(self) -> int:
-        """Re-hold the slots of persisted active reservations (expired ones end now)."""
-        for r in self._store.active_reservations():
+    def adopt(self, device_id: str) -> None:
+        """Bring the device's reservations in line with the store.
+
+        Called when this kernel schedules the device: after a start, a take-over, or another
+        kernel's ReserveDevice/CancelReservation.
+
+        Persisted active ones are held (expired ones end now); held ones no longer active in
+        the store end here (their waiting jobs fail).
+        """
+        active = {
+            r.reservation_id: r
+            for r in self._store.active_reservations()
+            if r.device_id == device_id
+        }
+        for rid, r in list(self._active.items()):
+            if r.device_id == device_id and rid not in active:
+                self._release(rid, "was cancelled")
+        for r in active.values():
+            if r.reservation_id in self._active:
+                continue
             if r.expires_at <= self._clock():
-                self._store.end_reservation(r.reservation_id, ReservationState.EXPIRED)
+                self.end(r.reservation_id, ReservationState.EXPIRED)
                 continue
             self._scheduler.ensure_device(r.device_id)
             try:
@@ -71,7 +90,6 @@ class Reservations:
                 self._store.end_reservation(r.reservation_id, ReservationState.EXPIRED)
                 continue
             self._hold(r)
-        return len(self._active)
 
     def _hold(self, r: Reservation) -> None:
         self._active[r.reservation_id] = r
@@ -105,10 +123,10 @@ class Reservations:
             )
         self._scheduler.sync_devices([device])
         policy = self._scheduler.policy
-        if not policy.can_reserve(device.device_id):
+        slots = policy.slots(device.device_id)
+        if self._store.count_active_reservations(device.device_id) >= slots:
             raise errors.NoSlotsError(
-                f"every slot of {device.device_id} is reserved "
-                f"({policy.slots(device.device_id)} slots)",
+                f"every slot of {device.device_id} is reserved ({slots} slots)",
                 metadata={"subject": device.device_id},
             )
         now = self._clock()
@@ -128,8 +146,9 @@ class Reservations:
             now + ttl_seconds,
         )
         self._store.create_reservation(r)
-        policy.add_reservation(r.reservation_id, r.device_id, tenant)
-        self._hold(r)
+        if self.owns(r.device_id):
+            policy.add_reservation(r.reservation_id, r.device_id, tenant)
+            self._hold(r)  # else the device's owner kernel holds it when told
         log.info("reservation created", reservation_id=r.reservation_id, device=r.device_id)
         return r
 
@@ -180,13 +199,19 @@ class Reservations:
 
     def end(self, reservation_id: str, state: ReservationState) -> None:
         """Expire or cancel: free the slot, fail the jobs still waiting on it."""
+        if not self._store.end_reservation(reservation_id, state):
+            return
+        self._release(
+            reservation_id, "expired" if state == ReservationState.EXPIRED else "was cancelled"
+        )
+        log.info("reservation ended", reservation_id=reservation_id, state=state.value)
+
+    def _release(self, reservation_id: str, how: str) -> None:
+        """Free a held reservation's slot here and fail its waiting jobs."""
         self._timers.cancel(f"reservation:{reservation_id}")
         r = self._active.pop(reservation_id, None)
         metrics.RESERVATIONS.set(len(self._active))
-        if not self._store.end_reservation(reservation_id, state):
-            return
         waiting = self._scheduler.policy.remove_reservation(reservation_id)
-        how = "expired" if state == ReservationState.EXPIRED else "was cancelled"
         for job_id in waiting:
             self._lifecycle.fail(
                 job_id,
@@ -196,7 +221,6 @@ class Reservations:
             )
         if r is not None:
             self._scheduler.kick(r.device_id)
-        log.info("reservation ended", reservation_id=reservation_id, state=state.value)
 
     def check(self, tenant: str, reservation_id: str, device_id: str) -> None:
         """Validate a job's ``reservation_id`` at submission.
@@ -206,16 +230,13 @@ class Reservations:
             FailedPreconditionError: ended (RESERVATION_ENDED), or for another device
                 (RESERVATION_DEVICE_MISMATCH).
         """
-        r = self._active.get(reservation_id)
-        if r is None:
-            stored = self.get(tenant, reservation_id)  # NOT_FOUND for strangers
+        r = self.get(tenant, reservation_id)  # NOT_FOUND for strangers
+        if r.state != ReservationState.ACTIVE or r.expires_at <= self._clock():
             raise errors.FailedPreconditionError(
-                f"reservation {reservation_id} has ended ({stored.state.value.lower()})",
+                f"reservation {reservation_id} has ended",
                 reason="RESERVATION_ENDED",
                 metadata={"subject": reservation_id},
             )
-        if r.tenant != tenant:
-            self.get(tenant, reservation_id)
         if r.device_id != device_id:
             raise errors.FailedPreconditionError(
                 f"reservation {reservation_id} is for {r.device_id}, not {device_id}",

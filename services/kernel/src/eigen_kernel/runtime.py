@@ -33,7 +33,7 @@ from eigen_kernel.domain import Job, Step
 from eigen_kernel.execution import Execution
 from eigen_kernel.lifecycle import JobEnded, Lifecycle
 from eigen_kernel.policy import Dispatch, QueuedJob
-from eigen_kernel.ports import DriverPort, JobStore
+from eigen_kernel.ports import DriverPort, Feed, JobStore
 from eigen_kernel.reservations import Reservations
 from eigen_kernel.scheduler import Scheduler
 from eigen_kernel.states import TERMINAL, TaskState
@@ -59,8 +59,14 @@ class Runtime:
         reservations: Reservations,
         driver: DriverPort,
         timers: Timers,
+        feed: Feed | None = None,
+        lease_seconds: float = 10.0,
     ):
         self.store = store
+        self.kernel_id = lifecycle.kernel_id
+        self.feed = feed
+        self.lease_seconds = lease_seconds
+        self._owned: set[str] = set()
         self.lifecycle = lifecycle
         self.catalog = catalog
         self.scheduler = scheduler
@@ -86,30 +92,101 @@ class Runtime:
         self._spawn(job.job_id, self._admit(job))
 
     def recover(self) -> int:
-        """Resume every unfinished job in the store; returns how many (SPEC §7)."""
+        """Take the devices no live kernel leases and resume their unfinished jobs.
+
+        SPEC §7, §14. Starts the background work too (device list, lease renewal, notices).
+        Returns how many jobs were resumed.
+        """
         self.scheduler.sync_devices(self.catalog.devices)
-        self.reservations.recover()
-        jobs = [j for j in self.store.active_jobs() if not self._live(j.job_id)]
-        for job in jobs:
-            self._arm_deadline(job)
-            if job.state in _BEFORE_QUEUE:
-                self._spawn(job.job_id, self._admit(job))
-                continue
-            if job.state == TaskState.EXECUTING and self.store.execution(job.job_id) is not None:
-                self._reattach(job)
-                continue
-            if job.state in (TaskState.ALLOCATING, TaskState.EXECUTING):
-                try:
-                    job = self.lifecycle.advance(
-                        job, Step(TaskState.QUEUED, "requeued after kernel restart", 0.3)
-                    )
-                except JobEnded:
-                    continue
-            self.dependencies.admit(job)
-        if jobs:
-            log.info("recovered jobs", count=len(jobs))
+        devices = {d.device_id for d in self.catalog.devices}
+        devices |= {j.device_id for j in self.store.active_jobs()}
+        resumed = sum(self._claim(d) for d in sorted(devices) if d)
+        if resumed:
+            log.info("recovered jobs", count=resumed)
         self.catalog.start()
+        self._background_task(self._renew_leases(), "leases")
+        if self.feed is not None:
+            self._background_task(self.feed.run(self._notice), "feed")
+        return resumed
+
+    def own(self, device_id: str) -> bool:
+        """True when this kernel leases the device (taking it when no live kernel does)."""
+        if device_id not in self._owned:
+            self._claim(device_id)
+        return device_id in self._owned
+
+    def _claim(self, device_id: str) -> int:
+        """Take or renew a device's lease; adopt its jobs when newly taken.
+
+        Returns how many jobs were resumed (or picked up from other kernels' submissions).
+        """
+        if not self.store.claim_device(device_id, self.kernel_id, self.lease_seconds):
+            if device_id in self._owned:
+                self._drop(device_id)
+            return 0
+        if device_id in self._owned:  # renewal: pick up jobs other kernels accepted
+            new = self.store.claim_new(device_id, self.kernel_id)
+            for job in new:
+                self._resume(job)
+            return len(new)
+        self._owned.add(device_id)
+        self.scheduler.ensure_device(device_id)
+        self.reservations.adopt(device_id)
+        jobs = [
+            j for j in self.store.claim_jobs(device_id, self.kernel_id) if not self._live(j.job_id)
+        ]
+        for job in jobs:
+            self._resume(job)
         return len(jobs)
+
+    def _resume(self, job: Job) -> None:
+        """Put an unfinished job back where it was (recovery, take-over, pick-up)."""
+        self._arm_deadline(job)
+        if job.state in _BEFORE_QUEUE:
+            self._spawn(job.job_id, self._admit(job))
+            return
+        if job.state == TaskState.EXECUTING and self.store.execution(job.job_id) is not None:
+            self._reattach(job)
+            return
+        if job.state in (TaskState.ALLOCATING, TaskState.EXECUTING):
+            try:
+                job = self.lifecycle.advance(
+                    job, Step(TaskState.QUEUED, "requeued after kernel restart", 0.3)
+                )
+            except JobEnded:
+                return
+        self.dependencies.admit(job)
+
+    def _drop(self, device_id: str) -> None:
+        """This kernel lost a device's lease (another kernel took it): stop its local work."""
+        log.warning("device lease lost; stopping its jobs here", device=device_id)
+        self._owned.discard(device_id)
+        for job in self.store.active_jobs(device_id):
+            self.timers.cancel(f"job:{job.job_id}")
+            self.scheduler.remove(job.job_id)
+            task = self.tasks.get(job.job_id)
+            if task is not None and not task.done():
+                task.cancel()
+
+    async def _renew_leases(self) -> None:
+        while True:
+            await asyncio.sleep(self.lease_seconds / 3)
+            known = {d.device_id for d in self.catalog.devices} | self._owned
+            for device_id in sorted(known):
+                self._claim(device_id)
+
+    def _notice(self, kind: str, key: str, origin: str) -> None:
+        """A notice from the shared store (another kernel's event, job or reservation)."""
+        if kind == "event":
+            self.lifecycle.bus.publish(key)
+            if origin != self.kernel_id:
+                job = self.store.get_job(key)
+                if job is not None and job.state in TERMINAL:
+                    self.lifecycle.ended_elsewhere(job)
+        elif kind == "job" and key in self._owned:
+            self._claim(key)
+        elif kind == "reservation" and key in self._owned:
+            self.reservations.adopt(key)
 
     def _live(self, job_id: str) -> bool:
         """True when this runtime already works on the job (recovery must leave it alone).
@@ -125,8 +202,19 @@ class Runtime:
             or self.dependencies.pending(job_id) > 0
         )
 
+    def crash(self) -> None:
+        """Stop every task at once without releasing leases (tests: a kernel that died)."""
+        self.timers.close()
+        for t in [*self.tasks.values(), *self._background]:
+            t.cancel()
+        self._owned.clear()
+
     async def shutdown(self) -> None:
-        """Stop every task without changing job states (they resume on the next start)."""
+        """Stop every task without changing job states.
+
+        They resume on the next start, or on another kernel, which may take the devices at
+        once: their leases are released.
+        """
         await self.catalog.stop()
         self.timers.close()
         tasks = [*self.tasks.values(), *self._background]
@@ -135,6 +223,9 @@ class Runtime:
         await asyncio.gather(*tasks, return_exceptions=True)
         self.tasks.clear()
         self._background.clear()
+        for device_id in sorted(self._owned):
+            self.store.release_device(device_id, self.kernel_id)
+        self._owned.clear()
 
     # --- stages -----------------------------------------------------------------------------
 
@@ -280,6 +371,11 @@ class Runtime:
             self._background_call(
                 self.driver.cancel(job.job_id, job.device_id, vendor.execution_id if vendor else "")
             )
+
+    def _background_task(self, coro: Coroutine[Any, Any, Any], name: str) -> None:
+        task = asyncio.get_running_loop().create_task(coro, name=name)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     def _background_call(self, coro: Coroutine[Any, Any, Any]) -> None:
         async def quiet() -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import secrets
+import socket
 from pathlib import Path
 from typing import ClassVar
 
@@ -33,6 +36,9 @@ class KernelSettings(ServiceSettings):
         tenant_queued_cap: most unfinished jobs one tenant may have (0 = no cap); checked in
             the same step that stores a job (RESOURCE_EXHAUSTED with QuotaFailure).
         vendor_poll_seconds: longest single wait (long poll) on a vendor execution.
+        kernel_id: this kernel's name among replicas sharing a store (unique per process).
+        lease_seconds: a device's scheduling lease; another kernel takes the device over
+            this long after its owner died (SPEC §14).
     """
 
     model_config = SettingsConfigDict(env_prefix="EIGEN_KERNEL_")
@@ -63,3 +69,8 @@ class KernelSettings(ServiceSettings):
     first_device_wait_seconds: float = Field(default=15.0, ge=0)
     tenant_queued_cap: int = Field(default=0, ge=0)
     vendor_poll_seconds: float = Field(default=10.0, gt=0, le=300)
+    kernel_id: str = Field(
+        default_factory=lambda: f"{socket.gethostname()[:40]}-{os.getpid()}-{secrets.token_hex(3)}",
+        pattern=r"^[A-Za-z0-9._-]{1,80}$",
+    )
+    lease_seconds: float = Field(default=10.0, gt=0.5, le=600)

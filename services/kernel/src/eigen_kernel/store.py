@@ -45,7 +45,8 @@ from eigen_kernel.states import TERMINAL, TaskState, can_transition
 
 _JOB_COLS = (
     "job_id, tenant, owner, submission, state, device_id, progress, message, created_at, "
-    "updated_at, last_event_seq, error_code, error_summary, deadline, payload_hash, queued_at"
+    "updated_at, last_event_seq, error_code, error_summary, deadline, payload_hash, queued_at, "
+    "owner_kernel"
 )
 _RES_COLS = (
     "reservation_id, tenant, owner, device_id, purpose, state, created_at, starts_at, expires_at"
@@ -216,8 +217,12 @@ class SqliteJobStore:
         payload_hash: str,
         device_id: str = "",
         message: str = "accepted",
+        owner_kernel: str = "",
     ) -> tuple[Job, Event]:
         """Insert a PENDING job and its first event (seq 1) atomically.
+
+        ``owner_kernel``: the kernel that will work on it, when the accepting kernel leases
+        its device ('' = its device's lease holder claims it).
 
         Raises:
             sqlite3.IntegrityError: the job id, or the tenant's idempotency key, exists already.
@@ -228,8 +233,8 @@ class SqliteJobStore:
             self._db.execute(
                 "INSERT INTO jobs (job_id, tenant, owner, submission, source, state, device_id, "
                 "progress, message, created_at, updated_at, last_event_seq, deadline, "
-                "idempotency_key, payload_hash, priority) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, 1, ?, ?, ?, ?)",
+                "idempotency_key, payload_hash, priority, owner_kernel) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, 1, ?, ?, ?, ?, ?)",
                 (
                     job_id,
                     tenant,
@@ -245,6 +250,7 @@ class SqliteJobStore:
                     submission.idempotency_key,
                     payload_hash,
                     submission.priority,
+                    owner_kernel,
                 ),
             )
             self._db.execute(
@@ -300,12 +306,90 @@ class SqliteJobStore:
         with self._tx():
             self._db.execute("UPDATE jobs SET idempotency_key = '' WHERE job_id = ?", (job_id,))
 
-    def active_jobs(self) -> list[Job]:
-        """Non-terminal jobs, oldest first (used for recovery after a restart)."""
-        rows = self._db.execute(
-            f"SELECT {_JOB_COLS} FROM jobs WHERE terminal = 0 ORDER BY created_at, job_id"
-        ).fetchall()
+    def active_jobs(self, device_id: str | None = None) -> list[Job]:
+        """Non-terminal jobs (of one device), oldest first (recovery, take-over)."""
+        sql = f"SELECT {_JOB_COLS} FROM jobs WHERE terminal = 0"
+        args: tuple[object, ...] = ()
+        if device_id is not None:
+            sql += " AND device_id = ?"
+            args = (device_id,)
+        rows = self._db.execute(sql + " ORDER BY created_at, job_id", args).fetchall()
         return [self._job(r) for r in rows]
+
+    # --- several kernels: device leases and job claims (SPEC §14) ------------------------
+
+    def claim_device(self, device_id: str, owner: str, ttl: float) -> bool:
+        """Take or renew the scheduling lease of a device for ``owner`` for ``ttl`` seconds.
+
+        Returns False when another owner holds an unexpired lease.
+        """
+        now = time.time()
+        with self._tx():
+            r = self._db.execute(
+                "SELECT owner, until FROM device_leases WHERE device_id = ?", (device_id,)
+            ).fetchone()
+            if r is not None and r[0] != owner and _f(r[1]) > now:
+                return False
+            self._db.execute(
+                "INSERT OR REPLACE INTO device_leases (device_id, owner, until) VALUES (?, ?, ?)",
+                (device_id, owner, now + ttl),
+            )
+        return True
+
+    def release_device(self, device_id: str, owner: str) -> None:
+        """Give a device's lease up (a kernel stopping)."""
+        with self._tx():
+            self._db.execute(
+                "DELETE FROM device_leases WHERE device_id = ? AND owner = ?", (device_id, owner)
+            )
+
+    def claim_jobs(self, device_id: str, owner: str) -> list[Job]:
+        """Make ``owner`` the kernel working on every unfinished job of a device it leases.
+
+        Returns those jobs, oldest first. Only the device's lease holder calls this: another
+        kernel's claims on these jobs are stale (its lease lapsed).
+        """
+        with self._tx():
+            self._db.execute(
+                "UPDATE jobs SET owner_kernel = ? WHERE device_id = ? AND terminal = 0",
+                (owner, device_id),
+            )
+        return self.active_jobs(device_id)
+
+    def claim_new(self, device_id: str, owner: str) -> list[Job]:
+        """Claim the device's unfinished jobs nobody works on yet (accepted by another kernel).
+
+        Returns them, oldest first.
+        """
+        with self._tx():
+            ids = [
+                str(r[0])
+                for r in self._db.execute(
+                    "SELECT job_id FROM jobs WHERE device_id = ? AND terminal = 0 "
+                    "AND owner_kernel = ''",
+                    (device_id,),
+                ).fetchall()
+            ]
+            self._db.executemany(
+                "UPDATE jobs SET owner_kernel = ? WHERE job_id = ?", [(owner, j) for j in ids]
+            )
+        return [j for j in (self.get_job(i) for i in ids) if j is not None]
+
+    def count_active_reservations(self, device_id: str) -> int:
+        """Active reservations of a device (their slots are held)."""
+        r = self._db.execute(
+            "SELECT COUNT(*) FROM reservations WHERE device_id = ? AND state = 'ACTIVE'",
+            (device_id,),
+        ).fetchone()
+        return _i(r[0])
+
+    def claim_job(self, job_id: str, owner: str) -> None:
+        """Make ``owner`` the kernel working on one job."""
+        with self._tx():
+            self._db.execute(
+                "UPDATE jobs SET owner_kernel = ? WHERE job_id = ? AND terminal = 0",
+                (owner, job_id),
+            )
 
     def list_jobs(
         self, tenant: str, states: Iterable[TaskState], page_size: int, page_token: str
@@ -346,8 +430,12 @@ class SqliteJobStore:
         evaluation: Evaluation | None = None,
         outcome: JobOutcome | None = None,
         error: ErrorRecord | None = None,
+        owner: str | None = None,
     ) -> tuple[Job, list[Event]]:
         """Apply ``steps`` in order and persist one event each, all in one transaction.
+
+        With ``owner``, only the kernel that claimed the job may record the steps (a stale
+        kernel's late step is rejected: nothing is announced twice across replicas).
 
         With the transaction also go: ``compiled`` (the job's compiled program reference),
         ``evaluation`` (a hybrid iteration: an announced iteration is always a stored one),
@@ -369,6 +457,8 @@ class SqliteJobStore:
             if r is None:
                 raise KeyError(job_id)
             job = self._job(r)
+            if owner is not None and r[16] != owner:
+                raise TransitionRejected(job_id, job.state, steps[0].state)
             events: list[Event] = []
             for step in steps:
                 if not can_transition(job.state, step.state):
