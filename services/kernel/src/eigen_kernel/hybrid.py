@@ -20,7 +20,6 @@ from eigen_ir.hybrid import PlanError, parse_plan, render_returns
 from eigen_kernel import metrics
 from eigen_kernel.artifacts import Artifacts
 from eigen_kernel.domain import CompiledProgram, Evaluation, Job, JobOutcome
-from eigen_kernel.hybrid_loop import LoopStopped, loop_seed, run_loop
 from eigen_kernel.lifecycle import JobEnded, Lifecycle
 from eigen_kernel.ports import DriverPort, JobStore
 from eigen_kernel.retry import Patience
@@ -56,6 +55,10 @@ class HybridStage:
             InternalError: the plan is invalid or the driver returned no finite value.
             Driver errors, unchanged.
         """
+        # SciPy (the optimisers) is imported on the first hybrid job, not at start-up: it
+        # costs about a second of the kernel's restart time.
+        from eigen_kernel.hybrid_loop import LoopStopped, loop_seed, run_loop
+
         job_id, device_id = job.job_id, job.device_id
         try:
             plan = parse_plan(compiled.hybrid_plan_json)
