@@ -126,7 +126,7 @@ class Api:
 
     @property
     def stack(self) -> InProcessStack:
-        """The in-process stack (``kernel.jobs`` for white-box checks)."""
+        """The in-process stack (``kernel.qrtx`` for white-box checks)."""
         return self.thread.stack
 
     @property
@@ -144,11 +144,13 @@ class Api:
 
     def submission(self, job_id: str) -> Any:
         """The kernel's record of what was submitted (``eigen_kernel.domain.Submission``)."""
-        return self.thread.call(lambda: self.stack.kernel.jobs.get("it", job_id).submission)
+        qrtx = self.stack.kernel.qrtx
+        return self.thread.call(lambda: qrtx.jobs.get("it", job_id).submission)
 
     def source(self, job_id: str) -> str:
         """The program source the kernel stored for ``job_id``."""
-        return str(self.thread.call(lambda: self.stack.kernel.jobs.store.source(job_id)))
+        qrtx = self.stack.kernel.qrtx
+        return str(self.thread.call(lambda: qrtx.store.source(job_id)))
 
     def stop_service(self, name: str) -> None:
         """Stop one service (its port stays unbound until :meth:`restart_api`)."""

@@ -406,14 +406,17 @@ def test_reserve_rejects_bad_input(api: Api) -> None:
     assert r.exit_code == 2 and "device 'nope' not found" in r.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="ReserveDevice is UNIMPLEMENTED in the kernel so far")
-def test_reserve(api: Api) -> None:
-    r = api.cli("reserve", "sim:local", "--ttl", "60", "--json")
+def test_reserve(fresh_api: Api) -> None:
+    """A stack of its own: a reservation holds one of the device's slots for its TTL."""
+    r = fresh_api.cli("reserve", "sim:local", "--ttl", "60", "--json")
     assert r.exit_code == 0, r.output
     data = as_json(r)
     assert data["reservation_id"] and data["device_id"] == "aer.automatic"
-    r = api.cli("reserve", "sim:local", "--ttl", "60")
+    r = fresh_api.cli("reserve", "sim:local", "--ttl", "60", "--purpose", "calibration run")
     assert r.exit_code == 0 and "reservation " in r.stdout and "on aer.automatic" in r.stdout
+    r = fresh_api.cli("reserve", "sim:local", "--ttl", "60", "--json")  # both slots are held
+    assert r.exit_code == 2, r.output
+    assert json.loads(r.stderr)["error"]["code"] == "RESOURCE_EXHAUSTED"
 
 
 def test_compile_program_draws_circuit(api: Api, tmp_path: Path) -> None:

@@ -47,8 +47,9 @@ H2 = SparsePauliOp.from_list(
     ]
 )
 H2_EXACT = -1.857275030202
-#: Sweeps and estimation jobs (SubmitJobRequest.sweep / .observables) need the kernel's side;
-#: until then the kernel ignores the sweep and the job fails to compile (unbound parameter).
+#: Sweep and estimation jobs (SubmitJobRequest.sweep / .observables) need the server's side: the
+#: kernel binds a sweep's rows at execution, but the compiler still requires a value for every
+#: OpenQASM ``input`` (``unbound-parameter``), so these jobs fail to compile for now.
 SWEEPS_PENDING = pytest.mark.xfail(
     strict=True, raises=(JobFailedError, InternalError), reason="server-side sweeps pending"
 )
