@@ -188,3 +188,13 @@ async def test_a_tenant_at_its_unfinished_jobs_cap_is_refused_and_nothing_is_cre
         k.jobs.submit("other", "o", submission("d"), b"d")  # other tenants are not affected
         k.jobs.cancel("t", a.job_id, "")
         k.jobs.submit("t", "o", submission("c"), b"c")  # a finished job frees a place
+
+
+async def test_a_jobs_shots_are_its_effective_shots(tmp_path: Path) -> None:
+    async with running_kernel(tmp_path) as k:
+        asked, _ = k.jobs.submit("t", "o", submission("a", shots=77), b"a")
+        default, _ = k.jobs.submit("t", "o", submission("b"), b"b")
+        for j in (asked, default):
+            await events(k, "t", j.job_id)
+        assert k.jobs.shots(k.jobs.get("t", asked.job_id)) == 77
+        assert k.jobs.shots(k.jobs.get("t", default.job_id)) == 1024

@@ -118,8 +118,12 @@ def submission_from_proto(req: job_pb2.SubmitJobRequest) -> Submission:
     )
 
 
-def job_to_proto(job: Job, queue: QueueInfo) -> job_pb2.Job:
-    """Public ``Job`` message; ``queue`` explains where it waits (SPEC §12)."""
+def job_to_proto(job: Job, queue: QueueInfo, shots: int) -> job_pb2.Job:
+    """Public ``Job`` message.
+
+    ``queue`` explains where it waits (SPEC §12); ``shots`` are the effective shots
+    (requested, else the program's, else the default).
+    """
     sub = job.submission
     msg = job_pb2.Job(
         job_id=job.job_id,
@@ -131,7 +135,7 @@ def job_to_proto(job: Job, queue: QueueInfo) -> job_pb2.Job:
         target=sub.target,
         device_id=job.device_id,
         priority=sub.priority,
-        shots=sub.shots or 0,
+        shots=shots,
         created_at=ts(job.created_at),
         updated_at=ts(job.updated_at),
         last_event_seq=job.last_event_seq,

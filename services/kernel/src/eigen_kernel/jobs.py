@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from eigen_common import errors
 from eigen_common.logs import get_logger
+from eigen_kernel.admission import DEFAULT_SHOTS
 from eigen_kernel.artifacts import ArtifactBody, ArtifactInfo, Artifacts
 from eigen_kernel.catalog import DeviceCatalog, online
 from eigen_kernel.domain import (
@@ -230,6 +231,14 @@ class JobService:
                     f"waiting for {pending} dependenc{'y' if pending == 1 else 'ies'}",
                 )
         return NOT_WAITING
+
+    def shots(self, job: Job) -> int:
+        """The shots the job runs (or ran) with: requested, else the program's, else 1024."""
+        if job.submission.shots:
+            return job.submission.shots
+        cref = self._store.compiled(job.job_id)
+        declared = cref.metrics.get("program.shots", "") if cref is not None else ""
+        return int(declared) if declared.isdigit() else DEFAULT_SHOTS
 
     def list_jobs(
         self, tenant: str, states: list[TaskState], page_size: int, page_token: str

@@ -45,7 +45,7 @@ class KernelGateway(kernel_pb2_grpc.KernelGatewayServiceServicer):
 
     def _job(self, tenant: str, job_id: str) -> Any:
         job = self._jobs.get(tenant, job_id)
-        return convert.job_to_proto(job, self._jobs.queue_info(job))
+        return convert.job_to_proto(job, self._jobs.queue_info(job), self._jobs.shots(job))
 
     async def EnqueueJob(
         self, request: kernel_pb2.EnqueueJobRequest, context: Ctx
@@ -96,7 +96,10 @@ class KernelGateway(kernel_pb2_grpc.KernelGatewayServiceServicer):
             request.page_token,
         )
         return kernel_pb2.ListJobsResponse(
-            jobs=[convert.job_to_proto(j, self._jobs.queue_info(j)) for j in jobs],
+            jobs=[
+                convert.job_to_proto(j, self._jobs.queue_info(j), self._jobs.shots(j))
+                for j in jobs
+            ],
             next_page_token=nxt,
         )
 
