@@ -389,3 +389,47 @@ def test_primitives_without_a_client_use_the_cli_configuration(
     backend = EigenBackend()
     assert backend.client.config.endpoint_source == "EIGEN_ENDPOINT"
     backend.client.close()
+
+
+# --- how a sweep job's results read in `eigen results` ------------------------------------------
+
+
+def rendered_sweep(points: list[job_pb2.SweepResult], top: int = 32) -> str:
+    import io
+
+    from rich.console import Console
+
+    from eigen_os.cli import render
+
+    out = io.StringIO()
+    render.render_results(
+        Console(file=out, width=120, color_system=None),
+        job_pb2.GetJobResultsResponse(
+            job_id="j1", state=job_pb2.JOB_STATUS_DONE, sweep_results=points
+        ),
+        top=top,
+    )
+    return out.getvalue()
+
+
+def test_sweep_results_render_one_row_per_binding() -> None:
+    points = [
+        job_pb2.SweepResult(
+            parameter_values={"theta[10]": 0.5, "theta[2]": float(k)},
+            counts={"00": 10 - k, "11": k},
+        )
+        for k in range(4)
+    ]
+    text = rendered_sweep(points)
+    assert "sweep: 4 binding(s)" in text
+    rows = [ln.split() for ln in text.splitlines() if ln.strip()[:1].isdigit()]
+    assert rows[0][:5] == ["0", "theta[2]=0,", "theta[10]=0.5", "00", "10"]
+    assert rows[3][3:] == ["00", "7", "2"]  # top outcome, its count, distinct outcomes
+    assert "1 more binding(s)" in rendered_sweep(points, top=3)
+    estimates = [
+        job_pb2.SweepResult(
+            parameter_values={"t": 0.1}, expectation_values=[0.25, -1.0], std_errors=[0.01]
+        )
+    ]
+    text = rendered_sweep(estimates)
+    assert "0.25 ± 0.01, -1 ± 0" in text and "expectation values" in text

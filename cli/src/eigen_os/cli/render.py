@@ -307,6 +307,8 @@ def render_results(
                 title="expectation values",
             )
         )
+    if res.sweep_results:
+        render_sweep(console, res.sweep_results, top=top)
     if res.HasField("outputs") and res.outputs.fields:
         outputs = MessageToDict(res.outputs)
         console.print(
@@ -316,6 +318,43 @@ def render_results(
     meta = [(k, v) for k, v in sorted(res.metadata.items()) if k not in shown]
     if meta:
         console.print(_kv_table(meta, title="metadata"))
+
+
+def _binding_text(values: Mapping[str, float]) -> str:
+    items = sorted(values.items(), key=lambda kv: natural_key(kv[0]))
+    return ", ".join(f"{k}={v:.6g}" for k, v in items) or "-"
+
+
+def render_sweep(console: Console, sweep: Sequence[job_pb2.SweepResult], *, top: int = 32) -> None:
+    """One row per binding of a sweep job (at most ``top``; 0 = all).
+
+    Sampling: the binding's values, its most frequent outcome and the number of distinct ones;
+    estimation: one expectation value ± standard error per observable.
+    """
+    table = Table(box=None, pad_edge=False, title_justify="left")
+    table.add_column("#", justify="right")
+    table.add_column("parameters", overflow="fold")
+    estimation = any(s.expectation_values for s in sweep)
+    if estimation:
+        table.add_column("expectation values (± std)", overflow="fold")
+    else:
+        for col in ("top outcome", "count", "outcomes"):
+            table.add_column(col, justify="left" if col == "top outcome" else "right")
+    shown = sweep if top <= 0 else sweep[:top]
+    for i, point in enumerate(shown):
+        row = [str(i), _binding_text(point.parameter_values)]
+        if estimation:
+            evs = list(point.expectation_values)
+            errs = [*point.std_errors, *[0.0] * max(0, len(evs) - len(point.std_errors))]
+            row.append(", ".join(f"{v:.8g} ± {e:.2g}" for v, e in zip(evs, errs, strict=False)))
+        else:
+            best = sorted_counts(point.counts)[:1]
+            row += [best[0][0], str(best[0][1]), str(len(point.counts))] if best else ["-"] * 3
+        table.add_row(*row)
+    console.print(Text(f"sweep: {len(sweep)} binding(s)", style="bold underline"))
+    console.print(table)
+    if len(shown) < len(sweep):
+        console.print(f"… {len(sweep) - len(shown)} more binding(s) (use --top 0 or --json)")
 
 
 def render_jobs(console: Console, jobs: Iterable[job_pb2.Job]) -> int:
