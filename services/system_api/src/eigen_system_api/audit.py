@@ -4,13 +4,19 @@ Each line is the structlog event ``audit`` with ``rpc`` (``JobService/SubmitJob`
 ``subject``, ``tenant``, ``credential`` (``api_key:<key_id>`` / ``jwt:<issuer>``, never the
 token), ``job_id``, ``code`` (gRPC status name), ``reason`` (ErrorInfo reason of a failure),
 ``latency_ms`` and ``peer``. Auth failures are the lines with ``code`` UNAUTHENTICATED (no
-subject) or PERMISSION_DENIED.
+subject) or PERMISSION_DENIED. Calls that came over REST also carry ``transport`` ``http``,
+``http_method`` and ``path``.
 """
 
 from __future__ import annotations
 
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
+from eigen_common import errors
 from eigen_common.logs import get_logger
 from eigen_system_api.auth import Identity
 
@@ -48,3 +54,29 @@ class AuditRecord:
             log.warning("audit", **line)
         else:
             log.info("audit", **line)
+
+
+@asynccontextmanager
+async def audited(
+    rpc: str, peer: str, job_id: str = "", **extra: str
+) -> AsyncIterator[AuditRecord]:
+    """One audit line for the calls inside: the outcome is read from how the block ends.
+
+    A typed error records its code and reason; a cancellation or a closed stream (the client
+    went away) ``CANCELLED``; anything else ``INTERNAL``. The error is re-raised.
+    """
+    rec = AuditRecord(rpc, peer, job_id=job_id, extra=dict(extra))
+    t0 = time.perf_counter()
+    try:
+        yield rec
+    except errors.EigenError as exc:
+        rec.code, rec.reason = exc.code.name, exc.reason
+        raise
+    except (GeneratorExit, asyncio.CancelledError):
+        rec.code = "CANCELLED"
+        raise
+    except BaseException:
+        rec.code = "INTERNAL"
+        raise
+    finally:
+        rec.write(time.perf_counter() - t0)

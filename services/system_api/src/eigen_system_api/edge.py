@@ -9,8 +9,6 @@ or compiler produced), scrubbed of internal addresses and paths; each call leave
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from types import SimpleNamespace
 from typing import Any, cast
@@ -19,9 +17,8 @@ import grpc
 
 from eigen.api.v1 import job_pb2
 from eigen.kernel.v1 import kernel_pb2
-from eigen_common import errors
 from eigen_common.context import auth_var, outgoing_metadata
-from eigen_system_api.audit import AuditRecord
+from eigen_system_api.audit import AuditRecord, audited
 from eigen_system_api.auth import Authenticator, Identity, authorize
 from eigen_system_api.quotas import QuotaGuard
 from eigen_system_api.routes import PublicService, Route
@@ -32,6 +29,10 @@ from eigen_system_api.validation import Limits, submitted_shots
 
 Context = grpc.aio.ServicerContext[Any, Any]
 _WAITING = [job_pb2.JOB_STATUS_COMPILING, job_pb2.JOB_STATUS_QUEUED]
+
+
+def _metadata(context: Context) -> Sequence[tuple[str, str | bytes]]:
+    return cast(Sequence[tuple[str, str | bytes]], context.invocation_metadata() or ())
 
 
 class Edge:
@@ -79,64 +80,53 @@ class Edge:
 
     def _unary_handler(self, route: Route, name: str) -> Callable[..., Any]:
         async def handle(request: Any, context: Context) -> Any:
-            rec = AuditRecord(name, context.peer(), job_id=getattr(request, "job_id", ""))
-            t0 = time.perf_counter()
-            try:
-                await self._admit(route, request, context, rec)
-                response = await self._unary(route, request)
+            async with audited(name, context.peer(), getattr(request, "job_id", "")) as rec:
+                await self.admit(route, request, _metadata(context), rec)
+                response = await self.unary(route, request)
                 rec.job_id = rec.job_id or getattr(response, "job_id", "")
                 return response
-            except errors.EigenError as exc:
-                rec.code, rec.reason = exc.code.name, exc.reason
-                raise
-            except asyncio.CancelledError:
-                rec.code = "CANCELLED"
-                raise
-            except BaseException:
-                rec.code = "INTERNAL"
-                raise
-            finally:
-                rec.write(time.perf_counter() - t0)
 
         return handle
 
     def _stream_handler(self, route: Route, name: str) -> Callable[..., Any]:
         async def handle(request: Any, context: Context) -> AsyncIterator[Any]:
-            rec = AuditRecord(name, context.peer(), job_id=getattr(request, "job_id", ""))
-            t0 = time.perf_counter()
-            sent = 0
-            try:
-                await self._admit(route, request, context, rec)
-                stream = (
-                    relay_job_updates(self, request)
-                    if route.relay == "job_updates"
-                    else self._relay(route, request)
-                )
-                async for item in stream:
-                    sent += 1
-                    yield item
-            except errors.EigenError as exc:
-                rec.code, rec.reason = exc.code.name, exc.reason
-                raise
-            except (GeneratorExit, asyncio.CancelledError):
-                rec.code = "CANCELLED"  # the client went away
-                raise
-            except BaseException:
-                rec.code = "INTERNAL"
-                raise
-            finally:
-                rec.extra["messages"] = str(sent)
-                rec.write(time.perf_counter() - t0)
+            async with audited(name, context.peer(), getattr(request, "job_id", "")) as rec:
+                sent = 0
+                try:
+                    await self.admit(route, request, _metadata(context), rec)
+                    async for item in self.stream(route, request):
+                        sent += 1
+                        yield item
+                finally:
+                    rec.extra["messages"] = str(sent)
 
         return handle
 
-    # --- the steps -------------------------------------------------------------------------
+    # --- the steps (shared by the gRPC servicers and the REST gateway) ---------------------
 
-    async def _admit(self, route: Route, request: Any, context: Context, rec: AuditRecord) -> None:
-        """Authenticate, authorise, validate and (submissions) check quotas."""
+    async def admit(
+        self,
+        route: Route,
+        request: Any,
+        metadata: Sequence[tuple[str, str | bytes]],
+        rec: AuditRecord,
+    ) -> None:
+        """Authenticate, authorise, validate and (submissions) check quotas.
+
+        Binds the caller's auth context (``auth_var``) for the calls that follow.
+
+        Args:
+            route: the public RPC.
+            request: its request message.
+            metadata: the call's metadata (``authorization``); nothing else is trusted.
+            rec: the audit record that gets the verified identity.
+
+        Raises:
+            EigenError: UNAUTHENTICATED, PERMISSION_DENIED, INVALID_ARGUMENT (every
+                violation), RESOURCE_EXHAUSTED (quotas), UNAVAILABLE (JWKS unreachable).
+        """
         auth_var.set(None)  # never act on identity headers a client sent
-        md = cast(Sequence[tuple[str, str | bytes]], context.invocation_metadata() or ())
-        identity: Identity = await self.auth.authenticate(md)
+        identity: Identity = await self.auth.authenticate(metadata)
         rec.identity = identity
         authorize(identity.auth, route.permission)
         auth_var.set(identity.auth)
@@ -146,12 +136,19 @@ class Edge:
                 identity.auth.tenant, submitted_shots(request), self.count_waiting_jobs
             )
 
-    async def _unary(self, route: Route, request: Any) -> Any:
+    async def unary(self, route: Route, request: Any) -> Any:
+        """Forward an admitted unary call and rewrap the answer (charges quotas)."""
         resp = await self.call(route.backend, route.call, route.to_internal(request), request)
         if route.quota and not getattr(resp, "deduplicated", False):
             auth = auth_var.get()
             await self.quotas.charge(auth.tenant if auth else "", submitted_shots(request))
         return route.from_internal(resp)
+
+    def stream(self, route: Route, request: Any) -> AsyncIterator[Any]:
+        """The public messages of an admitted server-streaming call."""
+        if route.relay == "job_updates":
+            return relay_job_updates(self, request)
+        return self._relay(route, request)
 
     async def _relay(self, route: Route, request: Any) -> AsyncIterator[Any]:
         stream = self.open_stream(route.backend, route.call, route.to_internal(request), request)

@@ -44,6 +44,9 @@ class SystemApiSettings(ServiceSettings):
     Quotas: generous defaults for a local stack; ``quota_overrides`` per tenant;
     ``quota_storage_uri`` is a ``limits`` storage (``async+memory://`` is per replica; a shared
     ``async+redis://`` makes the rate limits global across replicas).
+    REST (SPEC §15): ``rest_port`` 0 turns it off; unset it is 8080, or an ephemeral port when
+    ``port`` is 0 (tests: read it back from the running app); ``rest_host`` defaults to
+    ``host`` (loopback). ``rest_ping_seconds``: keep-alive comment on idle event streams.
     """
 
     model_config = SettingsConfigDict(env_prefix="EIGEN_SYSTEM_API_")
@@ -81,6 +84,10 @@ class SystemApiSettings(ServiceSettings):
     quota_overrides: dict[str, TenantQuota] = Field(default_factory=dict)
     quota_storage_uri: str = "async+memory://"
 
+    rest_port: int | None = Field(default=None, ge=0, le=65535)
+    rest_host: str = ""
+    rest_ping_seconds: float = Field(default=15.0, gt=0)
+
     @field_validator("jwt_algorithms")
     @classmethod
     def _asymmetric_only(cls, algs: list[str]) -> list[str]:
@@ -107,3 +114,10 @@ class SystemApiSettings(ServiceSettings):
                 self.quota_max_queued_jobs if o.max_queued_jobs is None else o.max_queued_jobs
             ),
         )
+
+    def rest_bind(self) -> tuple[str, int] | None:
+        """``(host, port)`` the REST gateway binds (port 0 = ephemeral), or None when it is off."""
+        if self.rest_port == 0:
+            return None
+        port = self.rest_port if self.rest_port is not None else (8080 if self.port else 0)
+        return (self.rest_host or self.host, port)
