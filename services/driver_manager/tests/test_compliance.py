@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
 import pytest
 
@@ -37,14 +37,17 @@ def test_aer_is_always_discovered() -> None:
     assert AerDriver in DRIVER_CLASSES
 
 
-@pytest.fixture(params=DRIVER_CLASSES, ids=lambda c: c.name)
-def driver(request: pytest.FixtureRequest, aer_driver: AerDriver) -> BaseDriver:
+@pytest.fixture(scope="module", params=DRIVER_CLASSES, ids=lambda c: c.name)
+def driver(request: pytest.FixtureRequest, aer_driver: AerDriver) -> Iterator[BaseDriver]:
+    """Each discovered driver with its default config, initialised once for this module."""
     cls: type[BaseDriver] = request.param
     if cls is AerDriver:
-        return aer_driver  # initialised once per session
+        yield aer_driver  # initialised once per session
+        return
     drv = cls()
-    drv.initialize({})
-    return drv
+    drv.initialize({"credentials": "none"} if cls.name == "ibm" else {})
+    yield drv
+    drv.close()
 
 
 def online(driver: BaseDriver) -> list[DeviceInfo]:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-import pytest
-
 from eigen_driver_manager.conformance.suite import DriverConformance
 from eigen_driver_manager.plugins.aer_driver import AerDriver
 from eigen_driver_manager.plugins.braket_driver import BraketDriver
@@ -29,14 +27,12 @@ class TestBraketLocalDmConformance(DriverConformance):
     config: ClassVar[dict[str, str]] = {"devices": "braket.local_dm", "max_qubits": "8"}
     device_id = "braket.local_dm"
     seeded = False
-    qasmbench = ("bell_n4", "deutsch_n2")
+    qasmbench = ("bell_n4", "deutsch_n2", "qft_n4")
 
 
-@pytest.mark.slow  # 127-qubit noise model: ~2 s a run; test_ibm_driver covers it by default
 class TestIbmFakeConformance(DriverConformance):
     driver_class = IbmDriver
     config: ClassVar[dict[str, str]] = {"fake_backends": "fake_kyiv", "credentials": "none"}
     device_id = "ibm.fake_kyiv"
     min_fidelity = 0.8  # a noisy device: its own calibration lowers the fidelity
     fidelity_shots = 4000
-    qasmbench = ("bell_n4", "deutsch_n2")

@@ -9,12 +9,14 @@ import signal
 import subprocess
 import sys
 import threading
+from pathlib import Path
 from typing import IO
 
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from eigen.common.v1 import device_pb2
 from eigen.driver.v1 import driver_pb2, driver_pb2_grpc
 from eigen_driver_manager.settings import DriverManagerSettings
 
@@ -40,14 +42,21 @@ def test_settings_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     assert (defaults.port, defaults.metrics_port, defaults.max_shots) == (50054, 9104, 10_000_000)
 
 
-def test_process_serves_and_drains() -> None:
+def test_process_serves_and_drains(tmp_path: Path) -> None:
+    """The real process with every built-in driver: it serves at once (the IBM fake devices'
+    calibration is read without importing the vendor SDK), lists Aer, IBM fake and Braket
+    local devices ONLINE with their calibration, and drains on SIGTERM."""
     env = {
         **os.environ,
+        "HOME": str(tmp_path),  # no saved IBM Quantum / AWS account is picked up
+        "EIGEN_HOME": str(tmp_path),
         "EIGEN_DRIVER_MANAGER_PORT": "0",
         "EIGEN_DRIVER_MANAGER_METRICS_PORT": "0",
         "EIGEN_DRIVER_MANAGER_GRACE_SECONDS": "1",
         "EIGEN_DRIVER_MANAGER_DRIVER_CONFIG": '{"aer": {"devices": "aer.automatic"}}',
     }
+    for var in ("QISKIT_IBM_TOKEN", "AWS_ACCESS_KEY_ID", "AWS_PROFILE"):
+        env.pop(var, None)
     proc = subprocess.Popen(
         [sys.executable, "-m", "eigen_driver_manager"],
         env=env,
@@ -77,7 +86,22 @@ def test_process_serves_and_drains() -> None:
             devices = driver_pb2_grpc.DriverManagerServiceStub(ch).ListDevices(
                 driver_pb2.ListDevicesRequest(), timeout=10
             )
-            assert [d.device_id for d in devices.devices] == ["aer.automatic"]
+            by_id = {d.device_id: d for d in devices.devices}
+            assert sorted(by_id) == [
+                "aer.automatic",
+                "braket.local",
+                "braket.local_dm",
+                "ibm.fake_brisbane",
+                "ibm.fake_kyiv",
+                "ibm.fake_sherbrooke",
+            ]
+            assert all(d.status == device_pb2.DEVICE_STATUS_ONLINE for d in by_id.values())
+            brisbane = by_id["ibm.fake_brisbane"]
+            assert brisbane.max_qubits == 127 and "ecr" in brisbane.basis_gates
+            assert len(brisbane.calibration.qubits) == 127
+            assert brisbane.calibration.qubits[0].t1_us > 0
+            assert brisbane.calibration.calibrated_at.seconds > 0
+            assert list(by_id["braket.local"].targets) == ["braket:local"]
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 0
     finally:

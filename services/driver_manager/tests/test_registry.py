@@ -11,6 +11,8 @@ import pytest
 from eigen_common.errors import DeviceNotFoundError
 from eigen_driver_manager.base import DeviceStatus
 from eigen_driver_manager.plugins.aer_driver import AerDriver
+from eigen_driver_manager.plugins.braket_driver import BraketDriver
+from eigen_driver_manager.plugins.ibm_driver import IbmDriver
 from eigen_driver_manager.registry import (
     ENTRY_POINT_GROUP,
     PLUGIN_DIR,
@@ -47,14 +49,21 @@ def no_entry_points(group: str) -> list[EntryPoint]:
     return []
 
 
+#: The vendor drivers, disabled where a test is about registry mechanics only.
+VENDORS = ["ibm", "braket"]
+
+
 def settings(**kw: object) -> DriverManagerSettings:
     return DriverManagerSettings(port=0, metrics_port=0, **kw)  # type: ignore[arg-type]
 
 
-def test_package_plugins_folder_yields_the_aer_driver() -> None:
+def test_package_plugins_folder_yields_the_built_in_drivers() -> None:
     sources = discover([PLUGIN_DIR], use_entry_points=False)
-    assert [s.cls for s in sources] == [AerDriver]  # same class object as a normal import
-    assert "aer_driver.py" in sources[0].origin
+    by_name = {s.cls.name: s for s in sources}
+    assert sorted(by_name) == ["aer", "braket", "ibm"]
+    assert by_name["aer"].cls is AerDriver  # same class object as a normal import
+    assert by_name["ibm"].cls is IbmDriver and by_name["braket"].cls is BraketDriver
+    assert "aer_driver.py" in by_name["aer"].origin
 
 
 def test_plugin_dir_discovery_only_defined_concrete_classes(tmp_path: Path) -> None:
@@ -69,7 +78,7 @@ def test_build_with_extra_plugin_dir_and_disabled_aer(tmp_path: Path) -> None:
     reg = build(
         settings(
             plugin_dirs=[str(tmp_path)],
-            disabled_drivers=["aer"],
+            disabled_drivers=["aer", *VENDORS],
             driver_config={"alt": {"devices": "alt.one,alt.two"}},
         ),
         entry_points=no_entry_points,
@@ -150,8 +159,8 @@ def test_entry_points_class_and_module() -> None:
         ]
     }
     sources = discover([PLUGIN_DIR], entry_points=lambda g: eps.get(g, []))
-    assert sorted(s.cls.name for s in sources) == ["aer", "fake"]
-    reg = build(settings(disabled_drivers=["aer"]), entry_points=lambda g: eps.get(g, []))
+    assert sorted(s.cls.name for s in sources) == ["aer", "braket", "fake", "ibm"]
+    reg = build(settings(disabled_drivers=["aer", *VENDORS]), entry_points=lambda g: eps.get(g, []))
     assert list(reg.drivers) == ["fake"]
 
 

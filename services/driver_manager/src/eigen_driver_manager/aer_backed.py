@@ -27,7 +27,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 import qiskit_aer
-from qiskit.circuit import CircuitInstruction, QuantumCircuit
+from qiskit.circuit import CircuitInstruction, Parameter, QuantumCircuit
 from qiskit_aer.library import SaveDensityMatrix, SaveMatrixProductState, SaveStatevector
 
 from eigen_common.errors import (
@@ -99,12 +99,17 @@ _STATE_SIZE = {
 
 @dataclass(frozen=True)
 class _Prepared:
-    """A bound, device-ready circuit of one execution and the facts to report with it."""
+    """A bound, device-ready circuit of one execution and the facts to report with it.
+
+    ``layout`` (transpiled devices): virtual qubit → index in ``circuit``; ``run_options``
+    holds the noise model of the circuit's qubits on a noisy device.
+    """
 
     circuit: QuantumCircuit
     width: int
     meta: dict[str, str]
     run_options: dict[str, Any]
+    layout: tuple[int, ...] | None = None
 
 
 class AerBackedDriver(BaseDriver):
@@ -200,7 +205,7 @@ class AerBackedDriver(BaseDriver):
             if isinstance(prep, ExecutionResult):
                 out[i] = prep
                 continue
-            key = (item.device_id, item.shots, repr(sorted(prep.run_options.items())))
+            key = (item.device_id, item.shots, _options_key(prep.run_options))
             groups.setdefault(key, []).append((i, item, prep))
         for (device_id, shots, _), members in groups.items():
             dev = self._devices[device_id]
@@ -267,6 +272,7 @@ class AerBackedDriver(BaseDriver):
         run_options = self._run_options(dev, circuit, parsed)
         if seed is not None:
             run_options["seed_simulator"] = seed
+        run_options.update(prog.run_options())
         if prog.parameters:
             result, wall = run_aer(
                 dev,
@@ -301,7 +307,9 @@ class AerBackedDriver(BaseDriver):
 
         A matrix product state is kept as ``.npz`` (arrays ``gamma_<q>_0``, ``gamma_<q>_1``,
         ``lambda_<q>``). Metadata ``saved_state`` names the kind and ``state_qubits`` the
-        qubits it covers (all device qubits for a transpiled device, with ``state_layout``).
+        qubits it covers: the circuit's own, or for a transpiled device its active physical
+        qubits (``physical_qubits``, ascending) with ``state_layout`` = the state index of
+        each virtual qubit.
 
         Raises:
             InvalidArgumentError: ``SAVE_STATE_UNSUPPORTED`` (the method cannot save it).
@@ -332,9 +340,8 @@ class AerBackedDriver(BaseDriver):
         if len(data) > max_state_bytes:
             raise _too_large(save_state, len(data), max_state_bytes)
         res.metadata.update(saved_state=save_state.value, state_qubits=str(qc.num_qubits))
-        if qc.layout is not None:
-            layout = qc.layout.final_index_layout()
-            res.metadata["state_layout"] = ",".join(str(q) for q in layout)
+        if prep.layout is not None:
+            res.metadata["state_layout"] = ",".join(str(q) for q in prep.layout)
         if not prep.width:
             res.counts.clear()
         return ExecutionResult(res.counts, res.execution_time_sec, res.metadata, saved_state=data)
@@ -386,7 +393,7 @@ class AerBackedDriver(BaseDriver):
                 return with_expectation_value(base, observable)
 
             prog, hit = self._expvals.get((device_id, sha, digest(observable)), build)
-            if dev.make_pass_manager is not None:  # noisy: exact means the density matrix
+            if dev.model is not None:  # noisy: exact means the density matrix
                 run_options["method"] = "density_matrix"
             if prog.parameters:
                 run_options["parameter_binds"] = [binds(prog, bindings)]
@@ -442,11 +449,16 @@ class AerBackedDriver(BaseDriver):
             except ValueError as exc:
                 raise InvalidArgumentError(str(exc), reason="UNSUPPORTED_INSTRUCTION") from None
         qc = to_qiskit(bound)
-        if dev.make_pass_manager is not None:
+        run_options = self._run_options(dev, bound, parsed)
+        layout = None
+        if dev.model is not None:
             t0 = time.perf_counter()
-            qc = dev.transpile(qc)
+            compiled = dev.compile(qc)
             meta["transpile_time_sec"] = f"{time.perf_counter() - t0:.6f}"
-        return _Prepared(qc, bound.clbits, meta, self._run_options(dev, bound, parsed))
+            meta["physical_qubits"] = ",".join(str(q) for q in compiled.physical)
+            qc, layout = compiled.circuit, compiled.layout
+            run_options["noise_model"] = compiled.noise
+        return _Prepared(qc, bound.clbits, meta, run_options, layout)
 
     def _run_options(
         self, dev: AerDevice, circuit: Circuit, parsed: Mapping[str, object]
@@ -485,26 +497,25 @@ class AerBackedDriver(BaseDriver):
         Raises:
             InvalidArgumentError: reason ``UNSUPPORTED_INSTRUCTION``.
         """
-        layout = None
-        if dev.native is not None:
-            try:
-                qc = to_qiskit(lower(circuit, dev.native))
-            except ValueError as exc:
-                if not circuit.parameters:
-                    raise InvalidArgumentError(str(exc), reason="UNSUPPORTED_INSTRUCTION") from None
-                # a rewrite needs a symbolic angle (θ/2), which AQO cannot write: Qiskit's
-                # definitions below keep parameter expressions
-                qc = to_qiskit(circuit)
-            symbolic = {
-                o.op for o in circuit.operations if any(isinstance(p, str) for p in o.params)
-            }
-            qc = decompose(qc, dev.native - (symbolic & _UNBINDABLE))
-        else:
-            qc = dev.transpile(to_qiskit(circuit))
-            layout = qc.layout
-        present = {p.name: p for p in qc.parameters}
-        params = tuple((n, present[n]) for n in circuit.parameters if n in present)
-        return Program(qc, params, layout)
+        if dev.native is None:
+            compiled = dev.compile(to_qiskit(circuit))
+            return Program(
+                compiled.circuit,
+                _parameters(circuit, compiled.circuit),
+                compiled.layout,
+                compiled.noise,
+            )
+        try:
+            qc = to_qiskit(lower(circuit, dev.native))
+        except ValueError as exc:
+            if not circuit.parameters:
+                raise InvalidArgumentError(str(exc), reason="UNSUPPORTED_INSTRUCTION") from None
+            # a rewrite needs a symbolic angle (θ/2), which AQO cannot write: Qiskit's
+            # definitions below keep parameter expressions
+            qc = to_qiskit(circuit)
+        symbolic = {o.op for o in circuit.operations if any(isinstance(p, str) for p in o.params)}
+        qc = decompose(qc, dev.native - (symbolic & _UNBINDABLE))
+        return Program(qc, _parameters(circuit, qc))
 
     def _device(self, device_id: str) -> AerDevice:
         dev = self._devices.get(device_id)
@@ -522,6 +533,19 @@ class AerBackedDriver(BaseDriver):
                 f"device {device_id!r} is {dev.info.status.value}", metadata={"subject": device_id}
             )
         return dev
+
+
+def _parameters(circuit: Circuit, qc: QuantumCircuit) -> tuple[tuple[str, Parameter], ...]:
+    """AQO parameter name → the Qiskit parameter still present in ``qc``, in AQO order."""
+    present = {p.name: p for p in qc.parameters}
+    return tuple((n, present[n]) for n in circuit.parameters if n in present)
+
+
+def _options_key(run_options: Mapping[str, Any]) -> str:
+    """A batch grouping key of run options (a noise model counts by identity: it is cached)."""
+    return repr(
+        sorted((k, f"id:{id(v)}" if k == "noise_model" else v) for k, v in run_options.items())
+    )
 
 
 def _plan_runs(

@@ -3,7 +3,8 @@
 The Aer driver's simulators and the IBM driver's offline ``ibm:fake_*`` devices both run here:
 an :class:`AerDevice` holds one ``AerSimulator`` and either the AQO ops it runs natively (ideal
 devices: :func:`eigen_driver_manager.lowering.lower` rewrites the rest exactly, no transpiler)
-or a seeded pass manager to the backend's ``Target`` (noisy and fake devices: ISA circuits).
+or a :class:`~eigen_driver_manager.noisy_backend.BackendModel` (noisy and fake devices: ISA
+circuits reduced to their active qubits, run with the device noise of those qubits).
 Device-ready parametrised programs are cached (:class:`ProgramCache`) so that a hybrid loop or a
 parameter sweep never compiles the same circuit twice.
 """
@@ -21,13 +22,15 @@ from typing import Any
 
 from qiskit.circuit import Parameter, QuantumCircuit
 from qiskit.result import Result
-from qiskit.transpiler import PassManager, Target, TranspileLayout
+from qiskit.transpiler import Target
 from qiskit_aer import AerError, AerSimulator
 from qiskit_aer.library import SaveExpectationValue
+from qiskit_aer.noise import NoiseModel
 
 from eigen_common.devices import Calibration, GateCalibration, QubitCalibration
 from eigen_common.errors import BackendUnavailableError, EigenError, InvalidArgumentError
 from eigen_driver_manager.base import DeviceInfo, circuit_too_large
+from eigen_driver_manager.noisy_backend import BackendModel, Compiled
 from eigen_driver_manager.options import OptionSpec
 from eigen_ir import pauli
 from eigen_ir.aqo import GATES
@@ -43,43 +46,51 @@ class AerDevice:
     """One Aer device: its info, simulator, and how circuits reach it.
 
     ``save_kinds`` are the ``save_*`` instructions the device's simulation method supports
-    (``statevector``, ``density_matrix``, ``matrix_product_state``).
+    (``statevector``, ``density_matrix``, ``matrix_product_state``). A device with a ``model``
+    (noisy) runs every circuit transpiled and reduced to its active qubits, with the noise
+    model of those qubits given to Aer per run (``noise_model`` run option).
     """
 
     info: DeviceInfo
     simulator: AerSimulator
     options: Mapping[str, OptionSpec]
     native: frozenset[str] | None = None  # AQO ops run as is (ideal devices)
-    make_pass_manager: Callable[[], PassManager] | None = None  # transpile first (noisy devices)
+    model: BackendModel | None = None  # transpile first (noisy devices)
     calibration: dict[str, str] = field(default_factory=dict)
     details: Calibration | None = None
     save_kinds: frozenset[str] = frozenset()
-    _pass_manager: PassManager | None = None
-    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def warm_up(self) -> None:
-        """Build the pass manager now (slow the first time: Qiskit loads its transpiler plugins)."""
-        if self.make_pass_manager is not None:
-            with self._lock:
-                if self._pass_manager is None:
-                    self._pass_manager = self.make_pass_manager()
+        """Load the backend and its pass manager now (seconds the first time)."""
+        if self.model is not None:
+            self.model.warm_up()
 
-    def transpile(self, qc: QuantumCircuit) -> QuantumCircuit:
-        """Transpile ``qc`` for the device with the cached, seeded pass manager."""
-        self.warm_up()
-        with self._lock:  # a PassManager is not documented as re-entrant
-            assert self._pass_manager is not None
-            out: QuantumCircuit = self._pass_manager.run(qc)
-        return out
+    def compile(self, qc: QuantumCircuit) -> Compiled:
+        """Transpile ``qc`` for the device and reduce it to its active qubits.
+
+        Raises:
+            AssertionError: the device has no backend model (an ideal device).
+        """
+        assert self.model is not None
+        return self.model.compile(qc)
 
 
 @dataclass(frozen=True)
 class Program:
-    """A device-ready parametrised circuit and what is needed to feed it."""
+    """A device-ready parametrised circuit and what is needed to feed it.
+
+    ``layout`` maps each virtual qubit to its index in ``circuit`` when the circuit was
+    transpiled (None: identity); ``noise`` is the noise model to run it with (noisy devices).
+    """
 
     circuit: QuantumCircuit
     parameters: tuple[tuple[str, Parameter], ...]  # AQO name → Qiskit parameter still present
-    layout: TranspileLayout | None  # set when transpiled: virtual → physical qubits
+    layout: tuple[int, ...] | None = None
+    noise: NoiseModel | None = None
+
+    def run_options(self) -> dict[str, Any]:
+        """The Aer run options this program needs (its noise model)."""
+        return {} if self.noise is None else {"noise_model": self.noise}
 
 
 class ProgramCache:
@@ -206,14 +217,14 @@ def with_expectation_value(prog: Program, observable: Sequence[tuple[str, float]
     """
     qc = prog.circuit.copy()
     width = qc.num_qubits
-    layout = prog.layout.final_index_layout() if prog.layout is not None else None
+    layout = prog.layout
     merged: dict[str, float] = {}
     for label, coeff in observable:
         key = label if layout is None else place(label, layout, width)
         merged[key] = merged.get(key, 0.0) + float(coeff)
     params = [(label, (coeff, 0.0)) for label, coeff in merged.items()]
     qc.append(_SaveExpval(width, params), qc.qubits)
-    return Program(qc, prog.parameters, prog.layout)
+    return Program(qc, prog.parameters, prog.layout, prog.noise)
 
 
 def exact_values(
@@ -223,7 +234,7 @@ def exact_values(
 
     Returns values, zero errors, time (s) and the Aer method.
     """
-    result, wall = run_aer(dev, prog.circuit, shots=1, **run_options)
+    result, wall = run_aer(dev, prog.circuit, shots=1, **run_options, **prog.run_options())
     if prog.parameters:
         values = [float(result.data(i)[_EV_LABEL]) for i in range(nb)]
     else:  # nothing to bind: one state serves every binding
@@ -239,38 +250,53 @@ def sampled_values(
     shots: int,
     run_options: dict[str, Any],
 ) -> tuple[list[float], list[float], float, str]:
-    """One run of every group × binding; returns values, std errors, time (s), Aer method.
+    """One run per noise model of every group × binding; values, std errors, time (s), method.
 
-    Experiments come back circuit-major: group ``g``, binding ``b`` is experiment
-    ``g * len(bindings) + b`` (a parametrised circuit expands to one experiment per value).
+    Programs with the same noise model (all of them on an ideal device, those laid out on the
+    same qubits on a noisy one) share one Aer run; its experiments come back circuit-major (a
+    parametrised circuit expands to one experiment per binding).
     """
     nb = len(bindings)
-    circuits: list[QuantumCircuit] = []
-    per_circuit: list[dict[Parameter, list[float]]] = []
-    for prog in progs:
-        if prog.parameters:
-            circuits.append(prog.circuit)
-            per_circuit.append(binds(prog, bindings))
-        else:
-            circuits.extend([prog.circuit] * nb)
-            per_circuit.extend({} for _ in range(nb))
-    if any(per_circuit):
-        run_options["parameter_binds"] = per_circuit
-    result, wall = run_aer(dev, circuits, shots=shots, **run_options)
+    counts: dict[tuple[int, int], Any] = {}
+    runs: dict[int, list[int]] = {}
+    for g, prog in enumerate(progs):
+        runs.setdefault(id(prog.noise), []).append(g)
+    total = 0.0
+    method = ""
+    for members in runs.values():
+        circuits: list[QuantumCircuit] = []
+        per_circuit: list[dict[Parameter, list[float]]] = []
+        slots: list[tuple[int, int]] = []
+        for g in members:
+            prog = progs[g]
+            if prog.parameters:
+                circuits.append(prog.circuit)
+                per_circuit.append(binds(prog, bindings))
+            else:
+                circuits.extend([prog.circuit] * nb)
+                per_circuit.extend({} for _ in range(nb))
+            slots.extend((g, b) for b in range(nb))
+        opts = dict(run_options, **progs[members[0]].run_options())
+        if any(per_circuit):
+            opts["parameter_binds"] = per_circuit
+        result, wall = run_aer(dev, circuits, shots=shots, **opts)
+        total += elapsed(result, wall)
+        method = method or method_of(result, dev)
+        for slot, exp in zip(slots, result.results, strict=True):
+            counts[slot] = exp.data.counts
     values: list[float] = []
     std_errors: list[float] = []
     for b in range(nb):
         estimates = []
         for g, group in enumerate(groups):
-            exp = result.results[g * nb + b]
             width = len(group.basis)  # every qubit measured, clbit i = qubit i
-            raw = exp.data.counts
-            counts = {format(int(k, 16), f"0{width}b"): int(v) for k, v in raw.items()}
-            estimates.append(pauli.estimate_from_counts(group.terms, counts))
+            raw = counts[(g, b)]
+            bits = {format(int(k, 16), f"0{width}b"): int(v) for k, v in raw.items()}
+            estimates.append(pauli.estimate_from_counts(group.terms, bits))
         value, error = pauli.combine(estimates)
         values.append(value)
         std_errors.append(error)
-    return values, std_errors, elapsed(result, wall), method_of(result, dev)
+    return values, std_errors, total, method
 
 
 def decompose(qc: QuantumCircuit, native: frozenset[str]) -> QuantumCircuit:

@@ -8,7 +8,9 @@ simulator can save (:class:`SaveState`), and the driver-manager's own error reas
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -26,6 +28,8 @@ __all__ = [
     "ExecutionProgress",
     "SaveState",
     "StartedExecution",
+    "current_job",
+    "for_job",
 ]
 
 #: ErrorInfo reason of a vendor refusing the driver's credentials (SPEC §13).
@@ -92,3 +96,26 @@ class ExecutionProgress:
     result: ExecutionResult | None = None
     vendor_status: str = ""
     queue_position: int | None = None
+
+
+_JOB: ContextVar[str] = ContextVar("eigen_driver_job_id", default="")
+
+
+def current_job() -> str:
+    """The Eigen OS job on whose behalf the current driver call runs ('' when unknown).
+
+    The driver-manager sets it around every driver call (worker threads inherit it with the
+    call's context), so a vendor driver can group one job's executions — e.g. the iterations
+    of a hybrid loop — into one vendor session without the five methods changing signature.
+    """
+    return _JOB.get()
+
+
+@contextmanager
+def for_job(job_id: str) -> Iterator[None]:
+    """Run the enclosed driver calls on behalf of ``job_id`` (see :func:`current_job`)."""
+    token = _JOB.set(job_id)
+    try:
+        yield
+    finally:
+        _JOB.reset(token)

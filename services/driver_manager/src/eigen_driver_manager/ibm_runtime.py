@@ -14,6 +14,16 @@ account configured the SDK's usual way) or the SDK's local testing mode
   ``shots`` set → ``default_shots`` (the precision follows), unset → the backend's default
   precision (hardware never gives exact values).
 
+Execution modes (``hybrid_mode``): the executions of one Eigen OS job on one backend (the
+iterations of a hybrid loop: its estimates and samples) share one qiskit-ibm-runtime
+``Session`` (``session``, the default: the QPU stays with the loop between iterations) or
+``Batch`` (``batch``: the jobs are scheduled together, no dedicated window); ``none`` sends
+each as a lone job. The job is the one the driver-manager runs the call for
+(:func:`eigen_driver_manager.execution.current_job`); a call without one is a lone job. A
+mode is closed when its job is cancelled, after :data:`MODE_IDLE_SECONDS` without use, and
+at shutdown. IBM Quantum has no reservation API a client can call (reservations are booked
+on the platform); a session is the closest the SDK offers.
+
 Vendor errors map to SPEC §13: refused credentials → ``DEVICE_AUTH_FAILED``; a circuit wider
 than the backend → ``CIRCUIT_TOO_LARGE``; network failures and 5xx → UNAVAILABLE (retryable).
 """
@@ -34,6 +44,7 @@ from eigen_common.errors import (
     InvalidArgumentError,
     NotFoundError,
 )
+from eigen_common.logs import get_logger
 from eigen_driver_manager.base import (
     DeviceInfo,
     DeviceStatus,
@@ -46,13 +57,23 @@ from eigen_driver_manager.base import (
     circuit_too_large,
 )
 from eigen_driver_manager.drivers_file import redact
-from eigen_driver_manager.execution import DeviceAuthFailedError, ExecutionCancelledError
+from eigen_driver_manager.execution import (
+    DeviceAuthFailedError,
+    ExecutionCancelledError,
+    current_job,
+)
 from eigen_ir.aqo import Circuit
 from eigen_ir.aqo_qiskit import to_qiskit
+
+log = get_logger("eigen.driver_manager.ibm")
 
 #: Poll interval bounds while waiting on a vendor job, in seconds.
 POLL_FIRST = 0.5
 POLL_MAX = 10.0
+#: Execution modes grouping one Eigen OS job's vendor jobs (see the module doc).
+HYBRID_MODES = frozenset({"session", "batch", "none"})
+#: A session or batch unused this long (s) is closed at the next call.
+MODE_IDLE_SECONDS = 300.0
 _FINAL_OK = "DONE"
 _FINAL_BAD = frozenset({"ERROR", "CANCELLED"})
 
@@ -73,8 +94,17 @@ class RuntimeDevices:
         seed_transpiler: seed of the ISA transpilation.
     """
 
-    def __init__(self, service: Any, backends: Sequence[Any], seed_transpiler: int = 1234):
+    def __init__(
+        self,
+        service: Any,
+        backends: Sequence[Any],
+        seed_transpiler: int = 1234,
+        *,
+        hybrid_mode: str = "session",
+    ):
         self._service = service
+        self._hybrid_mode = hybrid_mode
+        self._modes: dict[tuple[str, str], tuple[Any, float]] = {}
         self._backends = {
             f"ibm.{b.name}": _Backend(
                 b.name,
@@ -151,7 +181,7 @@ class RuntimeDevices:
         b = self._backend(item.device_id)
         isa = self._isa(b, item.device_id, item.circuit, item.parameter_values)
         try:
-            job = SamplerV2(mode=b.backend).run([isa], shots=item.shots)
+            job = SamplerV2(mode=self._mode(b, item.job_id)).run([isa], shots=item.shots)
             job_id = str(job.job_id())
         except Exception as exc:
             raise map_error(exc, item.device_id) from None
@@ -201,12 +231,19 @@ class RuntimeDevices:
         elapsed = _usage_seconds(job)
         return ExecutionProgress(True, ExecutionResult(counts, elapsed, meta), vendor_status=status)
 
-    def cancel(self, device_id: str, execution_id: str) -> bool:
-        """Cancel the vendor job; True when the job exists and was told to stop."""
+    def cancel(self, device_id: str, execution_id: str, job_id: str = "") -> bool:
+        """Cancel the vendor job and close the Eigen OS job's session or batch.
+
+        Returns:
+            True when a vendor job or a mode was found and told to stop.
+        """
+        closed = self.close_modes(job_id) if job_id else False
+        if not execution_id:
+            return closed
         try:
             job = self._job(device_id, execution_id)
         except EigenError:
-            return False
+            return closed
         try:
             job.cancel()
         except Exception as exc:
@@ -239,7 +276,10 @@ class RuntimeDevices:
         op = op.apply_layout(isa.layout)
         names = [p.name for p in isa.parameters]
         values = np.array([[float(bd[n]) for n in names] for bd in bindings]) if names else None
-        estimator = EstimatorV2(mode=b.backend)
+        try:
+            estimator = EstimatorV2(mode=self._mode(b, current_job()))
+        except Exception as exc:
+            raise map_error(exc, device_id) from None
         if shots is not None:
             estimator.options.default_shots = shots
         if seed is not None and hasattr(estimator.options, "simulator"):
@@ -263,8 +303,44 @@ class RuntimeDevices:
         )
 
     def close(self) -> None:
-        """Stop any wait in progress."""
+        """Stop any wait in progress and close every open session or batch."""
         self._stop.set()
+        self.close_modes()
+
+    @property
+    def open_modes(self) -> dict[tuple[str, str], Any]:
+        """(backend name, Eigen OS job id) → the open ``Session``/``Batch``."""
+        with self._lock:
+            return {k: m for k, (m, _) in self._modes.items()}
+
+    def close_modes(self, job_id: str | None = None) -> bool:
+        """Close the modes of ``job_id`` (None: all); True when one was open."""
+        with self._lock:
+            keys = [k for k in self._modes if job_id is None or k[1] == job_id]
+            modes = [self._modes.pop(k)[0] for k in keys]
+        for mode in modes:
+            _close_mode(mode)
+        return bool(modes)
+
+    def _mode(self, b: _Backend, job_id: str) -> Any:
+        """The execution mode of ``job_id`` on ``b``: its Session/Batch, else the backend."""
+        if self._hybrid_mode == "none" or not job_id:
+            return b.backend
+        now = time.monotonic()
+        with self._lock:
+            stale = [k for k, (_, t) in self._modes.items() if now - t > MODE_IDLE_SECONDS]
+            idle = [self._modes.pop(k)[0] for k in stale]
+            entry = self._modes.get((b.name, job_id))
+        for mode in idle:
+            _close_mode(mode)
+        if entry is None:
+            from qiskit_ibm_runtime import Batch, Session
+
+            kind = Session if self._hybrid_mode == "session" else Batch
+            entry = (kind(backend=b.backend), now)
+        with self._lock:
+            self._modes[(b.name, job_id)] = (entry[0], now)
+        return entry[0]
 
     def _backend(self, device_id: str) -> _Backend:
         b = self._backends.get(device_id)
@@ -306,6 +382,14 @@ class RuntimeDevices:
         with self._lock:
             self._jobs[execution_id] = job
         return job
+
+
+def _close_mode(mode: Any) -> None:
+    """Close a Session/Batch; a vendor error is logged, never raised (the vendor expires it)."""
+    try:
+        mode.close()
+    except Exception as exc:
+        log.warning("closing an IBM Quantum session failed", error=map_error(exc, "").message)
 
 
 def _status_word(job: Any) -> str:

@@ -43,7 +43,7 @@ from eigen_driver_manager.base import (
     StartedExecution,
     check_width,
 )
-from eigen_driver_manager.execution import ExecutionCancelledError
+from eigen_driver_manager.execution import ExecutionCancelledError, for_job
 from eigen_driver_manager.registry import DriverRegistry
 from eigen_driver_manager.requests import (
     MAX_BATCH_ITEMS,
@@ -630,7 +630,8 @@ class DriverManager:
         def work() -> T:
             started = time.perf_counter()
             metrics.QUEUE_WAIT.labels(name).observe(started - t0)
-            out = fn(*args)
+            with for_job(job_id):
+                out = fn(*args)
             if track_queue:
                 self._record_duration(device_id, (time.perf_counter() - started) / weight)
             return out

@@ -24,3 +24,4 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     """Register the ``conformance`` marker."""
     config.addinivalue_line("markers", "conformance: Eigen OS driver conformance check")
+    config.addinivalue_line("markers", "slow: the full QASMBench sweep of the conformance kit")

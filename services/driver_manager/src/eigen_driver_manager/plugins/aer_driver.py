@@ -17,7 +17,8 @@ Ideal devices run the AQO circuit as is: AQO gates are Aer instructions except `
 the methods), ``crx``/``cry``/``crz`` (MPS, density matrix) and ``cswap`` (density matrix), which
 :func:`eigen_driver_manager.lowering.lower` rewrites exactly in microseconds — no transpiler on
 the hot path. The noisy device is transpiled to its backend by a pass manager built once (seeded,
-so the same seed gives the same counts); counts stay keyed by the circuit's own clbits.
+so the same seed gives the same counts) and run on its active qubits with their noise
+(:mod:`eigen_driver_manager.noisy_backend`); counts stay keyed by the circuit's own clbits.
 
 Execution (single, batch, sweep, saved state) and expectation values run in
 :class:`eigen_driver_manager.aer_backed.AerBackedDriver`. Expectation values: with ``shots``
@@ -41,7 +42,6 @@ from typing import ClassVar
 
 import qiskit_aer
 from qiskit.providers.fake_provider import GenericBackendV2
-from qiskit.transpiler import PassManager, generate_preset_pass_manager
 from qiskit_aer import AerSimulator
 
 from eigen_driver_manager.aer_backed import AerBackedDriver
@@ -53,6 +53,7 @@ from eigen_driver_manager.aer_engine import (
     supported_saves,
 )
 from eigen_driver_manager.base import DeviceInfo, DeviceStatus
+from eigen_driver_manager.noisy_backend import BackendModel
 from eigen_driver_manager.options import OptionSpec, boolean, choice, integer, number
 from eigen_ir.aqo import GATES
 
@@ -175,13 +176,6 @@ _STATE_KINDS = frozenset({"statevector", "density_matrix", "matrix_product_state
 
 def _noisy_device(device_id: str, num_qubits: int, seed: int) -> AerDevice:
     backend = GenericBackendV2(num_qubits=num_qubits, seed=seed, control_flow=True)
-    sim = AerSimulator.from_backend(backend)
-
-    def make_pass_manager() -> PassManager:
-        return generate_preset_pass_manager(
-            optimization_level=1, target=backend.target, seed_transpiler=seed
-        )
-
     target = backend.target
     details = calibration_from_target(target, time.time())
     coupling = tuple(sorted(tuple(e) for e in target.build_coupling_map().get_edges()))
@@ -217,9 +211,9 @@ def _noisy_device(device_id: str, num_qubits: int, seed: int) -> AerDevice:
     )
     return AerDevice(
         info,
-        sim,
+        AerSimulator(),  # the noise comes per run, for the qubits the circuit uses
         dict(COMMON_OPTIONS),
-        make_pass_manager=make_pass_manager,
+        model=BackendModel(lambda: backend, seed),
         calibration=summary,
         details=details,
         save_kinds=supported_saves("automatic"),

@@ -21,6 +21,7 @@ no classical conditions or resets: anything else is INVALID_ARGUMENT
 
 from __future__ import annotations
 
+import importlib.metadata
 import threading
 import time
 from collections.abc import Mapping
@@ -81,10 +82,13 @@ BRAKET_GATE = {
     "CCX": "ccnot",
     "CSWAP": "cswap",
 }
+#: Local device → (Braket simulator entry point, target, the simulator's own name).
 _LOCAL = {
-    "braket.local": ("default", "braket:local"),
-    "braket.local_dm": ("braket_dm", "braket:local_dm"),
+    "braket.local": ("default", "braket:local", "StateVectorSimulator"),
+    "braket.local_dm": ("braket_dm", "braket:local_dm", "DensityMatrixSimulator"),
 }
+#: The entry-point group through which amazon-braket-sdk finds its local simulators.
+SIMULATOR_GROUP = "braket.simulators"
 _CONFIG_KEYS = frozenset({"devices", "aws_devices", "credentials", "max_qubits"})
 
 
@@ -159,7 +163,7 @@ class BraketDriver(BaseDriver):
     allowed_options: ClassVar[Mapping[str, OptionSpec]] = {}
 
     def __init__(self) -> None:
-        self._local: dict[str, tuple[Any, DeviceInfo]] = {}
+        self._local: dict[str, tuple[_LazySimulator, DeviceInfo]] = {}
         self._aws: dict[str, tuple[Any, DeviceInfo]] = {}
         self._tasks: dict[str, Any] = {}
         self._lock = threading.Lock()
@@ -171,13 +175,15 @@ class BraketDriver(BaseDriver):
         return tuple(_LOCAL)
 
     def initialize(self, config: Mapping[str, str]) -> None:
-        """Create the local simulators; the AwsDevices of ``aws_devices`` with credentials.
+        """Offer the local simulators; the AwsDevices of ``aws_devices`` with credentials.
+
+        The local simulators are created on first use: importing amazon-braket-sdk takes
+        seconds (it pulls in sympy), which would delay the driver-manager's start-up; their
+        presence is checked here through the SDK's entry points, which imports nothing.
 
         Raises:
-            ValueError: unknown key or device.
+            ValueError: unknown key or device, or the SDK's simulators are not installed.
         """
-        from braket.devices import LocalSimulator
-
         unknown = sorted(set(config) - _CONFIG_KEYS)
         if unknown:
             raise ValueError(f"unknown braket config key(s) {unknown}")
@@ -188,20 +194,22 @@ class BraketDriver(BaseDriver):
         if bad:
             raise ValueError(f"unknown braket device(s) {bad}; available {sorted(_LOCAL)}")
         width = int(config.get("max_qubits", "20"))
+        installed = {ep.name for ep in importlib.metadata.entry_points(group=SIMULATOR_GROUP)}
         for device_id in wanted:
-            backend, target = _LOCAL[device_id]
-            sim = LocalSimulator(backend)
+            backend, target, sim_name = _LOCAL[device_id]
+            if backend not in installed:
+                raise ValueError(f"Braket local simulator {backend!r} is not installed")
             info = DeviceInfo(
                 device_id=device_id,
-                name=f"Amazon Braket {sim.name} (local)",
+                name=f"Amazon Braket {sim_name} (local)",
                 backend_type="braket_local",
                 status=DeviceStatus.ONLINE,
                 max_qubits=width,
                 targets=(target,),
-                capabilities={"simulator": sim.name, "program": "OpenQASM 3", "seedable": "false"},
+                capabilities={"simulator": sim_name, "program": "OpenQASM 3", "seedable": "false"},
                 basis_gates=tuple(sorted(BRAKET_GATE)),
             )
-            self._local[device_id] = (sim, info)
+            self._local[device_id] = (_LazySimulator(backend), info)
         if config.get("credentials", "auto") != "none" and config.get("aws_devices"):
             self._connect([a.strip() for a in config["aws_devices"].split(",") if a.strip()])
 
@@ -282,11 +290,15 @@ class BraketDriver(BaseDriver):
         """
         from braket.ir.openqasm import Program
 
-        sim, info = self._local_entry(device_id)
+        lazy, info = self._local_entry(device_id)
         self.parse_options(device_id, options)
         check_width(circuit, info)
         bound = bind_parameters(circuit, parameter_values)
-        meta = {"backend": sim.name, "device_id": device_id, "shots": str(shots)}
+        meta = {
+            "backend": info.capabilities["simulator"],
+            "device_id": device_id,
+            "shots": str(shots),
+        }
         if bound.clbits == 0:
             return ExecutionResult({}, 0.0, {**meta, "note": "nothing measured: not run"})
         source, pairs = to_openqasm(bound)
@@ -294,7 +306,7 @@ class BraketDriver(BaseDriver):
             return ExecutionResult({"0" * bound.clbits: shots}, 0.0, meta)
         t0 = time.perf_counter()
         try:
-            result = sim.run(Program(source=source), shots=shots).result()
+            result = lazy.get().run(Program(source=source), shots=shots).result()
         except Exception as exc:
             raise BackendUnavailableError(f"Braket local simulator failed: {exc}") from None
         counts = normalise_counts(
@@ -376,7 +388,7 @@ class BraketDriver(BaseDriver):
         """Stop waits in progress."""
         self._stop.set()
 
-    def _local_entry(self, device_id: str) -> tuple[Any, DeviceInfo]:
+    def _local_entry(self, device_id: str) -> tuple[_LazySimulator, DeviceInfo]:
         if device_id in self._local:
             return self._local[device_id]
         if device_id in self._aws:
@@ -392,6 +404,24 @@ class BraketDriver(BaseDriver):
                 raise NotFoundError(f"{device_id!r} is a local simulator, not an AWS device")
             raise DeviceNotFoundError(f"no braket device {device_id!r}")
         return self._aws[device_id]
+
+
+class _LazySimulator:
+    """A Braket ``LocalSimulator`` created on first use (thread-safe)."""
+
+    def __init__(self, backend: str):
+        self._backend = backend
+        self._sim: Any = None
+        self._lock = threading.Lock()
+
+    def get(self) -> Any:
+        """The simulator (imports amazon-braket-sdk the first time)."""
+        with self._lock:
+            if self._sim is None:
+                from braket.devices import LocalSimulator
+
+                self._sim = LocalSimulator(self._backend)
+            return self._sim
 
 
 def _parse_execution_id(execution_id: str) -> tuple[str, int, list[tuple[int, int]]]:

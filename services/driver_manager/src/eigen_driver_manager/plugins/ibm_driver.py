@@ -4,10 +4,13 @@ Devices:
 
 - ``ibm.fake_<name>`` (targets ``ibm:fake_<name>``): the SDK's offline fake backends
   (``qiskit_ibm_runtime.fake_provider``; config ``fake_backends``, default
-  ``fake_brisbane,fake_sherbrooke,fake_kyiv``) run on Qiskit Aer with that device's noise model,
-  circuits transpiled to the backend's ``Target`` (ISA) by a seeded pass manager. Their details
-  carry the real device's calibration snapshot (per-qubit T1/T2/readout error, per-gate error and
-  duration, coupling map, basis gates, ``calibrated_at``). Synchronous, like every Aer device:
+  ``fake_brisbane,fake_sherbrooke,fake_kyiv``) run on Qiskit Aer with that device's noise,
+  circuits transpiled to the backend's ``Target`` (ISA) by a seeded pass manager and run on
+  their active qubits only (:mod:`eigen_driver_manager.noisy_backend`). Their details carry the
+  real device's calibration snapshot (per-qubit T1/T2/readout error, per-gate error and
+  duration, coupling map, basis gates, ``calibrated_at``), read at start-up without importing
+  the SDK (:mod:`eigen_driver_manager.ibm_fake`); the backend loads on first use (config
+  ``preload = "true"``: in the background at start-up). Synchronous, like every Aer device:
   batches, sweeps, saved states and estimates as in
   :class:`~eigen_driver_manager.aer_backed.AerBackedDriver`.
 - ``ibm.<backend>`` (targets ``ibm:<backend>``): real backends from ``QiskitRuntimeService``
@@ -15,35 +18,32 @@ Devices:
   ``_CHANNEL`` or the saved account in ``~/.qiskit``; nothing is printed). Asynchronous
   (StartExecution / AwaitExecution, re-attached by vendor job id after a restart), executed with
   ``SamplerV2``; estimates with ``EstimatorV2`` (:mod:`eigen_driver_manager.ibm_runtime`).
-  Without an account only the fake devices are offered; an account the vendor refuses shows as
-  an OFFLINE ``ibm.cloud`` device with the reason (``DEVICE_AUTH_FAILED``).
+  Without an account only the fake devices are offered (and the SDK is not even imported when
+  neither ``QISKIT_IBM_TOKEN`` nor the saved-account file exists); an account the vendor
+  refuses shows as an OFFLINE ``ibm.cloud`` device with the reason (``DEVICE_AUTH_FAILED``).
 
 Config keys: ``credentials`` (``auto`` = use an account when one is configured, the default;
 ``none`` = fake devices only), ``fake_backends``, ``cloud_backends`` (comma-separated allowlist
-of cloud backend names; empty = every operational one), ``seed_transpiler`` (default 1234).
+of cloud backend names; empty = every operational one), ``seed_transpiler`` (default 1234),
+``preload`` (``true``: load the fake backends in the background at start-up; default
+``false``: on first use), ``hybrid_mode`` (``session``, ``batch`` or ``none``: the
+qiskit-ibm-runtime execution mode that groups the jobs of one Eigen OS job on a cloud
+backend, see :mod:`eigen_driver_manager.ibm_runtime`; default ``session``).
 """
 
 from __future__ import annotations
 
+import json
+import os
 import threading
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any, ClassVar
 
-import qiskit_aer
-from qiskit.transpiler import PassManager, generate_preset_pass_manager
-from qiskit_aer import AerSimulator
-
-from eigen_common.errors import DeviceNotFoundError
+from eigen_common.errors import DeviceNotFoundError, UnimplementedError
 from eigen_driver_manager.aer_backed import AerBackedDriver
-from eigen_driver_manager.aer_engine import (
-    AerDevice,
-    calibration_from_target,
-    calibration_summary,
-    supported_saves,
-)
 from eigen_driver_manager.base import (
     DeviceInfo,
-    DeviceStatus,
     DeviceStatusReport,
     EstimateOutcome,
     ExecutionItem,
@@ -51,18 +51,20 @@ from eigen_driver_manager.base import (
     ExecutionResult,
     StartedExecution,
 )
-from eigen_driver_manager.ibm_runtime import RuntimeDevices, map_error
+from eigen_driver_manager.ibm_fake import fake_device
+from eigen_driver_manager.ibm_runtime import HYBRID_MODES, RuntimeDevices, map_error
 from eigen_driver_manager.offline import OfflineDriver
 from eigen_driver_manager.options import OptionSpec
 from eigen_driver_manager.plugins.aer_driver import AER_RUN_OPTION, COMMON_OPTIONS
-from eigen_ir.aqo import GATES, Circuit
+from eigen_ir.aqo import Circuit
 
 DEFAULT_FAKES = ("fake_brisbane", "fake_sherbrooke", "fake_kyiv")
-_CONFIG_KEYS = frozenset({"credentials", "fake_backends", "cloud_backends", "seed_transpiler"})
-_CLOUD_PLACEHOLDER = "ibm.cloud"
-_NOT_GATES = frozenset(
-    {"measure", "delay", "reset", "if_else", "for_loop", "switch_case", "while_loop"}
+_CONFIG_KEYS = frozenset(
+    {"credentials", "fake_backends", "cloud_backends", "seed_transpiler", "preload", "hybrid_mode"}
 )
+_CLOUD_PLACEHOLDER = "ibm.cloud"
+#: Where qiskit-ibm-runtime looks for an account besides ``QISKIT_IBM_TOKEN``.
+SAVED_ACCOUNT_FILE = Path("~/.qiskit/qiskit-ibm.json")
 
 
 class IbmDriver(AerBackedDriver):
@@ -76,6 +78,7 @@ class IbmDriver(AerBackedDriver):
         super().__init__()
         self._cloud: RuntimeDevices | None = None
         self._cloud_problem: OfflineDriver | None = None
+        self._hybrid_mode = "session"
 
     @classmethod
     def declared_devices(cls, config: Mapping[str, str]) -> tuple[str, ...]:
@@ -92,23 +95,30 @@ class IbmDriver(AerBackedDriver):
         if unknown:
             raise ValueError(f"unknown ibm config key(s) {unknown}; allowed {sorted(_CONFIG_KEYS)}")
         seed = int(config.get("seed_transpiler", "1234"))
+        preload = config.get("preload", "false").lower()
+        if preload not in ("true", "false"):
+            raise ValueError("ibm config preload must be true or false")
+        self._hybrid_mode = config.get("hybrid_mode", "session") or "session"
+        if self._hybrid_mode not in HYBRID_MODES:
+            raise ValueError(f"ibm config hybrid_mode must be one of {sorted(HYBRID_MODES)}")
         for name in _names(config.get("fake_backends"), DEFAULT_FAKES):
-            dev = _fake_device(name, seed)
+            dev = fake_device(name, seed)
             self._devices[dev.info.device_id] = dev
-            threading.Thread(target=dev.warm_up, name=f"ibm-{name}-warm-up", daemon=True).start()
+            if preload == "true":
+                threading.Thread(target=dev.warm_up, name=f"ibm-{name}-load", daemon=True).start()
         mode = config.get("credentials", "auto") or "auto"
         if mode not in ("auto", "saved", "none"):
             raise ValueError("ibm config credentials must be auto, saved or none")
-        if mode != "none":
+        if mode != "none" and account_configured():
             self._connect(_names(config.get("cloud_backends"), ()), seed)
 
     def use_service(self, service: Any, backends: Sequence[Any], seed: int = 1234) -> None:
         """Serve ``backends`` of a runtime ``service`` as asynchronous devices.
 
         ``initialize`` calls it with ``QiskitRuntimeService``; tests pass the SDK's local
-        testing mode (``QiskitRuntimeLocalService``).
+        testing mode (``QiskitRuntimeLocalService``) or a service whose HTTP is replayed.
         """
-        self._cloud = RuntimeDevices(service, backends, seed)
+        self._cloud = RuntimeDevices(service, backends, seed, hybrid_mode=self._hybrid_mode)
 
     def _connect(self, allow: Sequence[str], seed: int) -> None:
         from qiskit_ibm_runtime import QiskitRuntimeService
@@ -199,10 +209,10 @@ class IbmDriver(AerBackedDriver):
         return self._cloud.await_(device_id, execution_id, wait_seconds)
 
     def cancel_execution(self, device_id: str, job_id: str, execution_id: str) -> bool:
-        """Cancel the vendor job of a cloud execution (fake devices: nothing to stop)."""
-        if self._is_cloud(device_id) and execution_id:
+        """Cancel a cloud execution's vendor job and the job's session (fakes: nothing to stop)."""
+        if self._is_cloud(device_id):
             assert self._cloud is not None
-            return self._cloud.cancel(device_id, execution_id)
+            return self._cloud.cancel(device_id, execution_id, job_id)
         return False
 
     def estimate_expectation_values(
@@ -240,8 +250,6 @@ class IbmDriver(AerBackedDriver):
     def _require_cloud(self, device_id: str) -> None:
         if not self._is_cloud(device_id):
             if device_id in self._devices:
-                from eigen_common.errors import UnimplementedError
-
                 raise UnimplementedError(f"{device_id!r} is synchronous; use ExecuteCircuit")
             raise DeviceNotFoundError(f"no ibm device {device_id!r}")
 
@@ -252,84 +260,16 @@ def _names(raw: str | None, default: Sequence[str]) -> list[str]:
     return [n.strip() for n in raw.split(",") if n.strip()]
 
 
-def _fake_backend(name: str) -> Any:
-    from qiskit_ibm_runtime import fake_provider
+def account_configured() -> bool:
+    """True when qiskit-ibm-runtime could find an account: its env token or a saved one.
 
-    cls_name = "Fake" + "".join(p.capitalize() for p in name.removeprefix("fake_").split("_"))
-    cls = getattr(fake_provider, cls_name, None)
-    if cls is None:
-        raise ValueError(f"unknown IBM fake backend {name!r} (qiskit_ibm_runtime.fake_provider)")
-    return cls()
-
-
-def _fake_device(name: str, seed: int) -> AerDevice:
-    """An ``ibm.fake_<name>`` device: Aer with the backend's noise, ISA transpilation."""
-    backend = _fake_backend(name)
-    target = backend.target
-    props = backend.properties()
-    stamp = getattr(props, "last_update_date", None)
-    details = calibration_from_target(target, stamp.timestamp() if stamp is not None else None)
-    coupling = tuple(sorted(tuple(e) for e in target.build_coupling_map().get_edges()))
-    basis = tuple(
-        sorted(
-            n
-            for n in target.operation_names
-            if n
-            not in ("measure", "delay", "reset", "if_else", "for_loop", "switch_case", "while_loop")
-        )
-    )
-    info = DeviceInfo(
-        device_id=f"ibm.{name}",
-        name=f"IBM {backend.name} (offline fake backend on Qiskit Aer, real calibration)",
-        backend_type="ibmq_fake",
-        status=DeviceStatus.ONLINE,
-        max_qubits=int(backend.num_qubits),
-        targets=(f"ibm:{name}",),
-        capabilities={
-            "method": "automatic",
-            "basis_gates": ",".join(sorted(GATES)),
-            "native_gates": ",".join(basis),
-            "noise": f"qiskit_ibm_runtime.fake_provider.{type(backend).__name__}",
-            "seedable": "true",
-            "conditional": "true",
-            "simulator": f"qiskit-aer {qiskit_aer.__version__}",
-            "transpiled": "ISA (the backend's Target), optimization level 1",
-        },
-        basis_gates=basis,
-        coupling_map=coupling,
-        calibration=details,
-    )
-    summary = calibration_summary(details)
-    summary["source"] = f"qiskit-ibm-runtime fake backend {backend.name}"
-    holder: dict[str, AerSimulator] = {}
-
-    def make_pass_manager() -> PassManager:
-        holder["sim"] = AerSimulator.from_backend(backend)  # seconds for 127 qubits: warm-up
-        return generate_preset_pass_manager(
-            optimization_level=1, backend=backend, seed_transpiler=seed
-        )
-
-    dev = _LazyAerDevice(
-        info,
-        AerSimulator(),  # replaced by the noisy simulator on warm-up
-        dict(COMMON_OPTIONS),
-        make_pass_manager=make_pass_manager,
-        calibration=summary,
-        details=details,
-        save_kinds=supported_saves("automatic"),
-    )
-    dev.holder = holder
-    return dev
-
-
-class _LazyAerDevice(AerDevice):
-    """An AerDevice whose noisy simulator is built on warm-up (3-4 s for 127 qubits)."""
-
-    holder: dict[str, AerSimulator]
-
-    def warm_up(self) -> None:
-        """Build the pass manager and the noisy simulator once."""
-        super().warm_up()
-        sim = self.holder.get("sim")
-        if sim is not None:
-            self.simulator = sim
+    A cheap check before importing the SDK (4-7 s), which then decides itself. The SDK
+    leaves ``{}`` in its account file when it has none, so the file must hold an entry.
+    """
+    if os.environ.get("QISKIT_IBM_TOKEN"):
+        return True
+    try:
+        saved = json.loads(SAVED_ACCOUNT_FILE.expanduser().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(saved, dict) and bool(saved)
