@@ -94,6 +94,10 @@ class ProcessStack:
     home: Path
     token: str
     services: dict[str, ServiceProcess] = field(default_factory=dict)
+    #: more API keys: token → (subject, roles, tenant)
+    extra_keys: dict[str, tuple[str, tuple[str, ...], str]] = field(default_factory=dict)
+    #: extra environment per service name (``kernel``, ``system-api``, ...)
+    env: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def endpoint(self) -> str:
@@ -111,6 +115,7 @@ class ProcessStack:
                 f"127.0.0.1:{self.services['driver-manager'].port}"
             ),
             "EIGEN_KERNEL_HEARTBEAT_SECONDS": "1",
+            **self.env.get("kernel", {}),
         }
 
     def start(self) -> None:
@@ -124,7 +129,16 @@ class ProcessStack:
                     "subject": "tester",
                     "roles": ["admin"],
                     "tenant": "test",
-                }
+                },
+                *(
+                    {
+                        "sha256": hashlib.sha256(tok.encode()).hexdigest(),
+                        "subject": sub,
+                        "roles": list(roles),
+                        "tenant": tenant,
+                    }
+                    for tok, (sub, roles, tenant) in self.extra_keys.items()
+                ),
             ]
         }
         (self.home / "api_keys.json").write_text(json.dumps(keys))
@@ -150,6 +164,7 @@ class ProcessStack:
                 "EIGEN_SYSTEM_API_KERNEL_ADDRESS": f"127.0.0.1:{self.services['kernel'].port}",
                 "EIGEN_SYSTEM_API_COMPILER_ADDRESS": f"127.0.0.1:{self.services['compiler'].port}",
                 "EIGEN_SYSTEM_API_API_KEYS_FILE": str(self.home / "api_keys.json"),
+                **self.env.get("system-api", {}),
             },
             logs,
         )
