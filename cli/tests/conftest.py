@@ -170,21 +170,30 @@ class Api:
 
         self.thread.run(go())
 
-    def break_store(self) -> None:
-        """Damage the kernel's SQLite store (every table renamed): its next query fails."""
+    @contextmanager
+    def damaged_store(self) -> Iterator[None]:
+        """The kernel's SQLite store damaged (every table renamed) for the ``with`` block.
+
+        Every query of the kernel fails meanwhile; the tables get their names back afterwards,
+        so the kernel can shut down as usual.
+        """
         dbs = [p for p in (self.stack.home / "kernel").rglob("*.db") if p.is_file()]
         assert dbs, f"no SQLite database under {self.stack.home / 'kernel'}"
-        for db in dbs:
-            with sqlite3.connect(db) as conn:
-                tables = [
-                    r[0]
-                    for r in conn.execute(
+        renamed = []
+        try:
+            for db in dbs:
+                with sqlite3.connect(db) as conn:
+                    for (table,) in conn.execute(
                         "SELECT name FROM sqlite_master WHERE type='table' "
                         "AND name NOT LIKE 'sqlite_%'"
-                    )
-                ]
-                for t in tables:
-                    conn.execute(f'ALTER TABLE "{t}" RENAME TO "{t}_damaged"')
+                    ).fetchall():
+                        conn.execute(f'ALTER TABLE "{table}" RENAME TO "{table}_damaged"')
+                        renamed.append((db, table))
+            yield
+        finally:
+            for db, table in renamed:
+                with sqlite3.connect(db) as conn:
+                    conn.execute(f'ALTER TABLE "{table}_damaged" RENAME TO "{table}"')
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -237,11 +237,12 @@ def test_unknown_job_exit_2(api: Api) -> None:
 
 
 def test_internal_error_exit_4_with_correlation_id(fresh_api: Api) -> None:
-    fresh_api.break_store()
-    r = fresh_api.cli("status", "j0123")
+    with fresh_api.damaged_store():
+        r = fresh_api.cli("status", "j0123")
+        listed = fresh_api.cli("list", "--json")
     assert r.exit_code == 4, r.output
     assert "correlation id" in r.stderr
-    err = json.loads(fresh_api.cli("list", "--json").stderr)["error"]
+    err = json.loads(listed.stderr)["error"]
     assert err["code"] == "INTERNAL" and err["exit_code"] == 4
     assert err["metadata"]["correlation_id"]
 
