@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -94,11 +95,7 @@ def aer_counts(result: object, circuit: QuantumCircuit) -> list[dict[str, int]]:
     """Counts of every binding of a SamplerPubResult over all registers (flat bitstrings)."""
     data = result.data  # type: ignore[attr-defined]
     full = BitArray.concatenate_bits([getattr(data, r.name) for r in circuit.cregs])
-    return (
-        [full[idx].get_counts() for idx in np.ndindex(*full.shape)]
-        if full.shape
-        else [full.get_counts()]
-    )
+    return [full[idx].get_counts() for idx in np.ndindex(*full.shape)]
 
 
 # --- the SDK takes circuits and OpenQASM text; results are typed -----------------------------
@@ -190,12 +187,18 @@ def test_aer_seeds_consecutive_experiments_2113_apart() -> None:
     assert [e.seed_simulator for e in r.results] == [11 + AER_SEED_STRIDE * k for k in range(3)]
 
 
-def test_sampler_counts_match_aer_for_the_same_seed(api: Api) -> None:
+@pytest.mark.parametrize(
+    ("target", "aer_options"),
+    [("sim:local", {}), ("sim:statevector", {"backend_options": {"method": "statevector"}})],
+)
+def test_sampler_counts_match_aer_for_the_same_seed(
+    api: Api, target: str, aer_options: dict[str, Any]
+) -> None:
     """Issue 13: the same Qiskit script on Aer's SamplerV2 and on EigenSamplerV2.
 
     Parity needs the same seed, shots and simulation method: ``sim:local`` is Aer's automatic
-    method, as is ``SamplerV2()``; PUBs run as Aer runs them (k-th experiment seeded
-    seed + 2113·k), so several PUBs match too.
+    method, as is ``SamplerV2()``; ``sim:statevector`` is its statevector method. PUBs run as
+    Aer runs them (k-th experiment seeded seed + 2113·k), so several PUBs match too.
     """
     qc, params = rotations()
     values = [0.4, 1.1, -0.3]  # in circuit.parameters order: a, θ[0], θ[1]
@@ -207,8 +210,8 @@ def test_sampler_counts_match_aer_for_the_same_seed(api: Api) -> None:
         return [aer_counts(r, p[0]) for r, p in zip(result, pubs, strict=True)]
 
     with api.client() as c:
-        eigen = script(EigenSamplerV2("sim:local", client=c, options={"seed": 1234}))
-    aer = script(AerSamplerV2(seed=1234))
+        eigen = script(EigenSamplerV2(target, client=c, options={"seed": 1234}))
+    aer = script(AerSamplerV2(seed=1234, options=aer_options))
     assert eigen == aer
     assert set(eigen[0][0]) == {"00", "11"} and sum(eigen[2][0].values()) == 2000
 
