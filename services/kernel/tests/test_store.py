@@ -1,4 +1,8 @@
+"""The job store's contract, run against each backend: SQLite (embedded) and PostgreSQL."""
+
 import sqlite3
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -12,8 +16,9 @@ from eigen_kernel.domain import (
 )
 from eigen_kernel.ports import TransitionRejected
 from eigen_kernel.states import TaskState
-from eigen_kernel.store import SqliteJobStore as JobStore
-from eigen_kernel.store import migrations
+from eigen_kernel.store import SqliteJobStore, migrations
+from eigen_kernel.store_postgres import PostgresJobStore
+from tests.backends import postgres
 
 
 def sub(**kw):
@@ -22,11 +27,34 @@ def sub(**kw):
     return Submission(**base)
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+def open_store(request, tmp_path: Path) -> Iterator[Callable[[], object]]:
+    """Opens a store on this test's own database (again: a restarted kernel)."""
+    if request.param == "sqlite":
+        target = tmp_path / "jobs.db"
+
+        def factory():
+            return SqliteJobStore(target)
+    else:
+        url = postgres().new_database()
+
+        def factory():
+            return PostgresJobStore(url, kernel_id="k")
+
+    opened = []
+
+    def open_() -> object:
+        opened.append(factory())
+        return opened[-1]
+
+    yield open_
+    for s in opened:
+        s.close()
+
+
 @pytest.fixture
-def store(tmp_path):
-    s = JobStore(tmp_path / "jobs.db")
-    yield s
-    s.close()
+def store(open_store):
+    return open_store()
 
 
 def test_events_are_numbered_from_one_without_gaps(store):
@@ -92,12 +120,12 @@ def test_idempotency_key_is_unique_per_tenant(store):
     assert store.find_idempotent("t", "k").job_id == "j1"
 
 
-def test_state_survives_reopen(tmp_path):
-    s = JobStore(tmp_path / "db")
+def test_state_survives_reopen(open_store):
+    s = open_store()
     s.create_job("j1", "t", "u", sub(shots=10, inputs={"a": 1.5}), "h")
     s.advance("j1", [Step(TaskState.VALIDATING, "v")])
     s.close()
-    s2 = JobStore(tmp_path / "db")
+    s2 = open_store()
     job = s2.get_job("j1")
     assert job.state == TaskState.VALIDATING
     assert job.submission.shots == 10 and job.submission.inputs == {"a": 1.5}
@@ -126,12 +154,12 @@ def test_a_terminal_step_carries_its_outcome_and_a_late_one_is_rejected_whole(st
     assert outcome is None and error == ErrorRecord("CANCELLED", "c")
 
 
-def test_reservations_persist_and_end_once(tmp_path):
-    s = JobStore(tmp_path / "db")
+def test_reservations_persist_and_end_once(open_store):
+    s = open_store()
     r = Reservation("r1", "t", "u", "aer", "p", ReservationState.ACTIVE, 1.0, 1.0, 9e9)
     s.create_reservation(r)
     s.close()
-    s = JobStore(tmp_path / "db")
+    s = open_store()
     assert s.active_reservations() == [r]
     assert s.end_reservation("r1", ReservationState.CANCELLED)
     assert not s.end_reservation("r1", ReservationState.EXPIRED)
@@ -152,7 +180,7 @@ def test_a_database_of_the_first_kernel_is_upgraded_in_place(tmp_path):
     )
     db.commit()
     db.close()
-    s = JobStore(tmp_path / "old.db")
+    s = SqliteJobStore(tmp_path / "old.db")
     assert s.schema_version == len(migrations("sqlite"))
     job = s.get_job("j1")
     assert job.state == TaskState.QUEUED and job.queued_at is None

@@ -16,17 +16,19 @@ from eigen_common.server import App, ServiceBinding
 from eigen_kernel.admission import Admission
 from eigen_kernel.artifacts import Artifacts
 from eigen_kernel.blobs import LocalBlobStore
+from eigen_kernel.blobs_s3 import S3BlobStore
 from eigen_kernel.catalog import DeviceCatalog
 from eigen_kernel.clients import GrpcCompiler, GrpcDriverManager
 from eigen_kernel.compile_cache import CompileCache
 from eigen_kernel.dependencies import Dependencies
 from eigen_kernel.devices import DeviceDirectory
+from eigen_kernel.driver_pool import DriverPool, parse_addresses
 from eigen_kernel.execution import Execution
 from eigen_kernel.hybrid import HybridStage
 from eigen_kernel.jobs import JobService
 from eigen_kernel.lifecycle import EventBus, Lifecycle
 from eigen_kernel.policy import PolicyConfig, SchedulingPolicy
-from eigen_kernel.ports import CompilerPort, DriverPort, Feed, JobStore
+from eigen_kernel.ports import BlobStore, CompilerPort, DriverPort, Feed, JobStore
 from eigen_kernel.reservations import Reservations
 from eigen_kernel.retention import Retention, RetentionPolicy
 from eigen_kernel.retry import Patience
@@ -35,6 +37,7 @@ from eigen_kernel.scheduler import DeviceStats, Scheduler
 from eigen_kernel.servicer import KernelGateway
 from eigen_kernel.settings import KernelSettings
 from eigen_kernel.store import SqliteJobStore
+from eigen_kernel.store_postgres import PostgresFeed, PostgresJobStore
 from eigen_kernel.timers import Timers
 
 
@@ -77,12 +80,14 @@ def assemble(
     compiler: CompilerPort,
     driver: DriverPort,
     feed: Feed | None = None,
+    blobs: BlobStore | None = None,
 ) -> Qrtx:
     """Wire the kernel's parts over a store and the two backends (tests pass doubles).
 
     ``feed``: notices from other kernels sharing the store (PostgreSQL); None for one kernel.
+    ``blobs``: the QFS blob store (default: ``home/qfs`` on the local disk).
     """
-    blobs = LocalBlobStore(settings.home / "qfs")
+    blobs = blobs if blobs is not None else LocalBlobStore(settings.home / "qfs")
     artifacts = Artifacts(store, blobs)
     bus = EventBus()
     lifecycle = Lifecycle(store, bus, settings.kernel_id)
@@ -162,15 +167,20 @@ class KernelApp(App):
 def build(settings: KernelSettings) -> KernelApp:
     """Wire store, QFS, clients and the kernel from settings.
 
+    Backends (SPEC §14): SQLite in ``home`` or PostgreSQL (``store_url``, with its feed of
+    notices between kernels); the local ``home/qfs`` or S3 (``qfs_url``); one driver-manager
+    or a pool of several (``driver_manager_addresses``).
+
     Unfinished jobs are resumed before the port is bound (``on_starting``), so a job submitted
     during start-up cannot be picked up a second time by recovery. On stop, tasks stop (their
     states are kept for the next start), then clients and the store close.
     """
     settings.home.mkdir(parents=True, exist_ok=True)
-    store = SqliteJobStore(settings.home / "jobs.db")
+    store, feed = _store(settings)
+    blobs = S3BlobStore(settings.qfs_url) if settings.qfs_url else None
     compiler = GrpcCompiler(settings.compiler_address, settings.max_message_bytes)
-    driver = GrpcDriverManager(settings.driver_manager_address, settings.max_message_bytes)
-    qrtx = assemble(settings, store, compiler, driver)
+    driver = _driver(settings)
+    qrtx = assemble(settings, store, compiler, driver, feed, blobs)
 
     async def close() -> None:
         await qrtx.stop()
@@ -192,3 +202,21 @@ def build(settings: KernelSettings) -> KernelApp:
         on_stopping=[close],
         qrtx=qrtx,
     )
+
+
+def _store(settings: KernelSettings) -> tuple[JobStore, Feed | None]:
+    """The job store of ``settings`` and, for a shared one, its feed of notices."""
+    url = settings.store_url.get_secret_value()
+    if not url:
+        return SqliteJobStore(settings.home / "jobs.db"), None
+    return PostgresJobStore(url, settings.kernel_id), PostgresFeed(url)
+
+
+def _driver(settings: KernelSettings) -> GrpcDriverManager | DriverPool:
+    """One driver-manager client, or a pool when several (or a DNS name) are configured."""
+    if not settings.driver_manager_addresses:
+        return GrpcDriverManager(settings.driver_manager_address, settings.max_message_bytes)
+    entries = parse_addresses(settings.driver_manager_addresses)
+    if len(entries) == 1 and not entries[0].startswith("dns:"):
+        return GrpcDriverManager(entries[0], settings.max_message_bytes)
+    return DriverPool(entries, lambda a: GrpcDriverManager(a, settings.max_message_bytes))

@@ -8,7 +8,7 @@ import socket
 from pathlib import Path
 from typing import ClassVar
 
-from pydantic import Field
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from eigen_common.settings import ServiceSettings
@@ -39,6 +39,12 @@ class KernelSettings(ServiceSettings):
         kernel_id: this kernel's name among replicas sharing a store (unique per process).
         lease_seconds: a device's scheduling lease; another kernel takes the device over
             this long after its owner died (SPEC §14).
+        store_url: the job store: '' = SQLite in ``home`` (embedded default), or
+            ``postgresql://user:password@host:port/db`` — shared by several kernels (SPEC §14).
+        qfs_url: the blob store: '' = ``home/qfs`` (embedded default), or
+            ``s3://bucket/prefix`` with the standard ``AWS_*``/``AWS_ENDPOINT_URL`` variables.
+        driver_manager_addresses: several driver-managers, comma-separated ``host:port`` or
+            ``dns:name:port`` (every address of the name); '' = ``driver_manager_address``.
     """
 
     model_config = SettingsConfigDict(env_prefix="EIGEN_KERNEL_")
@@ -74,3 +80,14 @@ class KernelSettings(ServiceSettings):
         pattern=r"^[A-Za-z0-9._-]{1,80}$",
     )
     lease_seconds: float = Field(default=10.0, gt=0.5, le=600)
+    store_url: SecretStr = SecretStr("")
+    qfs_url: str = Field(default="", pattern=r"^(s3://[^?#]+)?$")
+    driver_manager_addresses: str = ""
+
+    @field_validator("store_url")
+    @classmethod
+    def _postgres_url(cls, v: SecretStr) -> SecretStr:
+        url = v.get_secret_value()
+        if url and not url.startswith(("postgresql://", "postgres://")):
+            raise ValueError("store_url must be '' (SQLite) or a postgresql:// URL")
+        return v
