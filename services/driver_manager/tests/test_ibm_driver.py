@@ -9,6 +9,8 @@ import pytest
 
 from eigen_common.errors import FailedPreconditionError, NotFoundError
 from eigen_driver_manager.base import DeviceStatus, ExecutionItem
+from eigen_driver_manager.execution import for_job
+from eigen_driver_manager.ibm_runtime import RuntimeDevices
 from eigen_driver_manager.plugins.ibm_driver import IbmDriver
 from eigen_driver_manager.testing import BELL_OPERATIONS, aqo_circuit
 
@@ -116,3 +118,43 @@ def test_runtime_path_in_the_sdks_local_testing_mode() -> None:
     )
     assert out.metadata["primitive"] == "EstimatorV2"
     assert 0.7 < out.values[0] < 1.0 and out.std_errors[0] > 0
+
+
+@pytest.mark.parametrize(("mode", "kind"), [("session", "Session"), ("batch", "Batch")])
+def test_a_jobs_executions_share_one_session_or_batch(mode: str, kind: str) -> None:
+    """In the SDK's local testing mode: a hybrid loop's samples and estimates (one Eigen OS
+    job) go through one Session/Batch, other jobs get their own, cancel closes it."""
+    from qiskit_ibm_runtime.fake_provider import FakeManilaV2
+    from qiskit_ibm_runtime.fake_provider.local_service import QiskitRuntimeLocalService
+
+    cloud = RuntimeDevices(QiskitRuntimeLocalService(), [FakeManilaV2()], hybrid_mode=mode)
+    dev = "ibm.fake_manila"
+    ansatz = aqo_circuit(2, 0, [{"op": "H", "q": [0]}, {"op": "CX", "q": [0, 1]}])
+    first = cloud.start(ExecutionItem("job-7", dev, BELL, 300))
+    with for_job("job-7"):
+        est = cloud.estimate(dev, ansatz, [("ZZ", 1.0)], [{}], 2000, seed=1)
+    second = cloud.start(ExecutionItem("job-7", dev, BELL, 300))
+    cloud.start(ExecutionItem("job-8", dev, BELL, 300))
+    cloud.start(ExecutionItem("", dev, BELL, 300))  # no job: a lone vendor job
+    modes = cloud.open_modes
+    assert sorted(modes) == [("fake_manila", "job-7"), ("fake_manila", "job-8")]
+    assert type(modes[("fake_manila", "job-7")]).__name__ == kind
+    for started in (first, second):
+        progress = cloud.await_(dev, started.execution_id, 60)
+        assert progress.done and progress.result is not None
+    assert 0.7 < est.values[0] <= 1.0
+    assert cloud.cancel(dev, "", "job-7") is True
+    assert sorted(cloud.open_modes) == [("fake_manila", "job-8")]
+    cloud.close()
+    assert cloud.open_modes == {}
+
+
+def test_hybrid_mode_none_sends_lone_jobs() -> None:
+    from qiskit_ibm_runtime.fake_provider import FakeManilaV2
+    from qiskit_ibm_runtime.fake_provider.local_service import QiskitRuntimeLocalService
+
+    cloud = RuntimeDevices(QiskitRuntimeLocalService(), [FakeManilaV2()], hybrid_mode="none")
+    cloud.start(ExecutionItem("job-9", "ibm.fake_manila", BELL, 100))
+    assert cloud.open_modes == {}
+    with pytest.raises(ValueError, match="hybrid_mode"):
+        IbmDriver().initialize({"fake_backends": "", "credentials": "none", "hybrid_mode": "x"})
