@@ -198,3 +198,15 @@ async def test_a_jobs_shots_are_its_effective_shots(tmp_path: Path) -> None:
             await events(k, "t", j.job_id)
         assert k.jobs.shots(k.jobs.get("t", asked.job_id)) == 77
         assert k.jobs.shots(k.jobs.get("t", default.job_id)) == 1024
+
+
+async def test_a_sweep_without_parameters_runs_once_per_row(tmp_path: Path) -> None:
+    from eigen_kernel.domain import Sweep
+
+    async with running_kernel(tmp_path) as k:
+        sweep = Sweep((), ((), (), ()), (3,))
+        job, _ = k.jobs.submit("t", "o", submission("s", sweep=sweep), b"s")
+        await events(k, "t", job.job_id)
+        res = k.jobs.results("t", job.job_id)
+        assert res.job.state == TaskState.COMPLETED
+        assert len(res.outcome.sweep) == 3 and res.outcome.counts == {}

@@ -86,7 +86,7 @@ def submission_from_proto(req: job_pb2.SubmitJobRequest) -> Submission:
     if req.save_state not in _SAVED_STATE:
         raise errors.ValidationError([errors.FieldViolation("save_state", "unknown value")])
     sweep = None
-    if req.HasField("sweep") and req.sweep.parameters:
+    if req.HasField("sweep") and req.sweep.bindings:  # a sweep of no parameters has rows too
         sweep = Sweep(
             tuple(req.sweep.parameters),
             tuple(tuple(r.values) for r in req.sweep.bindings),

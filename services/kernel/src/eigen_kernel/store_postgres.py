@@ -718,6 +718,7 @@ class PostgresFeed:
         self.retry_cap_seconds = retry_cap_seconds
         self.connected = asyncio.Event()
         self.connections = 0
+        self._changed = asyncio.Condition()
 
     async def run(self, on_notice: Callable[[str, str, str], None]) -> None:
         """Call ``on_notice(kind, key, origin)`` for each notice, until cancelled."""
@@ -732,14 +733,23 @@ class PostgresFeed:
             await asyncio.sleep(delay)
             delay = min(delay * 2, self.retry_cap_seconds)
 
+    async def listening(self, connections: int = 1) -> None:
+        """Return once the feed listens on its ``connections``-th connection (tests)."""
+        async with self._changed:
+            await self._changed.wait_for(
+                lambda: self.connections >= connections and self.connected.is_set()
+            )
+
     async def _listen(self, on_notice: Callable[[str, str, str], None]) -> None:
         conn = await psycopg.AsyncConnection.connect(
             self.url, autocommit=True, connect_timeout=10, application_name="eigen-kernel-feed"
         )
         async with conn:
             await conn.execute(pgsql.SQL("LISTEN {}").format(pgsql.Identifier(self.channel)))
-            self.connections += 1
-            self.connected.set()
+            async with self._changed:
+                self.connections += 1
+                self.connected.set()
+                self._changed.notify_all()
             async for n in conn.notifies():
                 parsed = parse_notice(n.payload)
                 if parsed is None:
