@@ -15,7 +15,7 @@ export UV_PROJECT_ENVIRONMENT := $(CURDIR)/.venvs/py$(PY)
 export UV_PYTHON := $(or $(PY_BIN),$(PY))
 endif
 
-.PHONY: install run down test test-fast lint proto proto-check compose-check bench ci pythons
+.PHONY: install run down test test-fast node-test lint proto proto-check compose-check bench ci pythons
 
 install:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet "uv==0.13.8"
@@ -36,6 +36,10 @@ test: install
 
 test-fast: install
 	$(UV) run --frozen pytest -q -m "not slow"
+
+# The Node.js client (clients/node) against a real four-process stack (node:test).
+node-test: install
+	cd clients/node && npm ci --no-audit --no-fund && npm test
 
 lint: install proto-check compose-check
 	$(UV) run --frozen ruff check .
