@@ -101,8 +101,10 @@ class RuntimeDevices:
         seed_transpiler: int = 1234,
         *,
         hybrid_mode: str = "session",
+        poll_first: float = POLL_FIRST,
     ):
         self._service = service
+        self._poll_first = poll_first
         self._hybrid_mode = hybrid_mode
         self._modes: dict[tuple[str, str], tuple[Any, float]] = {}
         self._backends = {
@@ -200,9 +202,12 @@ class RuntimeDevices:
         """
         job = self._job(device_id, execution_id)
         deadline = time.monotonic() + wait_seconds
-        delay = POLL_FIRST
+        delay = self._poll_first
         while True:
-            status = _status_word(job)
+            try:
+                status = _status_word(job)
+            except Exception as exc:
+                raise map_error(exc, device_id) from None
             if status == _FINAL_OK or status in _FINAL_BAD:
                 break
             left = deadline - time.monotonic()
@@ -413,14 +418,40 @@ def _usage_seconds(job: Any) -> float:
         return 0.0
 
 
+#: qiskit-ibm-runtime exceptions that mean the vendor refused the credentials.
+_AUTH_ERRORS = frozenset({"IBMNotAuthorizedError", "InvalidAccountError"})
+
+
+def _http_status(exc: BaseException | None) -> int | None:
+    """The HTTP status of ``exc`` or of an exception it was raised from."""
+    while exc is not None:
+        status = getattr(exc, "status_code", None)
+        if status is None:
+            status = getattr(getattr(exc, "response", None), "status_code", None)
+        if isinstance(status, int):
+            return status
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
 def map_error(exc: Exception, device_id: str) -> EigenError:
-    """A qiskit-ibm-runtime / HTTP failure as the seed's statuses (SPEC §13), credentials-free."""
+    """A qiskit-ibm-runtime / HTTP failure as the seed's statuses (SPEC §13), credentials-free.
+
+    Refused credentials (HTTP 401/403, the SDK's ``IBMNotAuthorizedError`` or
+    ``InvalidAccountError``) → ``DEVICE_AUTH_FAILED``; a circuit wider than the backend →
+    ``CIRCUIT_TOO_LARGE``; anything else (5xx after the SDK's retries, network) → UNAVAILABLE.
+    """
     if isinstance(exc, EigenError):
         return exc
     text = redact(" ".join(str(exc).split())[:300])
     low = text.lower()
-    status = getattr(getattr(exc, "response", None), "status_code", None)
-    if status in (401, 403) or "unauthorized" in low or "invalid token" in low or "401" in low:
+    status = _http_status(exc)
+    if (
+        status in (401, 403)
+        or type(exc).__name__ in _AUTH_ERRORS
+        or "unauthorized" in low
+        or "invalid token" in low
+    ):
         return DeviceAuthFailedError(
             f"IBM Quantum refused the credentials for {device_id!r} (check the saved account)",
             metadata={"subject": device_id},

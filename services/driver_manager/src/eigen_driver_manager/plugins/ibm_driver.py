@@ -25,6 +25,7 @@ Devices:
 Config keys: ``credentials`` (``auto`` = use an account when one is configured, the default;
 ``none`` = fake devices only), ``fake_backends``, ``cloud_backends`` (comma-separated allowlist
 of cloud backend names; empty = every operational one), ``seed_transpiler`` (default 1234),
+``poll_seconds`` (first poll interval of a vendor job, doubling to 10 s; default 0.5),
 ``preload`` (``true``: load the fake backends in the background at start-up; default
 ``false``: on first use), ``hybrid_mode`` (``session``, ``batch`` or ``none``: the
 qiskit-ibm-runtime execution mode that groups the jobs of one Eigen OS job on a cloud
@@ -60,7 +61,15 @@ from eigen_ir.aqo import Circuit
 
 DEFAULT_FAKES = ("fake_brisbane", "fake_sherbrooke", "fake_kyiv")
 _CONFIG_KEYS = frozenset(
-    {"credentials", "fake_backends", "cloud_backends", "seed_transpiler", "preload", "hybrid_mode"}
+    {
+        "credentials",
+        "fake_backends",
+        "cloud_backends",
+        "seed_transpiler",
+        "preload",
+        "hybrid_mode",
+        "poll_seconds",
+    }
 )
 _CLOUD_PLACEHOLDER = "ibm.cloud"
 #: Where qiskit-ibm-runtime looks for an account besides ``QISKIT_IBM_TOKEN``.
@@ -79,6 +88,7 @@ class IbmDriver(AerBackedDriver):
         self._cloud: RuntimeDevices | None = None
         self._cloud_problem: OfflineDriver | None = None
         self._hybrid_mode = "session"
+        self._poll_first = 0.5
 
     @classmethod
     def declared_devices(cls, config: Mapping[str, str]) -> tuple[str, ...]:
@@ -98,6 +108,9 @@ class IbmDriver(AerBackedDriver):
         preload = config.get("preload", "false").lower()
         if preload not in ("true", "false"):
             raise ValueError("ibm config preload must be true or false")
+        self._poll_first = float(config.get("poll_seconds", "0.5"))
+        if not 0.001 <= self._poll_first <= 60:
+            raise ValueError("ibm config poll_seconds must be in 0.001..60")
         self._hybrid_mode = config.get("hybrid_mode", "session") or "session"
         if self._hybrid_mode not in HYBRID_MODES:
             raise ValueError(f"ibm config hybrid_mode must be one of {sorted(HYBRID_MODES)}")
@@ -118,7 +131,9 @@ class IbmDriver(AerBackedDriver):
         ``initialize`` calls it with ``QiskitRuntimeService``; tests pass the SDK's local
         testing mode (``QiskitRuntimeLocalService``) or a service whose HTTP is replayed.
         """
-        self._cloud = RuntimeDevices(service, backends, seed, hybrid_mode=self._hybrid_mode)
+        self._cloud = RuntimeDevices(
+            service, backends, seed, hybrid_mode=self._hybrid_mode, poll_first=self._poll_first
+        )
 
     def _connect(self, allow: Sequence[str], seed: int) -> None:
         from qiskit_ibm_runtime import QiskitRuntimeService
