@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from structlog.testing import capture_logs
 
 from eigen_common.security import SecurityConfigError
 from eigen_common.server import StartupError
@@ -22,6 +24,12 @@ from eigen_system_api.app import SystemApiApp, build
 from eigen_system_api.settings import SystemApiSettings
 from services.system_api.tests.rest_support import rest_replica, status_of
 from services.system_api.tests.support import USER, Edge
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def settings(tmp_path: Path, **kw: object) -> SystemApiSettings:
@@ -61,6 +69,26 @@ async def test_what_keeps_rest_from_starting_keeps_the_service_from_starting(
             await build(settings(tmp_path, rest_port=port)).start()
 
 
+async def test_a_taken_default_port_turns_rest_off_with_a_warning(tmp_path: Path) -> None:
+    """8080 was not asked for: a stack that does not set it still starts (gRPC only)."""
+    grpc_port = free_port()
+    with socket.socket() as holder, capture_logs() as logs:
+        holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        with contextlib.suppress(OSError):  # whoever holds 8080 already, it is taken
+            holder.bind(("127.0.0.1", 8080))
+            holder.listen()
+        app = build(settings(tmp_path, port=grpc_port))
+        server = await app.start()
+        try:
+            assert isinstance(app, SystemApiApp) and app.rest is not None
+            assert app.rest.port == 0 and server.port == grpc_port
+        finally:
+            await server.stop(0)
+            await app.close()
+    warned = [e for e in logs if e["event"] == "REST is off: its default port is in use"]
+    assert warned and warned[0]["rest_port"] == 8080
+
+
 async def test_rest_speaks_tls_with_the_service_certificate(edge: Edge, tmp_path: Path) -> None:
     tls = ensure_local_tls(tmp_path)
     http, _ = await rest_replica(edge, USER, tls_cert_file=tls.cert, tls_key_file=tls.key)
@@ -74,9 +102,7 @@ async def test_rest_speaks_tls_with_the_service_certificate(edge: Edge, tmp_path
 
 def test_the_process_serves_rest_from_flags_and_drains_on_sigterm(tmp_path: Path) -> None:
     """``python -m eigen_system_api --rest-port ...``: one process, one loop, SIGTERM stops both."""
-    with socket.socket() as probe:  # a free port for the flag (released before the start)
-        probe.bind(("127.0.0.1", 0))
-        rest_port = probe.getsockname()[1]
+    rest_port = free_port()  # for the flag (released before the start)
     env = {**os.environ, "EIGEN_SYSTEM_API_PORT": "0", "EIGEN_SYSTEM_API_METRICS_PORT": "0"}
     proc = subprocess.Popen(
         [

@@ -1,7 +1,9 @@
 """uvicorn inside the system-api's event loop, beside the gRPC server (SPEC §15).
 
 The socket is bound before the gRPC port (a taken REST port is a startup error, like any
-other), uvicorn serves it once the gRPC server listens, and stops after the gRPC server has
+other, when it was configured; the implicit default 8080 being taken only turns REST off, with a
+warning, so stacks and tests that do not know about REST yet still start), uvicorn serves it
+once the gRPC server listens, and stops after the gRPC server has
 drained, letting requests in flight finish within ``grace_seconds`` (event streams still open
 then are cut; clients resume with ``Last-Event-ID``). uvicorn's own signal handling is off: the
 service's ``serve`` owns SIGTERM/SIGINT. TLS uses the service's ``tls_cert_file``/``_key_file``.
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import socket
 from collections.abc import Generator
 
@@ -65,7 +68,8 @@ class RestServer:
 
         Raises:
             SecurityConfigError: off loopback without TLS (and not ``allow_insecure``).
-            StartupError: the address cannot be bound.
+            StartupError: the address cannot be bound (unless it is the implicit default
+                port and it is in use: then REST stays off and a warning says so).
         """
         where = self.settings.rest_bind()
         if where is None:
@@ -73,11 +77,22 @@ class RestServer:
         host, port = where
         security.check_exposure(self.settings.model_copy(update={"host": host}))
         try:
-            info = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
-            sock = socket.socket(info[0], socket.SOCK_STREAM)
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            sock.bind(info[4])
+            family, _, _, _, addr = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
         except OSError as exc:
+            raise StartupError(f"cannot resolve REST host {host}: {exc}") from None
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind(addr)
+        except OSError as exc:
+            sock.close()
+            if self.settings.rest_port is None and exc.errno == errno.EADDRINUSE:
+                log.warning(
+                    "REST is off: its default port is in use",
+                    rest_port=port,
+                    hint="set EIGEN_SYSTEM_API_REST_PORT (or --rest-port; 0 = off)",
+                )
+                return
             raise StartupError(f"cannot bind REST {host}:{port}: {exc.strerror or exc}") from None
         sock.setblocking(False)
         self._sock = sock
