@@ -55,9 +55,12 @@ def plan(method="cobyla", max_iter=120, shots=None, x0=(0.1, 0.1), tol=1e-8) -> 
 
 
 class Compiler:
-    def __init__(self, p: HybridPlan | None = None, params: tuple[str, ...] = ()):
+    def __init__(
+        self, p: HybridPlan | None = None, params: tuple[str, ...] = (), metrics=None
+    ):
         self.plan = p
         self.params = params
+        self.metrics = metrics or {}
         self.calls = 0
 
     async def compile(self, job_id, sub, device, timeout):
@@ -66,7 +69,7 @@ class Compiler:
             return CompiledProgram(b"{}", "0" * 64, {}, b"", self.params)
         body = self.plan.canonical_bytes()
         return CompiledProgram(
-            self.plan.circuit.canonical_bytes(), self.plan.circuit.sha256(), {}, body
+            self.plan.circuit.canonical_bytes(), self.plan.circuit.sha256(), self.metrics, body
         )
 
 
@@ -227,3 +230,24 @@ async def test_unbound_parameter_is_a_clear_error(tmp_path):
     assert res.job.state == TaskState.FAILED
     assert res.job.error_code == "MISSING_PARAMETER_VALUES"
     assert "theta" in res.job.error_summary
+
+
+async def test_the_programs_decorator_seed_makes_a_sampled_loop_reproducible(tmp_path):
+    histories = []
+    for run in range(2):
+        d = Driver()
+        c = Compiler(plan(shots=1000, max_iter=4), metrics={"program.seed": "5"})
+        async with kernel(tmp_path / str(run), d, c) as jm:
+            job, _ = jm.jobs.submit("t", "o", sub(), b"0")  # no seed in the request
+            await events(jm, job.job_id)
+            res = jm.jobs.results("t", job.job_id)
+        assert [c["seed"] for c in d.calls] == [6, 7, 8, 9]
+        assert res.outcome.metadata["optimizer_seed"] == "5"
+        histories.append(res.outcome.optimization["history"])
+    assert histories[0] == histories[1]
+    d = Driver()
+    c = Compiler(plan(shots=1000, max_iter=4), metrics={"program.seed": "5"})
+    async with kernel(tmp_path / "asked", d, c) as jm:
+        job, _ = jm.jobs.submit("t", "o", sub(seed=40), b"0")  # the request's seed wins
+        await events(jm, job.job_id)
+    assert [c["seed"] for c in d.calls] == [41, 42, 43, 44]

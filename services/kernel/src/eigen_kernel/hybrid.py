@@ -67,7 +67,15 @@ class HybridStage:
                 f"the compiler produced an invalid hybrid plan: {exc}", reason="INVALID_PLAN"
             ) from None
         sub = job.submission
-        seed = loop_seed(plan, job_id) if sub.seed is None else sub.seed
+        # precedence (SPEC §4): the request's seed, else the program's decorator seed, else
+        # the optimiser's own (or one derived from the job id): the same seed, the same history
+        declared = compiled.metrics.get("program.seed", "")
+        if sub.seed is not None:
+            seed = sub.seed
+        elif declared.isdigit():
+            seed = int(declared)
+        else:
+            seed = loop_seed(plan, job_id)
         aqo_json = plan.circuit.canonical_bytes()
         names = plan.parameters
         max_iter = plan.optimizer.max_iter
