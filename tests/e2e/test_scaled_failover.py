@@ -1,0 +1,454 @@
+"""The scaled shape through real processes, with a kernel and a driver-manager killed (SPEC §14).
+
+PostgreSQL (its own server process) + moto's S3 server (its own process) + compiler + two
+driver-managers + two kernels + system-api, each a real process on port 0 sharing the per-stack
+secret. Kernel ``k1`` starts first and so leases the devices; the system-api talks to ``k2``
+first (``ipv4:k2,k1``): ``k2`` accepts the jobs and serves the streams while ``k1`` runs them —
+handed over by the ``job`` notice, streamed back by ``event`` notices. Clients each submit one
+job after another (idempotency key per job, retried on UNAVAILABLE) and follow it to its end.
+
+In the middle ``k1`` is killed with SIGKILL (``k2`` takes the devices over when the lease
+lapses and requeues what ``k1`` was running), later ``dm1`` (the pool sends its executions to
+``dm2``). Then every accepted job must have reached exactly one terminal state, DONE, with
+contiguous events, its counts, and its state artifact in S3 (served through the public API);
+a job ran twice only where the events say so ("requeued after kernel restart"), never
+announced twice. The figures are printed (``-s``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import secrets
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import grpc
+import psycopg
+import pytest
+
+from eigen.api.v1 import device_pb2_grpc, job_pb2, job_pb2_grpc
+from tests.backends import postgres
+from tests.conftest import CORPUS, Api, ServiceProcess, start_service
+from tests.e2e.helpers import TERMINAL, qasm_request
+from tests.inprocess import write_api_keys
+
+BELL = (CORPUS / "qasmbench" / "small" / "bell_n4" / "bell_n4.qasm").read_text()
+QFT = (CORPUS / "qasmbench" / "medium" / "qft_n18" / "qft_n18.qasm").read_text()
+HEAVY_SHOTS = 50_000
+LEASE_SECONDS = 3.0
+REQUEUED = "requeued after kernel restart"
+
+
+def start_moto(log_dir: Path, timeout: float = 60.0) -> tuple[subprocess.Popen[bytes], str]:
+    """moto's S3 server as its own process on port 0; returns it and its endpoint URL."""
+    log_path = log_dir / "s3.log"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", "0"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    found: list[str] = []
+    ready = threading.Event()
+
+    def pump() -> None:
+        assert proc.stderr is not None
+        with open(log_path, "ab") as out:
+            for line in proc.stderr:
+                out.write(line)
+                m = re.search(rb"Running on (http://127\.0\.0\.1:\d+)", line)
+                if m and not found:
+                    found.append(m.group(1).decode())
+                    ready.set()
+        ready.set()
+
+    threading.Thread(target=pump, daemon=True, name="log-s3").start()
+    if not ready.wait(timeout) or not found:
+        proc.kill()
+        raise RuntimeError(f"the S3 server did not start: {log_path.read_text()[-2000:]}")
+    return proc, found[0]
+
+
+@dataclass
+class ScaledStack:
+    """The scaled shape as processes; ``services`` by name, the S3 server apart."""
+
+    home: Path
+    token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    pg_url: str = ""
+    s3_endpoint: str = ""
+    bucket: str = "eigen-qfs"
+    services: dict[str, ServiceProcess] = field(default_factory=dict)
+    s3_proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def aws(self) -> dict[str, str]:
+        return {
+            "AWS_ENDPOINT_URL": self.s3_endpoint,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": "us-east-1",
+        }
+
+    def s3(self) -> Any:
+        import boto3
+
+        return boto3.client(
+            "s3",
+            endpoint_url=self.s3_endpoint,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+            region_name="us-east-1",
+        )
+
+    def _start(self, name: str, module: str, prefix: str, env: dict[str, str]) -> None:
+        self.services[name] = start_service(
+            name,
+            module,
+            {
+                f"{prefix}_PORT": "0",
+                f"{prefix}_METRICS_PORT": "0",
+                f"{prefix}_INTERNAL_TOKEN": self.secret,
+                **env,
+            },
+            self.home / "logs",
+        )
+
+    def addr(self, name: str) -> str:
+        return f"127.0.0.1:{self.services[name].port}"
+
+    def start(self) -> None:
+        """Start everything; what does not depend on each other starts at once."""
+        (self.home / "logs").mkdir(parents=True, exist_ok=True)
+        keys = self.home / "api_keys.json"
+        write_api_keys(keys, {self.token: ("tester", ("admin",), "test")})
+        with ThreadPoolExecutor(4) as pool:
+            s3 = pool.submit(start_moto, self.home / "logs")
+            first = [
+                pool.submit(self._start, "compiler", "eigen_compiler", "EIGEN_COMPILER", {}),
+                *(
+                    pool.submit(self._start, dm, "eigen_driver_manager", "EIGEN_DRIVER_MANAGER", {})
+                    for dm in ("dm1", "dm2")
+                ),
+            ]
+            self.pg_url = postgres().new_database()
+            self.s3_proc, self.s3_endpoint = s3.result()
+            for f in first:
+                f.result()
+        self.s3().create_bucket(Bucket=self.bucket)
+        for k in ("k1", "k2"):  # k1 first: it leases the devices
+            self._start(k, "eigen_kernel", "EIGEN_KERNEL", self._kernel_env(k))
+        self._start(
+            "system-api",
+            "eigen_system_api",
+            "EIGEN_SYSTEM_API",
+            {
+                "EIGEN_SYSTEM_API_KERNEL_ADDRESS": f"ipv4:{self.addr('k2')},{self.addr('k1')}",
+                "EIGEN_SYSTEM_API_COMPILER_ADDRESS": self.addr("compiler"),
+                "EIGEN_SYSTEM_API_API_KEYS_FILE": str(keys),
+                "EIGEN_SYSTEM_API_QUOTA_SUBMIT_RATE": "10000/second",
+            },
+        )
+
+    def _kernel_env(self, k: str) -> dict[str, str]:
+        return {
+            **self.aws,
+            "EIGEN_KERNEL_HOME": str(self.home / k),
+            "EIGEN_KERNEL_KERNEL_ID": k,
+            "EIGEN_KERNEL_STORE_URL": self.pg_url,
+            "EIGEN_KERNEL_QFS_URL": f"s3://{self.bucket}/qfs",
+            "EIGEN_KERNEL_COMPILER_ADDRESS": self.addr("compiler"),
+            "EIGEN_KERNEL_DRIVER_MANAGER_ADDRESSES": f"{self.addr('dm1')},{self.addr('dm2')}",
+            "EIGEN_KERNEL_LEASE_SECONDS": str(LEASE_SECONDS),
+            "EIGEN_KERNEL_HEARTBEAT_SECONDS": "1",
+        }
+
+    def kill(self, name: str) -> float:
+        """SIGKILL a service; returns when it is dead (Unix seconds)."""
+        p = self.services[name].proc
+        p.send_signal(signal.SIGKILL)
+        p.wait(10)
+        return time.time()
+
+    def stop(self) -> None:
+        for s in reversed(list(self.services.values())):
+            if s.proc.poll() is None:
+                s.proc.send_signal(signal.SIGTERM)
+        for s in self.services.values():
+            try:
+                s.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                s.proc.kill()
+        if self.s3_proc is not None:
+            self.s3_proc.kill()
+            self.s3_proc.wait(10)
+
+    def api(self) -> Api:
+        ch = grpc.insecure_channel(f"127.0.0.1:{self.services['system-api'].port}")
+        return Api(
+            ch,
+            job_pb2_grpc.JobServiceStub(ch),
+            device_pb2_grpc.DeviceServiceStub(ch),
+            [("authorization", f"Bearer {self.token}")],
+        )
+
+
+@pytest.fixture
+def scaled(tmp_path: Path) -> Iterator[ScaledStack]:
+    stack = ScaledStack(tmp_path)
+    try:
+        stack.start()
+        yield stack
+    finally:
+        stack.stop()
+
+
+class Progress:
+    """Jobs followed to their end so far; the test waits on it to kill in the middle."""
+
+    def __init__(self) -> None:
+        self.done = 0
+        self._cond = threading.Condition()
+
+    def one(self) -> None:
+        with self._cond:
+            self.done += 1
+            self._cond.notify_all()
+
+    def wait(self, at_least: int, timeout: float) -> None:
+        with self._cond:
+            assert self._cond.wait_for(lambda: self.done >= at_least, timeout), self.done
+
+
+def submit(api: Api, req: job_pb2.SubmitJobRequest) -> str:
+    """SubmitJob, retried on UNAVAILABLE (the idempotency key makes a retry the same job)."""
+    delay = 0.05
+    for _ in range(40):
+        try:
+            return str(api.jobs.SubmitJob(req, metadata=api.metadata, timeout=30).job_id)
+        except grpc.RpcError as exc:
+            if exc.code() != grpc.StatusCode.UNAVAILABLE:
+                raise
+            time.sleep(delay)  # the client's own backoff before a retry
+            delay = min(delay * 2, 1.0)
+    raise AssertionError(f"submission {req.idempotency_key} never accepted")
+
+
+def follow(api: Api, job_id: str) -> list[job_pb2.JobUpdate]:
+    """Every event of a job until its terminal one (a broken stream is resumed)."""
+    events: list[job_pb2.JobUpdate] = []
+    for _ in range(20):
+        last = events[-1].event_seq if events else 0
+        req = job_pb2.StreamJobUpdatesRequest(job_id=job_id, last_event_seq=last)
+        try:
+            for m in api.jobs.StreamJobUpdates(req, metadata=api.metadata, timeout=300):
+                if not m.update.heartbeat:
+                    events.append(m.update)
+        except grpc.RpcError as exc:
+            if exc.code() != grpc.StatusCode.UNAVAILABLE:
+                raise
+        if events and events[-1].terminal:
+            return events
+    raise AssertionError(f"{job_id}: no terminal event ({[u.message for u in events]})")
+
+
+def run_clients(
+    stack: ScaledStack, jobs: int, clients: int, progress: Progress, shots: int
+) -> dict[str, tuple[str, list[job_pb2.JobUpdate]]]:
+    """``clients`` threads, each submitting and following its share of ``jobs`` in turn."""
+    out: dict[str, tuple[str, list[job_pb2.JobUpdate]]] = {}
+    failures: list[BaseException] = []
+
+    def client(c: int) -> None:
+        api = stack.api()
+        try:
+            for i in range(c, jobs, clients):
+                key = f"c{c}-j{i}"
+                req = qasm_request(
+                    BELL, name=key, shots=shots, seed=i, idempotency_key=key,
+                    save_state=job_pb2.SAVED_STATE_STATEVECTOR,
+                )  # fmt: skip
+                job_id = submit(api, req)
+                out[key] = (job_id, follow(api, job_id))
+                progress.one()
+        except BaseException as exc:  # reported by the test
+            failures.append(exc)
+            progress.one()
+        finally:
+            api.channel.close()
+
+    threads = [
+        threading.Thread(target=client, args=(c,), name=f"client{c}") for c in range(clients)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if failures:
+        raise failures[0]
+    return out
+
+
+def until_running(api: Api, req: job_pb2.SubmitJobRequest) -> str:
+    """Submit a job and return once its stream says it executes."""
+    job_id = submit(api, req)
+    stream = api.jobs.StreamJobUpdates(
+        job_pb2.StreamJobUpdatesRequest(job_id=job_id), metadata=api.metadata, timeout=120
+    )
+    for m in stream:
+        if m.update.stage == "EXECUTING":
+            stream.cancel()
+            return job_id
+        assert not m.update.terminal, m.update.message
+    raise AssertionError(f"{job_id} never executed")
+
+
+def heavy(name: str) -> job_pb2.SubmitJobRequest:
+    """A job that executes for seconds (QFT on 18 qubits, 50k shots): a kill lands in it."""
+    return qasm_request(QFT, name=name, shots=HEAVY_SHOTS, seed=7, idempotency_key=name)
+
+
+def scenario(stack: ScaledStack, jobs: int, clients: int, shots: int = 64) -> dict[str, Any]:
+    """Run the clients; kill k1 and later dm1 while heavy jobs execute there; check all."""
+    with psycopg.connect(stack.pg_url) as db:
+        owners = {r[0] for r in db.execute("SELECT owner FROM device_leases").fetchall()}
+    assert owners == {"k1"}, owners  # k1 leases every device; k2 accepts and streams
+    progress = Progress()
+    results: dict[str, Any] = {}
+    api = stack.api()
+    t0 = time.time()
+    runner = threading.Thread(
+        target=lambda: results.update(run=run_clients(stack, jobs, clients, progress, shots))
+    )
+    runner.start()
+    progress.wait(jobs // 3, 300)
+    caught_on_k1 = until_running(api, heavy("heavy-k1"))  # k1 executes it now
+    t_kernel = stack.kill("k1")
+    progress.wait(2 * jobs // 3, 300)
+    # two heavy jobs at once: one on each driver-manager (the least busy gets the next call)
+    with ThreadPoolExecutor(2) as pool:
+        on_dms = list(pool.map(lambda n: until_running(api, heavy(n)), ["heavy-a", "heavy-b"]))
+    t_dm = stack.kill("dm1")
+    runner.join(600)
+    assert not runner.is_alive() and "run" in results, "clients did not finish"
+    wall = time.time() - t0
+    run: dict[str, tuple[str, list[job_pb2.JobUpdate]]] = results["run"]
+    names = ("heavy-k1", "heavy-a", "heavy-b")
+    extra = {n: (j, follow(api, j)) for n, j in zip(names, [caught_on_k1, *on_dms], strict=True)}
+    api.channel.close()
+    # the heavy job k1 was running ran again on k2, and its events say so
+    assert sum(u.message == REQUEUED for u in extra["heavy-k1"][1]) == 1
+    figures = check(stack, {**run, **extra}, shots, t_kernel)
+    # the pool saw dm1 go away in the middle of a call; both heavy jobs ended on dm2
+    k2_log = stack.services["k2"].log_path.read_text()
+    assert f'"address": "{stack.addr("dm1")}"' in k2_log and "driver-manager down" in k2_log
+    dm2_log = stack.services["dm2"].log_path.read_text()
+    assert all(f'"job_id": "{j}"' in dm2_log for j in on_dms), "a heavy job did not end on dm2"
+    figures.update(
+        jobs=jobs,
+        clients=clients,
+        heavy_jobs=len(extra),
+        kills={"k1 (kernel) at s": round(t_kernel - t0, 2), "dm1 at s": round(t_dm - t0, 2)},
+        wall_s=round(wall, 1),
+        jobs_per_s=round((jobs + len(extra)) / wall, 1),
+        lease_s=LEASE_SECONDS,
+    )
+    print("\nscaled fail-over:", json.dumps(figures, indent=1))
+    return figures
+
+
+def check(
+    stack: ScaledStack,
+    run: dict[str, tuple[str, list[job_pb2.JobUpdate]]],
+    shots: int,
+    t_kernel: float,
+) -> dict[str, Any]:
+    """Every job: one terminal event, DONE, contiguous, ran twice only where shown; in S3."""
+    assert len({job_id for job_id, _ in run.values()}) == len(run)
+    api = stack.api()
+    requeued = []
+    after_kill: list[float] = []
+    for key, (job_id, ups) in run.items():
+        seqs = [u.event_seq for u in ups]
+        assert seqs == list(range(1, len(seqs) + 1)), (key, seqs)
+        terminal = [u for u in ups if u.terminal or u.state in TERMINAL]
+        assert len(terminal) == 1 and ups[-1] is terminal[0], (key, [u.message for u in ups])
+        assert terminal[0].state == job_pb2.JOB_STATUS_DONE, (key, terminal[0].message)
+        # a job runs again only where its events say so: once per requeue
+        runs = sum(u.stage == "ALLOCATING" for u in ups)
+        again = sum(u.message == REQUEUED for u in ups)
+        assert runs == 1 + again, (key, [(u.stage, u.message) for u in ups])
+        if again:
+            requeued.append(key)
+        after_kill += [
+            u.timestamp.ToMicroseconds() / 1e6
+            for u in ups
+            if u.event_seq > 1 and u.timestamp.ToMicroseconds() / 1e6 > t_kernel
+        ]
+        res = api.jobs.GetJobResults(
+            job_pb2.GetJobResultsRequest(job_id=job_id), metadata=api.metadata, timeout=30
+        )
+        want = HEAVY_SHOTS if key.startswith("heavy") else shots
+        assert sum(res.counts.values()) == want, (key, dict(res.counts))
+    stored = s3_objects(stack)
+    for key, (job_id, _) in run.items():
+        if not key.startswith("heavy"):  # each light job's saved state is an S3 object
+            assert stored.get(f"qfs/jobs/{job_id}/state.npy", 0) > 0, job_id
+    sample = [v for k, v in run.items() if k.startswith("heavy")] + list(run.values())[::25]
+    for job_id, _ in sample:  # the public API serves the artifacts from S3
+        aqo = artifact(api, job_id, "compiled.aqo.json")
+        assert stored.get(f"qfs/aqo/{hashlib.sha256(aqo).hexdigest()}.json") == len(aqo)
+        key = f"qfs/jobs/{job_id}/state.npy"
+        if key in stored:
+            body = stack.s3().get_object(Bucket=stack.bucket, Key=key)["Body"].read()
+            assert artifact(api, job_id, "state.npy") == body
+    api.channel.close()
+    assert after_kill, "nothing happened after the kernel was killed"
+    return {
+        "accepted": len(run),
+        "done": len(run),
+        "take-over s (kill → first event by k2)": round(min(after_kill) - t_kernel, 2),
+        "jobs requeued (caught running on k1)": requeued,
+        "S3 objects": len(stored),
+    }
+
+
+def s3_objects(stack: ScaledStack) -> dict[str, int]:
+    """Key → size of every object under the kernels' QFS prefix."""
+    out: dict[str, int] = {}
+    pages = stack.s3().get_paginator("list_objects_v2").paginate(Bucket=stack.bucket, Prefix="qfs/")
+    for page in pages:
+        for o in page.get("Contents", []):
+            out[o["Key"]] = int(o["Size"])
+    return out
+
+
+def artifact(api: Api, job_id: str, name: str) -> bytes:
+    """One artifact's bytes through the public API."""
+    req = job_pb2.GetJobArtifactRequest(job_id=job_id, name=name)
+    return b"".join(
+        m.chunk for m in api.jobs.GetJobArtifact(req, metadata=api.metadata, timeout=30)
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+def test_500_jobs_from_8_clients_survive_a_killed_kernel_and_driver_manager(
+    scaled: ScaledStack,
+) -> None:
+    scenario(scaled, jobs=500, clients=8)
+
+
+def test_jobs_survive_a_killed_kernel_and_driver_manager(scaled: ScaledStack) -> None:
+    scenario(scaled, jobs=60, clients=4)
