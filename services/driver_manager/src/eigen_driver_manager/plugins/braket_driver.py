@@ -8,15 +8,18 @@ Devices:
   density-matrix simulator;
 - ``braket.<name>`` (target ``braket:<name>``): an ``AwsDevice`` per ARN in the config
   ``aws_devices`` (comma-separated ARNs) when AWS credentials are configured the usual boto3 way
-  (environment, ``~/.aws``); asynchronous (StartExecution / AwaitExecution by quantum-task ARN).
+  (environment, ``~/.aws``); asynchronous (StartExecution / AwaitExecution by quantum-task ARN),
+  see :mod:`eigen_driver_manager.braket_aws`.
 
-Circuits go to Braket as OpenQASM 3 (``OpenQASMProgram``) built from AQO by :func:`to_openqasm`
-(Braket's gate names; ``ctrl @`` for the controlled rotations and ``ch``). Braket reports
-counts per measured qubit, first character = first measured qubit; they are normalised to our
-clbit order (clbit 0 rightmost, unmeasured clbits 0, counts sum to shots). Measurements must
-be terminal (no gate on a qubit after it is measured, each qubit measured once) and there are
-no classical conditions or resets: anything else is INVALID_ARGUMENT
-``UNSUPPORTED_INSTRUCTION``.
+Circuits go to Braket as OpenQASM 3 (``OpenQASMProgram``) built from AQO, counts come back in
+our bit order (:mod:`eigen_driver_manager.braket_program`). The SDK is imported on first use
+(it takes seconds: sympy), not at start-up.
+
+Config keys: ``devices`` (subset of ``braket.local,braket.local_dm``), ``max_qubits`` of the
+local simulators (default 20), ``aws_devices``, ``credentials`` (``auto`` default: boto3's
+credential chain; ``none``), ``s3_bucket``/``s3_prefix`` (where AWS task results go; default
+the SDK's ``amazon-braket-<region>-<account>`` bucket, prefix ``tasks``), ``poll_seconds``
+(first poll interval of a task, doubling to 10 s; default 0.5).
 """
 
 from __future__ import annotations
@@ -24,14 +27,12 @@ from __future__ import annotations
 import importlib.metadata
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from eigen_common.errors import (
     BackendUnavailableError,
     DeviceNotFoundError,
-    DeviceOfflineError,
-    EigenError,
     InvalidArgumentError,
     NotFoundError,
 )
@@ -47,41 +48,11 @@ from eigen_driver_manager.base import (
     bind_parameters,
     check_width,
 )
-from eigen_driver_manager.execution import DeviceAuthFailedError, ExecutionCancelledError
+from eigen_driver_manager.braket_aws import AwsDevices
+from eigen_driver_manager.braket_program import BRAKET_GATE, normalise_counts, to_openqasm
 from eigen_driver_manager.options import OptionSpec
 from eigen_ir.aqo import Circuit
 
-#: AQO op → Braket OpenQASM 3 gate (``ctrl @`` where Braket has no controlled gate of its own).
-BRAKET_GATE = {
-    "H": "h",
-    "X": "x",
-    "Y": "y",
-    "Z": "z",
-    "S": "s",
-    "SDG": "si",
-    "T": "t",
-    "TDG": "ti",
-    "SX": "v",
-    "RX": "rx",
-    "RY": "ry",
-    "RZ": "rz",
-    "P": "phaseshift",
-    "U": "U",
-    "CX": "cnot",
-    "CY": "cy",
-    "CZ": "cz",
-    "CH": "ctrl @ h",
-    "SWAP": "swap",
-    "CRX": "ctrl @ rx",
-    "CRY": "ctrl @ ry",
-    "CRZ": "ctrl @ rz",
-    "CP": "cphaseshift",
-    "RXX": "xx",
-    "RYY": "yy",
-    "RZZ": "zz",
-    "CCX": "ccnot",
-    "CSWAP": "cswap",
-}
 #: Local device → (Braket simulator entry point, target, the simulator's own name).
 _LOCAL = {
     "braket.local": ("default", "braket:local", "StateVectorSimulator"),
@@ -89,85 +60,30 @@ _LOCAL = {
 }
 #: The entry-point group through which amazon-braket-sdk finds its local simulators.
 SIMULATOR_GROUP = "braket.simulators"
-_CONFIG_KEYS = frozenset({"devices", "aws_devices", "credentials", "max_qubits"})
-
-
-def to_openqasm(circuit: Circuit) -> tuple[str, list[tuple[int, int]]]:
-    """OpenQASM 3 for Braket from a bound AQO circuit.
-
-    Returns:
-        The program text and the measurements as ``(qubit, clbit)`` pairs in program order.
-
-    Raises:
-        InvalidArgumentError: ``UNSUPPORTED_INSTRUCTION`` (conditions, resets, non-terminal or
-            repeated measurements, symbolic parameters left).
-    """
-    lines = ["OPENQASM 3.0;", f"qubit[{circuit.qubits}] q;"]
-    if circuit.clbits:
-        lines.append(f"bit[{circuit.clbits}] c;")
-    measured: dict[int, int] = {}
-    pairs: list[tuple[int, int]] = []
-    for i, op in enumerate(circuit.operations):
-        if op.cond is not None or op.op == "RESET":
-            raise _unsupported(f"operations[{i}]: {op.op} with a classical condition or reset")
-        if op.op == "BARRIER":
-            continue
-        if op.op == "MEASURE":
-            for q, c in zip(op.q, op.c, strict=True):
-                if q in measured:
-                    raise _unsupported(f"operations[{i}]: qubit {q} is measured twice")
-                measured[q] = c
-                pairs.append((q, c))
-                lines.append(f"c[{c}] = measure q[{q}];")
-            continue
-        if any(q in measured for q in op.q):
-            raise _unsupported(f"operations[{i}]: {op.op} after a measurement of its qubit")
-        if any(isinstance(p, str) for p in op.params):
-            raise _unsupported(f"operations[{i}]: unbound parameter")
-        args = f"({', '.join(repr(float(p)) for p in op.params)})" if op.params else ""
-        qubits = ", ".join(f"q[{q}]" for q in op.q)
-        lines.append(f"{BRAKET_GATE[op.op]}{args} {qubits};")
-    return "\n".join(lines) + "\n", pairs
-
-
-def normalise_counts(
-    raw: Mapping[str, int], measured_qubits: list[int], pairs: list[tuple[int, int]], clbits: int
-) -> dict[str, int]:
-    """Braket counts (char k = ``measured_qubits[k]``) → ours (clbit 0 rightmost)."""
-    position = {q: k for k, q in enumerate(measured_qubits)}
-    out: dict[str, int] = {}
-    for key, n in raw.items():
-        bits = ["0"] * clbits
-        for q, c in pairs:
-            bits[clbits - 1 - c] = key[position[q]]
-        s = "".join(bits)
-        out[s] = out.get(s, 0) + int(n)
-    return out
-
-
-def _unsupported(detail: str) -> InvalidArgumentError:
-    return InvalidArgumentError(
-        f"Amazon Braket cannot run this circuit: {detail}", reason="UNSUPPORTED_INSTRUCTION"
-    )
+_CONFIG_KEYS = frozenset(
+    {
+        "devices",
+        "aws_devices",
+        "credentials",
+        "max_qubits",
+        "s3_bucket",
+        "s3_prefix",
+        "poll_seconds",
+    }
+)
 
 
 class BraketDriver(BaseDriver):
-    """Amazon Braket: the local simulators and, with AWS credentials, AwsDevice QPUs.
-
-    Config keys: ``devices`` (subset of ``braket.local,braket.local_dm``), ``max_qubits`` of
-    the local simulators (default 20), ``aws_devices`` (comma-separated device ARNs),
-    ``credentials`` (``auto`` default: use boto3's credential chain when it finds any; ``none``).
-    """
+    """Amazon Braket: the local simulators and, with AWS credentials, AWS devices (see module)."""
 
     name: ClassVar[str] = "braket"
     allowed_options: ClassVar[Mapping[str, OptionSpec]] = {}
 
     def __init__(self) -> None:
         self._local: dict[str, tuple[_LazySimulator, DeviceInfo]] = {}
-        self._aws: dict[str, tuple[Any, DeviceInfo]] = {}
-        self._tasks: dict[str, Any] = {}
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
+        self._aws: AwsDevices | None = None
+        self._s3_folder: tuple[str, str] | None = None
+        self._poll_first = 0.5
 
     @classmethod
     def declared_devices(cls, config: Mapping[str, str]) -> tuple[str, ...]:
@@ -210,46 +126,29 @@ class BraketDriver(BaseDriver):
                 basis_gates=tuple(sorted(BRAKET_GATE)),
             )
             self._local[device_id] = (_LazySimulator(backend), info)
-        if config.get("credentials", "auto") != "none" and config.get("aws_devices"):
-            self._connect([a.strip() for a in config["aws_devices"].split(",") if a.strip()])
+        if config.get("s3_bucket"):
+            self._s3_folder = (config["s3_bucket"], config.get("s3_prefix", "eigen-tasks"))
+        self._poll_first = float(config.get("poll_seconds", "0.5"))
+        arns = [a.strip() for a in config.get("aws_devices", "").split(",") if a.strip()]
+        if config.get("credentials", "auto") != "none" and arns:
+            from braket.aws import AwsSession
 
-    def _connect(self, arns: list[str]) -> None:
-        from braket.aws import AwsDevice
+            self.use_aws_session(AwsSession(), arns)
 
-        for arn in arns:
-            short = arn.rsplit("/", 1)[-1].lower()
-            device_id = f"braket.{short}"
-            try:
-                dev = AwsDevice(arn)
-                status = DeviceStatus.ONLINE if dev.status == "ONLINE" else DeviceStatus.OFFLINE
-                info = DeviceInfo(
-                    device_id=device_id,
-                    name=f"Amazon Braket {dev.name}",
-                    backend_type="braket",
-                    status=status,
-                    max_qubits=int(getattr(dev.properties.paradigm, "qubitCount", 1)),
-                    targets=(f"braket:{short}",),
-                    capabilities={"arn": arn, "program": "OpenQASM 3"},
-                    asynchronous=True,
-                )
-            except Exception as exc:
-                err = _map_aws_error(exc, device_id)
-                info = DeviceInfo(
-                    device_id=device_id,
-                    name=f"Amazon Braket {short}",
-                    backend_type="braket",
-                    status=DeviceStatus.OFFLINE,
-                    max_qubits=1,
-                    targets=(f"braket:{short}",),
-                    status_message=err.message,
-                    asynchronous=True,
-                )
-                dev = None
-            self._aws[device_id] = (dev, info)
+    def use_aws_session(self, session: Any, arns: Sequence[str]) -> None:
+        """Serve ``arns`` through ``session`` (a ``braket.aws.AwsSession``) as AWS devices.
+
+        ``initialize`` calls it with a session on boto3's credential chain; tests pass one whose
+        Braket client is stubbed (botocore ``Stubber``) and whose S3 is moto's.
+        """
+        self._aws = AwsDevices(
+            session, arns, s3_folder=self._s3_folder, poll_first=self._poll_first
+        )
 
     def get_devices(self) -> list[DeviceInfo]:
         """Local simulators, then AWS devices."""
-        return [i for _, i in self._local.values()] + [i for _, i in self._aws.values()]
+        aws = self._aws.devices() if self._aws is not None else []
+        return [i for _, i in self._local.values()] + aws
 
     def get_device_status(self, device_id: str) -> DeviceStatusReport:
         """The device's status (AWS devices asked afresh).
@@ -259,15 +158,7 @@ class BraketDriver(BaseDriver):
         """
         if device_id in self._local:
             return DeviceStatusReport(device_id, DeviceStatus.ONLINE, message="local simulator")
-        dev, info = self._aws_entry(device_id)
-        if dev is None:
-            return DeviceStatusReport(device_id, DeviceStatus.OFFLINE, message=info.status_message)
-        try:
-            dev.refresh_metadata()
-            status = DeviceStatus.ONLINE if dev.status == "ONLINE" else DeviceStatus.OFFLINE
-            return DeviceStatusReport(device_id, status, message=str(dev.status))
-        except Exception as exc:
-            raise _map_aws_error(exc, device_id) from None
+        return self._aws_devices(device_id).status(device_id)
 
     def execute_circuit(
         self,
@@ -316,94 +207,42 @@ class BraketDriver(BaseDriver):
         return ExecutionResult(counts, time.perf_counter() - t0, meta)
 
     def start_execution(self, item: ExecutionItem) -> StartedExecution:
-        """Create a quantum task on an AwsDevice (OpenQASM 3); id = the task ARN."""
-        from braket.ir.openqasm import Program
-
-        dev, info = self._aws_entry(item.device_id)
-        if dev is None or info.status is not DeviceStatus.ONLINE:
-            raise DeviceOfflineError(
-                f"device {item.device_id!r} is OFFLINE: {info.status_message}",
-                metadata={"subject": item.device_id},
-            )
-        check_width(item.circuit, info)
-        bound = bind_parameters(item.circuit, item.parameter_values)
-        source, pairs = to_openqasm(bound)
-        try:
-            task = dev.run(Program(source=source), shots=item.shots)
-        except Exception as exc:
-            raise _map_aws_error(exc, item.device_id) from None
-        with self._lock:
-            self._tasks[task.id] = task
-        mapping = ",".join(f"{q}:{c}" for q, c in pairs)
-        return StartedExecution(f"braket:{task.id}#{bound.clbits}#{mapping}", task.id)
+        """Create a quantum task on an AWS device (OpenQASM 3); the id names the task ARN."""
+        return self._aws_devices(item.device_id).start(item)
 
     def await_execution(
         self, device_id: str, execution_id: str, wait_seconds: float
     ) -> ExecutionProgress:
         """Poll the quantum task with backoff (0.5 s doubling to 10 s) for ``wait_seconds``."""
-        from braket.aws import AwsQuantumTask
-
-        self._aws_entry(device_id)
-        arn, clbits, pairs = _parse_execution_id(execution_id)
-        with self._lock:
-            task = self._tasks.get(arn)
-        if task is None:  # re-attach (e.g. after a restart): the task ARN names it
-            task = AwsQuantumTask(arn)
-        deadline, delay = time.monotonic() + wait_seconds, 0.5
-        while True:
-            try:
-                state = str(task.state())
-            except Exception as exc:
-                raise _map_aws_error(exc, device_id) from None
-            if state in ("COMPLETED", "FAILED", "CANCELLED"):
-                break
-            left = deadline - time.monotonic()
-            if left <= 0 or self._stop.wait(min(delay, left)):
-                return ExecutionProgress(False, vendor_status=state)
-            delay = min(delay * 2, 10.0)
-        if state == "CANCELLED":
-            raise ExecutionCancelledError(f"Braket task {arn} was cancelled")
-        if state == "FAILED":
-            raise BackendUnavailableError(f"Braket task {arn} failed")
-        result = task.result()
-        counts = normalise_counts(
-            result.measurement_counts, list(result.measured_qubits), pairs, clbits
-        )
-        meta = {"device_id": device_id, "vendor_job_id": arn}
-        return ExecutionProgress(True, ExecutionResult(counts, 0.0, meta), vendor_status=state)
+        return self._aws_devices(device_id).await_(device_id, execution_id, wait_seconds)
 
     def cancel_execution(self, device_id: str, job_id: str, execution_id: str) -> bool:
         """Cancel an AWS quantum task (local simulators: nothing to stop)."""
-        if device_id not in self._aws or not execution_id.startswith("braket:"):
+        if self._aws is None or device_id not in self._aws:
             return False
-        from braket.aws import AwsQuantumTask
-
-        try:
-            AwsQuantumTask(_parse_execution_id(execution_id)[0]).cancel()
-        except Exception as exc:
-            raise _map_aws_error(exc, device_id) from None
-        return True
+        return self._aws.cancel(device_id, execution_id)
 
     def close(self) -> None:
         """Stop waits in progress."""
-        self._stop.set()
+        if self._aws is not None:
+            self._aws.close()
 
     def _local_entry(self, device_id: str) -> tuple[_LazySimulator, DeviceInfo]:
         if device_id in self._local:
             return self._local[device_id]
-        if device_id in self._aws:
+        if self._aws is not None and device_id in self._aws:
             raise InvalidArgumentError(
                 f"{device_id!r} is an AWS device: use StartExecution/AwaitExecution",
                 reason="DEVICE_ASYNCHRONOUS",
             )
         raise DeviceNotFoundError(f"no braket device {device_id!r}")
 
-    def _aws_entry(self, device_id: str) -> tuple[Any, DeviceInfo]:
-        if device_id not in self._aws:
+    def _aws_devices(self, device_id: str) -> AwsDevices:
+        if self._aws is None or device_id not in self._aws:
             if device_id in self._local:
                 raise NotFoundError(f"{device_id!r} is a local simulator, not an AWS device")
             raise DeviceNotFoundError(f"no braket device {device_id!r}")
-        return self._aws[device_id]
+        return self._aws
 
 
 class _LazySimulator:
@@ -422,46 +261,3 @@ class _LazySimulator:
 
                 self._sim = LocalSimulator(self._backend)
             return self._sim
-
-
-def _parse_execution_id(execution_id: str) -> tuple[str, int, list[tuple[int, int]]]:
-    """``braket:<task arn>#<clbits>#<q:c,...>`` → (ARN, clbits, measurement pairs).
-
-    Raises:
-        NotFoundError: not an id this driver made.
-    """
-    try:
-        body = execution_id.removeprefix("braket:")
-        arn, clbits, mapping = body.split("#")
-        pairs = [(int(q), int(c)) for q, c in (p.split(":") for p in mapping.split(",") if p)]
-        return arn, int(clbits), pairs
-    except ValueError:
-        raise NotFoundError(f"no Braket execution {execution_id!r}") from None
-
-
-def _map_aws_error(exc: Exception, device_id: str) -> EigenError:
-    """Botocore / Braket failures as the seed's statuses (SPEC §13), credentials-free."""
-    code = ""
-    response = getattr(exc, "response", None)
-    if isinstance(response, dict):
-        code = str(response.get("Error", {}).get("Code", ""))
-    name = type(exc).__name__
-    if code in (
-        "UnrecognizedClientException",
-        "AccessDeniedException",
-        "ExpiredTokenException",
-    ) or name in (
-        "NoCredentialsError",
-        "PartialCredentialsError",
-    ):
-        return DeviceAuthFailedError(
-            f"AWS refused the credentials for {device_id!r} ({code or name})",
-            metadata={"subject": device_id},
-        )
-    if code == "ValidationException":
-        return InvalidArgumentError(f"Braket rejected the program for {device_id!r}: {exc}")
-    if code == "ResourceNotFoundException":
-        return NotFoundError(f"Braket does not know {device_id!r}: {code}")
-    return BackendUnavailableError(
-        f"Amazon Braket is unavailable for {device_id!r}: {code or name}"
-    )
