@@ -33,7 +33,7 @@ import pytest
 import responses
 from responses import matchers
 
-from eigen_common.errors import BackendUnavailableError
+from eigen_common.errors import BackendUnavailableError, FailedPreconditionError
 from eigen_driver_manager.base import DeviceStatus, ExecutionItem
 from eigen_driver_manager.execution import (
     DeviceAuthFailedError,
@@ -366,3 +366,15 @@ def test_a_hybrid_loops_estimates_share_the_jobs_session(account: None, rs: Any)
     assert [b["program_id"] for b in bodies] == ["estimator", "estimator"]
     assert all(b["session_id"] == SESSION for b in bodies)
     assert drv.cancel_execution(DEVICE, "vqe-1", "") is True  # closes the loop's session
+
+
+def test_a_job_the_vendor_failed_reports_its_reason(account: None, rs: Any) -> None:
+    _record_start_up(rs)
+    rs.post(f"{API}/jobs", json={"id": JOB, "backend": "ibm_brisbane"})
+    rs.get(f"{API}/jobs/{JOB}", json=_job("Failed"))
+    rs.get(f"{API}/jobs/{JOB}/results", body="Error code 1517; internal error")
+    drv = _driver(hybrid_mode="none")
+    started = drv.start_execution(ExecutionItem("job-5", DEVICE, BELL, 100))
+    with pytest.raises(FailedPreconditionError) as exc:
+        drv.await_execution(DEVICE, started.execution_id, 5)
+    assert exc.value.reason == "VENDOR_JOB_FAILED" and "1517" in exc.value.message

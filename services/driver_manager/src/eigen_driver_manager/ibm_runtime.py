@@ -8,7 +8,9 @@ account configured the SDK's usual way) or the SDK's local testing mode
   and submitted with ``SamplerV2``; the execution id ``ibm:<backend>:<job id>`` names the vendor
   job, so ``await_`` re-attaches with ``service.job(id)`` after a driver-manager restart;
 - ``await_``: polls the job with backoff (0.5 s doubling to 10 s) up to ``wait_seconds``;
-  results come back as counts of the circuit's one register ``c`` (clbit 0 rightmost);
+  results come back as counts of the circuit's one register ``c`` (clbit 0 rightmost); a job
+  the vendor failed is FAILED_PRECONDITION ``VENDOR_JOB_FAILED`` with its reason (not
+  retried: a rerun would be billed again);
 - ``cancel``: the vendor job's cancel;
 - ``estimate``: ``EstimatorV2`` on the ISA circuit with the observable laid out on it;
   ``shots`` set → ``default_shots`` (the precision follows), unset → the backend's default
@@ -41,6 +43,7 @@ from qiskit.transpiler import generate_preset_pass_manager
 from eigen_common.errors import (
     BackendUnavailableError,
     EigenError,
+    FailedPreconditionError,
     InvalidArgumentError,
     NotFoundError,
 )
@@ -218,6 +221,12 @@ class RuntimeDevices:
             delay = min(delay * 2, POLL_MAX)
         if status == "CANCELLED":
             raise ExecutionCancelledError(f"IBM job {job.job_id()} was cancelled")
+        if status == "ERROR":  # the vendor ran it and it failed: a rerun would be billed again
+            raise FailedPreconditionError(
+                f"IBM job {job.job_id()} failed: {_error_message(job)}",
+                reason="VENDOR_JOB_FAILED",
+                metadata={"subject": device_id, "vendor_job_id": str(job.job_id())},
+            )
         try:
             result = job.result()
         except Exception as exc:
@@ -395,6 +404,13 @@ def _close_mode(mode: Any) -> None:
         mode.close()
     except Exception as exc:
         log.warning("closing an IBM Quantum session failed", error=map_error(exc, "").message)
+
+
+def _error_message(job: Any) -> str:
+    try:
+        return redact(" ".join(str(job.error_message() or "no reason given").split())[:300])
+    except Exception:
+        return "no reason given"
 
 
 def _status_word(job: Any) -> str:
