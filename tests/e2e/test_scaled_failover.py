@@ -19,16 +19,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
-import secrets
-import signal
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -36,172 +30,15 @@ import grpc
 import psycopg
 import pytest
 
-from eigen.api.v1 import device_pb2_grpc, job_pb2, job_pb2_grpc
-from tests.backends import postgres
-from tests.conftest import CORPUS, Api, ServiceProcess, start_service
+from eigen.api.v1 import job_pb2
+from tests.backends import ScaledStack
+from tests.conftest import CORPUS, Api
 from tests.e2e.helpers import TERMINAL, qasm_request
-from tests.inprocess import write_api_keys
 
 BELL = (CORPUS / "qasmbench" / "small" / "bell_n4" / "bell_n4.qasm").read_text()
 QFT = (CORPUS / "qasmbench" / "medium" / "qft_n18" / "qft_n18.qasm").read_text()
 HEAVY_SHOTS = 50_000
-LEASE_SECONDS = 3.0
 REQUEUED = "requeued after kernel restart"
-
-
-def start_moto(log_dir: Path, timeout: float = 60.0) -> tuple[subprocess.Popen[bytes], str]:
-    """moto's S3 server as its own process on port 0; returns it and its endpoint URL."""
-    log_path = log_dir / "s3.log"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", "0"],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    found: list[str] = []
-    ready = threading.Event()
-
-    def pump() -> None:
-        assert proc.stderr is not None
-        with open(log_path, "ab") as out:
-            for line in proc.stderr:
-                out.write(line)
-                m = re.search(rb"Running on (http://127\.0\.0\.1:\d+)", line)
-                if m and not found:
-                    found.append(m.group(1).decode())
-                    ready.set()
-        ready.set()
-
-    threading.Thread(target=pump, daemon=True, name="log-s3").start()
-    if not ready.wait(timeout) or not found:
-        proc.kill()
-        raise RuntimeError(f"the S3 server did not start: {log_path.read_text()[-2000:]}")
-    return proc, found[0]
-
-
-@dataclass
-class ScaledStack:
-    """The scaled shape as processes; ``services`` by name, the S3 server apart."""
-
-    home: Path
-    token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
-    secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
-    pg_url: str = ""
-    s3_endpoint: str = ""
-    bucket: str = "eigen-qfs"
-    services: dict[str, ServiceProcess] = field(default_factory=dict)
-    s3_proc: subprocess.Popen[bytes] | None = None
-
-    @property
-    def aws(self) -> dict[str, str]:
-        return {
-            "AWS_ENDPOINT_URL": self.s3_endpoint,
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_DEFAULT_REGION": "us-east-1",
-        }
-
-    def s3(self) -> Any:
-        import boto3
-
-        return boto3.client(
-            "s3",
-            endpoint_url=self.s3_endpoint,
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-            region_name="us-east-1",
-        )
-
-    def _start(self, name: str, module: str, prefix: str, env: dict[str, str]) -> None:
-        self.services[name] = start_service(
-            name,
-            module,
-            {
-                f"{prefix}_PORT": "0",
-                f"{prefix}_METRICS_PORT": "0",
-                f"{prefix}_INTERNAL_TOKEN": self.secret,
-                **env,
-            },
-            self.home / "logs",
-        )
-
-    def addr(self, name: str) -> str:
-        return f"127.0.0.1:{self.services[name].port}"
-
-    def start(self) -> None:
-        """Start everything; what does not depend on each other starts at once."""
-        (self.home / "logs").mkdir(parents=True, exist_ok=True)
-        keys = self.home / "api_keys.json"
-        write_api_keys(keys, {self.token: ("tester", ("admin",), "test")})
-        with ThreadPoolExecutor(4) as pool:
-            s3 = pool.submit(start_moto, self.home / "logs")
-            first = [
-                pool.submit(self._start, "compiler", "eigen_compiler", "EIGEN_COMPILER", {}),
-                *(
-                    pool.submit(self._start, dm, "eigen_driver_manager", "EIGEN_DRIVER_MANAGER", {})
-                    for dm in ("dm1", "dm2")
-                ),
-            ]
-            self.pg_url = postgres().new_database()
-            self.s3_proc, self.s3_endpoint = s3.result()
-            for f in first:
-                f.result()
-        self.s3().create_bucket(Bucket=self.bucket)
-        for k in ("k1", "k2"):  # k1 first: it leases the devices
-            self._start(k, "eigen_kernel", "EIGEN_KERNEL", self._kernel_env(k))
-        self._start(
-            "system-api",
-            "eigen_system_api",
-            "EIGEN_SYSTEM_API",
-            {
-                "EIGEN_SYSTEM_API_KERNEL_ADDRESS": f"ipv4:{self.addr('k2')},{self.addr('k1')}",
-                "EIGEN_SYSTEM_API_COMPILER_ADDRESS": self.addr("compiler"),
-                "EIGEN_SYSTEM_API_API_KEYS_FILE": str(keys),
-                "EIGEN_SYSTEM_API_QUOTA_SUBMIT_RATE": "10000/second",
-            },
-        )
-
-    def _kernel_env(self, k: str) -> dict[str, str]:
-        return {
-            **self.aws,
-            "EIGEN_KERNEL_HOME": str(self.home / k),
-            "EIGEN_KERNEL_KERNEL_ID": k,
-            "EIGEN_KERNEL_STORE_URL": self.pg_url,
-            "EIGEN_KERNEL_QFS_URL": f"s3://{self.bucket}/qfs",
-            "EIGEN_KERNEL_COMPILER_ADDRESS": self.addr("compiler"),
-            "EIGEN_KERNEL_DRIVER_MANAGER_ADDRESSES": f"{self.addr('dm1')},{self.addr('dm2')}",
-            "EIGEN_KERNEL_LEASE_SECONDS": str(LEASE_SECONDS),
-            "EIGEN_KERNEL_HEARTBEAT_SECONDS": "1",
-        }
-
-    def kill(self, name: str) -> float:
-        """SIGKILL a service; returns when it is dead (Unix seconds)."""
-        p = self.services[name].proc
-        p.send_signal(signal.SIGKILL)
-        p.wait(10)
-        return time.time()
-
-    def stop(self) -> None:
-        for s in reversed(list(self.services.values())):
-            if s.proc.poll() is None:
-                s.proc.send_signal(signal.SIGTERM)
-        for s in self.services.values():
-            try:
-                s.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                s.proc.kill()
-        if self.s3_proc is not None:
-            self.s3_proc.kill()
-            self.s3_proc.wait(10)
-
-    def api(self) -> Api:
-        ch = grpc.insecure_channel(f"127.0.0.1:{self.services['system-api'].port}")
-        return Api(
-            ch,
-            job_pb2_grpc.JobServiceStub(ch),
-            device_pb2_grpc.DeviceServiceStub(ch),
-            [("authorization", f"Bearer {self.token}")],
-        )
 
 
 @pytest.fixture
@@ -362,7 +199,7 @@ def scenario(stack: ScaledStack, jobs: int, clients: int, shots: int = 64) -> di
         kills={"k1 (kernel) at s": round(t_kernel - t0, 2), "dm1 at s": round(t_dm - t0, 2)},
         wall_s=round(wall, 1),
         jobs_per_s=round((jobs + len(extra)) / wall, 1),
-        lease_s=LEASE_SECONDS,
+        lease_s=stack.lease_seconds,
     )
     print("\nscaled fail-over:", json.dumps(figures, indent=1))
     return figures
