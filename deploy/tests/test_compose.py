@@ -134,3 +134,17 @@ def test_the_placeholder_key_file_is_gone_and_keys_live_on_a_writable_volume(com
     keys = [v for v in api["volumes"] if v["target"] == "/eigen/keys"]
     assert keys and not keys[0].get("read_only"), "eigen admin keys create must be able to write"
     assert api["environment"]["EIGEN_SYSTEM_API_API_KEYS_FILE"] == "/eigen/keys/api_keys.json"
+
+
+def test_init_runs_the_stack_tool_on_the_volumes_its_print_commands_read(compose):
+    import stack_init
+
+    _, config = compose
+    init = config["services"]["init"]
+    assert init["entrypoint"] == ["python", "/app/tools/stack_init.py"]
+    assert init["command"] == ["compose"]
+    targets = {v["target"] for v in init["volumes"]}
+    defaults = stack_init._parser().parse_args(["print-ca"])
+    assert {str(defaults.private), str(defaults.shared), str(defaults.keys.parent)} == targets
+    api = {v["target"] for v in config["services"]["system-api"]["volumes"]}
+    assert api == {"/eigen/secrets", "/eigen/keys"}, "the CA key and admin token stay in init"

@@ -118,12 +118,11 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
 
     tmp = tmp_path_factory.mktemp("compose")
     config = compose_config("embedded")["services"]
-    init_cmd = config["init"]["command"]
-    assert init_cmd[:2] == ["python", "/app/tools/stack_init.py"]
+    assert config["init"]["entrypoint"] == ["python", "/app/tools/stack_init.py"]
     paths = {"/eigen/init": tmp / "init", "/eigen/secrets": tmp / "secrets",
              "/eigen/keys": tmp / "keys", "/data": tmp / "data"}  # fmt: skip
     args = ["--private", str(paths["/eigen/init"]), "--shared", str(paths["/eigen/secrets"])]
-    args += ["--keys", str(paths["/eigen/keys"] / "api_keys.json"), *init_cmd[2:]]
+    args += ["--keys", str(paths["/eigen/keys"] / "api_keys.json"), *config["init"]["command"]]
     assert stack_init.main(args) == 0
     ports: dict[str, int] = {}
     running: dict[str, Service] = {}
