@@ -4,6 +4,7 @@ which environment variables the services read (their settings classes, nothing c
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -49,13 +50,6 @@ CLASSES: dict[str, type[BaseSettings]] = {
     "EIGEN_COMPILER_": CompilerSettings,
     "EIGEN_DRIVER_MANAGER_": DriverManagerSettings,
 }
-#: Variables the deployment sets for the kernel's SPEC §14 backends (issue 12, items 1-3),
-#: being added to KernelSettings in parallel; drop a name once the kernel reads it.
-PENDING = {
-    "EIGEN_KERNEL_STORE_URL",
-    "EIGEN_KERNEL_QFS_URL",
-    "EIGEN_KERNEL_DRIVER_MANAGER_ADDRESSES",
-}
 #: Read by libraries, not by Eigen OS settings (libpq, botocore) or by deploy/image tools.
 FOREIGN = {
     "PGPASSFILE",
@@ -83,7 +77,7 @@ def env_names(cls: type[BaseSettings]) -> set[str]:
 
 
 def unknown(env: list[str], service_prefix: str | None = None) -> list[str]:
-    """The names in ``env`` no settings class reads (PENDING and FOREIGN excepted).
+    """The names in ``env`` no settings class reads (FOREIGN excepted).
 
     Args:
         env: variable names.
@@ -92,9 +86,26 @@ def unknown(env: list[str], service_prefix: str | None = None) -> list[str]:
     """
     bad = []
     for name in env:
-        if name in PENDING or name in FOREIGN:
+        if name in FOREIGN:
             continue
         prefixes = [service_prefix] if service_prefix else list(CLASSES)
         if not any(name in env_names(CLASSES[p]) for p in prefixes if p):
             bad.append(name)
     return bad
+
+
+def settings_from(cls: type[BaseSettings], env: dict[str, str]) -> BaseSettings:
+    """``cls`` parsed from exactly ``env`` (no other ``EIGEN_*`` variable), as the service would.
+
+    Raises:
+        pydantic.ValidationError: the service would refuse these settings at start.
+    """
+    saved = dict(os.environ)
+    try:
+        for k in [k for k in os.environ if k.startswith("EIGEN_")]:
+            del os.environ[k]
+        os.environ.update(env)
+        return cls()
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import yaml
-from deploy_support import CLASSES, DEPLOY, compose_config, unknown
+from deploy_support import CLASSES, DEPLOY, compose_config, settings_from, unknown
+
+from eigen_kernel.driver_pool import parse_addresses
 
 #: compose service → (settings prefix, gRPC port, metrics port).
 SERVICES = {
@@ -148,3 +150,15 @@ def test_init_runs_the_stack_tool_on_the_volumes_its_print_commands_read(compose
     assert {str(defaults.private), str(defaults.shared), str(defaults.keys.parent)} == targets
     api = {v["target"] for v in config["services"]["system-api"]["volumes"]}
     assert api == {"/eigen/secrets", "/eigen/keys"}, "the CA key and admin token stay in init"
+
+
+def test_each_service_accepts_its_settings(compose):
+    shape, config = compose
+    for name, svc in _ours(config).items():
+        if name not in SERVICES:
+            continue
+        prefix = SERVICES[name][0]
+        settings = settings_from(CLASSES[prefix], svc["environment"])
+        if name == "kernel" and shape == "scaled":
+            assert settings.store_url.get_secret_value().startswith("postgresql://")
+            assert len(parse_addresses(settings.driver_manager_addresses)) == 2

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from deploy_support import unknown
+from deploy_support import CLASSES, settings_from, unknown
+
+from eigen_kernel.driver_pool import parse_addresses
 
 COMPONENTS = {
     "system-api": ("EIGEN_SYSTEM_API_", 50051),
@@ -184,6 +186,8 @@ def test_the_scaled_overlay_runs_two_kernels_and_two_driver_managers_on_postgres
     assert env["EIGEN_KERNEL_STORE_URL"]["value"].startswith("postgresql://")
     assert env["EIGEN_KERNEL_QFS_URL"]["value"].startswith("s3://")
     assert "EIGEN_KERNEL_DRIVER_MANAGER_ADDRESS" not in env
+    assert env["EIGEN_KERNEL_DRIVER_MANAGER_ADDRESSES"]["value"] == "dns:driver-manager-pods:50054"
+    assert env["EIGEN_KERNEL_TLS_SERVER_NAME"]["value"] == "eigen-internal"  # pods dialled by IP
     assert kinds(objs, "Service")["driver-manager-pods"]["spec"]["clusterIP"] == "None"
     assert set(kinds(objs, "StatefulSet")) == {"postgres", "minio"}
     embedded = kinds(rendered["embedded"], "Deployment")
@@ -192,3 +196,15 @@ def test_the_scaled_overlay_runs_two_kernels_and_two_driver_managers_on_postgres
         v for v in embedded["kernel"]["spec"]["template"]["spec"]["volumes"] if v["name"] == "data"
     ]
     assert data == {"name": "data", "persistentVolumeClaim": {"claimName": "kernel-data"}}
+
+
+def test_each_service_accepts_its_settings(rendered):
+    for overlay, objs in rendered.items():
+        for name, dep in kinds(objs, "Deployment").items():
+            (c,) = dep["spec"]["template"]["spec"]["containers"]
+            env = {e["name"]: e["value"] for e in c["env"] if "value" in e}
+            settings = settings_from(CLASSES[COMPONENTS[name][0]], env)
+            if name == "kernel" and overlay == "scaled":
+                assert parse_addresses(settings.driver_manager_addresses) == [
+                    "dns:driver-manager-pods:50054"
+                ]
