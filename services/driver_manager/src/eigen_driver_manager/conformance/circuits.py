@@ -52,8 +52,33 @@ def aqo(
 
 
 def qasmbench_files() -> list[Path]:
-    """The QASMBench small ``.qasm`` files, sorted."""
+    """The QASMBench small ``.qasm`` files, sorted (one per circuit folder)."""
     return sorted(CORPUS.glob("*/*.qasm"))
+
+
+def qasmbench_names() -> list[str]:
+    """The QASMBench small circuit names, sorted.
+
+    A circuit is named by its folder: its file may be named otherwise
+    (``basis_trotter_n4/basis_test_n4.qasm``).
+    """
+    return sorted({p.parent.name for p in qasmbench_files()})
+
+
+def qasmbench_path(name: str) -> Path:
+    """The ``.qasm`` file of circuit ``name`` (``<name>/<name>.qasm``, else the folder's one).
+
+    Raises:
+        FileNotFoundError: no such circuit in the corpus.
+    """
+    folder = CORPUS / name
+    preferred = folder / f"{name}.qasm"
+    if preferred.is_file():
+        return preferred
+    found = sorted(folder.glob("*.qasm"))
+    if not found:
+        raise FileNotFoundError(f"no QASMBench circuit {name!r} in {CORPUS}")
+    return found[0]
 
 
 @lru_cache(maxsize=64)
@@ -69,7 +94,7 @@ def qasmbench(name: str) -> tuple[Circuit, dict[str, float]]:
 
     from eigen_ir.aqo_qiskit import BASIS_GATES, from_qiskit
 
-    path = CORPUS / name / f"{name}.qasm"
+    path = qasmbench_path(name)
     qc = qasm2.loads(path.read_text(), custom_instructions=qasm2.LEGACY_CUSTOM_INSTRUCTIONS)
     qc = transpile(qc, basis_gates=BASIS_GATES, optimization_level=0)
     circuit = from_qiskit(qc)
