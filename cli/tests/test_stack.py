@@ -12,6 +12,7 @@ import signal
 import socket
 import stat
 import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -383,3 +384,47 @@ def test_config_survives_the_trip_to_the_supervisor(tmp_path: Path) -> None:
     assert again == cfg
     assert cfg.endpoint == "grpcs://127.0.0.1:6000"
     assert paths.stack_ca_file(tmp_path) is None
+
+
+def test_foreground_supervises_in_the_terminal_and_ctrl_c_stops_everything(
+    dump_dir: Path, tmp_path: Path
+) -> None:
+    ports = free_ports(4)
+    home = tmp_path / "eh"
+    script = (
+        "import sys\n"
+        "from eigen_os import stack\n"
+        "from cli.tests.stackkit import fake_services\n"
+        "stack.SERVICES = fake_services()\n"
+        "from eigen_os.cli.main import main\n"
+        "sys.argv = ['eigen', *sys.argv[1:]]\n"
+        "main()\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script, "up", "--foreground", "--home", str(home),
+         *port_args(ports)],
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],  # the repo root: `cli.tests` importable
+    )  # fmt: skip
+    try:
+        assert proc.stderr is not None
+        seen = []
+        for line in proc.stderr:  # progress, then "serving on ..."
+            seen.append(line)
+            if "serving on" in line:
+                break
+        assert any("starting kernel" in line for line in seen), seen
+        state = stack.read_state(home)
+        assert state is not None and state.supervisor is not None
+        assert state.supervisor.pid == proc.pid
+        pids = [s.pid for s in state.services]
+        assert len(pids) == 4 and all(alive(p) for p in pids)
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(60) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert not any(alive(p) for p in pids)
+    assert stack.read_state(home) is None
