@@ -141,3 +141,22 @@ def test_without_a_prefix_keys_are_the_object_names() -> None:
     S3BlobStore(f"s3://{bucket}", server.client()).put("aqo/z.json", b"z")
     got = server.client().get_object(Bucket=bucket, Key="aqo/z.json")["Body"].read()
     assert got == b"z"
+
+
+def test_content_addressed_blobs_are_read_from_s3_once() -> None:
+    server = s3()
+    calls: list[str] = []
+    client = server.client()
+    client.meta.events.register("before-call.s3", lambda model, **kw: calls.append(model.name))
+    blobs = S3BlobStore(f"s3://{server.new_bucket()}/qfs", client)
+    sha = "ab" * 32
+    blobs.put(f"aqo/{sha}.json", b"program")
+    blobs.put("jobs/j1/history.json", b"h1")
+    calls.clear()
+    for _ in range(3):
+        assert blobs.get(f"aqo/{sha}.json") == b"program"  # from the cache
+        assert blobs.get("jobs/j1/history.json") == b"h1"  # may change: always asked
+    assert calls == ["GetObject"] * 3
+    assert blobs.exists(f"aqo/{sha}.json") and calls[-1] == "HeadObject"  # never cached
+    blobs.delete_prefix(f"aqo/{sha}.json")
+    assert blobs.get(f"aqo/{sha}.json") is None

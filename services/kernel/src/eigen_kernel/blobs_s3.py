@@ -4,13 +4,19 @@
 (``AWS_ENDPOINT_URL`` for a non-AWS server: MinIO, SeaweedFS, moto). A blob ``key`` is the
 object ``<prefix>/<key>``; keys are checked like the local store's (``check_key``), so both
 backends accept and refuse the same names. A PUT is atomic in S3: a reader sees the whole
-object or none. Storage faults (unreachable endpoint, refused credentials, a missing bucket)
-are raised as ``OSError`` — what the kernel maps to ``STORAGE_ERROR`` for the local disk too.
+object or none. Content-addressed blobs (a key naming its bytes' SHA-256, ``aqo/<sha>.json``)
+never change, so reads of them are kept in a small in-process cache (``cache_bytes``): a
+kernel fetches a compiled program once, not once per job (``exists`` always asks S3: another
+kernel's retention may have deleted it). Storage faults (unreachable endpoint, refused
+credentials, a missing bucket) are raised as ``OSError`` — what the kernel maps to
+``STORAGE_ERROR`` for the local disk too.
 """
 
 from __future__ import annotations
 
 import errno
+import re
+from collections import OrderedDict
 from collections.abc import Iterator
 from typing import Any, cast
 from urllib.parse import urlparse
@@ -22,6 +28,8 @@ import botocore.exceptions
 from eigen_kernel.blobs import check_key
 
 _ABSENT = {"404", "NoSuchKey", "NotFound"}
+#: A key whose last segment names its content's SHA-256 (``aqo/<sha>.json``): never changes.
+_CONTENT_ADDRESSED = re.compile(r"(^|/)[0-9a-f]{64}(\.[a-z]+)?$")
 
 
 def parse_s3_url(url: str) -> tuple[str, str]:
@@ -49,14 +57,18 @@ class S3BlobStore:
     Args:
         url: ``s3://bucket/prefix``.
         client: a boto3 S3 client (default: from the environment's ``AWS_*`` variables).
+        cache_bytes: most bytes of content-addressed blobs kept in memory (0 = none).
 
     Raises:
         ValueError: a malformed URL.
         OSError: the bucket cannot be reached (checked once, at construction).
     """
 
-    def __init__(self, url: str, client: Any = None):
+    def __init__(self, url: str, client: Any = None, cache_bytes: int = 32 * 1024 * 1024):
         self.bucket, self.prefix = parse_s3_url(url)
+        self._cache: OrderedDict[str, bytes] = OrderedDict()
+        self._cache_bytes = cache_bytes
+        self._cached = 0
         self._s3 = client or boto3.client(
             "s3",
             config=botocore.config.Config(
@@ -69,6 +81,22 @@ class S3BlobStore:
             self._s3.head_bucket(Bucket=self.bucket)
         except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
             raise _storage_error(exc, f"access to bucket {self.bucket!r}") from exc
+
+    def _remember(self, key: str, data: bytes) -> None:
+        if not _CONTENT_ADDRESSED.search(key) or len(data) > self._cache_bytes // 4:
+            return
+        if key in self._cache:
+            self._cache.move_to_end(key)
+            return
+        self._cache[key] = data
+        self._cached += len(data)
+        while self._cached > self._cache_bytes:
+            _, old = self._cache.popitem(last=False)
+            self._cached -= len(old)
+
+    def _forget(self, prefix: str) -> None:
+        for k in [k for k in self._cache if k == prefix or k.startswith(prefix + "/")]:
+            self._cached -= len(self._cache.pop(k))
 
     def _key(self, key: str) -> str:
         check_key(key)
@@ -105,14 +133,20 @@ class S3BlobStore:
             self._s3.put_object(Bucket=self.bucket, Key=self._key(key), Body=data)
         except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
             raise _storage_error(exc, "put") from exc
+        self._remember(key, data)
 
     def get(self, key: str) -> bytes | None:
         """The blob's bytes, or None when absent."""
+        hit = self._cache.get(key)
+        if hit is not None:
+            return hit
         body = self._body(key)
         if body is None:
             return None
         with body:
-            return cast(bytes, body.read())
+            data = cast(bytes, body.read())
+        self._remember(key, data)
+        return data
 
     def exists(self, key: str) -> bool:
         """True when the blob exists."""
@@ -142,6 +176,7 @@ class S3BlobStore:
             OSError: listing or deleting failed (what was deleted stays deleted).
         """
         full = self._key(prefix)
+        self._forget(prefix)
         freed = 0
         head = self._head(full)
         try:

@@ -106,6 +106,7 @@ class DriverPool:
         self._turn = itertools.count()
         self._running: dict[str, Member] = {}
         self._executions: dict[str, Member] = {}
+        self._closing: set[asyncio.Task[None]] = set()
         for e in self._entries:
             if not e.startswith(_DNS):
                 self._resolved[e] = [e]
@@ -139,7 +140,9 @@ class DriverPool:
         close = getattr(port, "close", None)
         if close is not None:
             with contextlib.suppress(RuntimeError):  # no running loop: nothing to close on
-                asyncio.get_running_loop().create_task(close())
+                task = asyncio.get_running_loop().create_task(close())
+                self._closing.add(task)
+                task.add_done_callback(self._closing.discard)
 
     async def close(self) -> None:
         """Close every member's client."""

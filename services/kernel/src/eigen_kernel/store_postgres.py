@@ -19,10 +19,12 @@ several kernels add:
   :class:`PostgresFeed` listens (LISTEN on its own asynchronous connection).
 
 Methods are called synchronously on the event-loop thread: one connection, short
-transactions, server-side prepared statements after a few uses (psycopg's default); a broken
-connection is replaced at the next call. The schema is ``migrations/postgres/NNNN_*.sql``,
-applied at start under an advisory lock (kernels starting together apply it once) and tracked
-in ``schema_migrations``.
+transactions in pipeline mode (``advance`` is two round trips: lock and read the row, then
+every write, the notice and the COMMIT together), server-side prepared statements after a few
+uses (psycopg's default); a broken connection is replaced at the next call.
+
+The schema is ``migrations/postgres/NNNN_*.sql``, applied at start under an advisory lock
+(kernels starting together apply it once) and tracked in ``schema_migrations``.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ import json
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import replace
 from typing import Any
 
@@ -136,10 +138,15 @@ class _Db:
         self.conn().execute(sql, args)
 
     @contextmanager
-    def tx(self) -> Iterator[psycopg.Connection[tuple[Any, ...]]]:
+    def tx(self, pipeline: bool = True) -> Iterator[psycopg.Connection[tuple[Any, ...]]]:
+        """A transaction, in pipeline mode unless told otherwise (a multi-statement script).
+
+        In pipeline mode statements whose results are not read go out together with the
+        COMMIT (one round trip); a read waits for its answer.
+        """
         c = self.conn()
         try:
-            with c.transaction():
+            with c.pipeline() if pipeline else nullcontext(), c.transaction():
                 yield c
         except psycopg.errors.UniqueViolation as exc:
             raise DuplicateJobError(str(exc)) from exc
@@ -308,7 +315,7 @@ class PostgresJobStore(_Reservations):
                 "applied_at DOUBLE PRECISION NOT NULL)"
             )
         for version, sql in migrations("postgres"):
-            with self._db.tx() as c:
+            with self._db.tx(pipeline=False) as c:
                 c.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
                 done = c.execute(
                     "SELECT 1 FROM schema_migrations WHERE version = %s", (version,)
