@@ -327,15 +327,19 @@ def test_a_refused_api_key_makes_the_cloud_offline_with_the_reason(account: None
     assert API_KEY not in cloud.status_message
 
 
-def test_a_hybrid_loops_estimates_share_the_jobs_session(account: None, rs: Any) -> None:
-    """EstimatorV2 jobs of one Eigen OS job go to one Session; the payload is the SDK's."""
+@pytest.mark.parametrize(("mode", "vendor_mode"), [("session", "dedicated"), ("batch", "batch")])
+def test_a_hybrid_loops_estimates_share_the_jobs_session(
+    account: None, rs: Any, mode: str, vendor_mode: str
+) -> None:
+    """EstimatorV2 jobs of one Eigen OS job go to one Session (or Batch): one POST /sessions
+    with the SDK's mode, every job carrying its id."""
     import numpy as np
     from qiskit.primitives import PrimitiveResult, PubResult
     from qiskit.primitives.containers import DataBin
     from qiskit_ibm_runtime.json import RuntimeEncoder
 
     _record_start_up(rs)
-    rs.post(f"{API}/sessions", json={"id": SESSION, "mode": "dedicated"})
+    rs.post(f"{API}/sessions", json={"id": SESSION, "mode": vendor_mode})
     ids = ["d0k3t1rdlklg008fkqc0", "d0k3t2rdlklg008fkqd0"]
     evs = PrimitiveResult(
         [PubResult(DataBin(evs=np.array(0.91), stds=np.array(0.012), shape=()), metadata={})],
@@ -349,7 +353,7 @@ def test_a_hybrid_loops_estimates_share_the_jobs_session(account: None, rs: Any)
         )
         rs.get(f"{API}/jobs/{job_id}", json=_job("Completed", id=job_id, session_id=SESSION))
         rs.get(f"{API}/jobs/{job_id}/results", body=json.dumps(evs, cls=RuntimeEncoder))
-    drv = _driver(hybrid_mode="session")
+    drv = _driver(hybrid_mode=mode)
     ansatz = aqo_circuit(
         2, 0, [{"op": "RY", "q": [0], "params": ["t"]}, {"op": "CX", "q": [0, 1]}], ["t"]
     )
@@ -361,7 +365,8 @@ def test_a_hybrid_loops_estimates_share_the_jobs_session(account: None, rs: Any)
             assert (
                 out.values == [pytest.approx(0.91)] and out.metadata["primitive"] == "EstimatorV2"
             )
-    assert len(_calls(rs, "POST", f"{API}/sessions")) == 1
+    (create,) = _calls(rs, "POST", f"{API}/sessions")
+    assert json.loads(create.request.body)["mode"] == vendor_mode
     bodies = [json.loads(c.request.body) for c in _calls(rs, "POST", f"{API}/jobs")]
     assert [b["program_id"] for b in bodies] == ["estimator", "estimator"]
     assert all(b["session_id"] == SESSION for b in bodies)

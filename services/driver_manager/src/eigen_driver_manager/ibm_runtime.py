@@ -18,10 +18,10 @@ account configured the SDK's usual way) or the SDK's local testing mode
 
 Execution modes (``hybrid_mode``): the executions of one Eigen OS job on one backend (the
 iterations of a hybrid loop: its estimates and samples) share one qiskit-ibm-runtime
-``Session`` (``session``, the default: the QPU stays with the loop between iterations) or
-``Batch`` (``batch``: the jobs are scheduled together, no dedicated window); ``none`` sends
-each as a lone job. The job is the one the driver-manager runs the call for
-(:func:`eigen_driver_manager.execution.current_job`); a call without one is a lone job. A
+``Batch`` (``batch``, the default: scheduled together; every plan allows it) or ``Session``
+(``session``: the QPU stays with the loop between iterations; IBM's Open plan refuses
+sessions); ``none`` sends each as a lone job. The job is the one the driver-manager runs the
+call for (:func:`eigen_driver_manager.execution.current_job`); a call without one is a lone job. A
 mode is closed when its job is cancelled, after :data:`MODE_IDLE_SECONDS` without use, and
 at shutdown. IBM Quantum has no reservation API a client can call (reservations are booked
 on the platform); a session is the closest the SDK offers.
@@ -103,7 +103,7 @@ class RuntimeDevices:
         backends: Sequence[Any],
         seed_transpiler: int = 1234,
         *,
-        hybrid_mode: str = "session",
+        hybrid_mode: str = "batch",
         poll_first: float = POLL_FIRST,
     ):
         self._service = service

@@ -27,9 +27,10 @@ Config keys: ``credentials`` (``auto`` = use an account when one is configured, 
 of cloud backend names; empty = every operational one), ``seed_transpiler`` (default 1234),
 ``poll_seconds`` (first poll interval of a vendor job, doubling to 10 s; default 0.5),
 ``preload`` (``true``: load the fake backends in the background at start-up; default
-``false``: on first use), ``hybrid_mode`` (``session``, ``batch`` or ``none``: the
+``false``: on first use), ``hybrid_mode`` (``batch``, ``session`` or ``none``: the
 qiskit-ibm-runtime execution mode that groups the jobs of one Eigen OS job on a cloud
-backend, see :mod:`eigen_driver_manager.ibm_runtime`; default ``session``).
+backend, see :mod:`eigen_driver_manager.ibm_runtime`; default ``batch``, which every IBM
+Quantum plan allows — ``session`` keeps the QPU for the loop but the Open plan refuses it).
 """
 
 from __future__ import annotations
@@ -87,7 +88,7 @@ class IbmDriver(AerBackedDriver):
         super().__init__()
         self._cloud: RuntimeDevices | None = None
         self._cloud_problem: OfflineDriver | None = None
-        self._hybrid_mode = "session"
+        self._hybrid_mode = "batch"
         self._poll_first = 0.5
 
     @classmethod
@@ -111,7 +112,7 @@ class IbmDriver(AerBackedDriver):
         self._poll_first = float(config.get("poll_seconds", "0.5"))
         if not 0.001 <= self._poll_first <= 60:
             raise ValueError("ibm config poll_seconds must be in 0.001..60")
-        self._hybrid_mode = config.get("hybrid_mode", "session") or "session"
+        self._hybrid_mode = config.get("hybrid_mode", "batch") or "batch"
         if self._hybrid_mode not in HYBRID_MODES:
             raise ValueError(f"ibm config hybrid_mode must be one of {sorted(HYBRID_MODES)}")
         for name in _names(config.get("fake_backends"), DEFAULT_FAKES):
