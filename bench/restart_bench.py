@@ -58,7 +58,7 @@ home = Path(tempfile.mkdtemp()) / "eh"
 ports = free_ports(4)
 cfg = stack.StackConfig.build(
     home,
-    ports=dict(zip(["system-api", "kernel", "compiler", "driver-manager"], ports)),
+    ports=dict(zip(["system-api", "kernel", "compiler", "driver-manager"], ports, strict=True)),
     metrics_port_base=0,
     start_timeout=240,
 )
