@@ -195,11 +195,19 @@ def test_invalid_job_yaml_lists_every_violation(api: Api, tmp_path: Path) -> Non
     assert count_jobs(api) == before  # nothing reached the server
 
 
-def test_unknown_keys_are_warned(api: Api, tmp_path: Path) -> None:
+def test_mistyped_keys_are_errors_and_nothing_is_submitted(api: Api, tmp_path: Path) -> None:
     bell = (EXAMPLES / "bell" / "program.eigen.py").read_text()
-    r = api.cli("submit", "--job", str(job_file(tmp_path, bell, "target: sim:local, shotz: 1")))
-    assert r.exit_code == 0, r.output
-    assert "unknown key 'spec.shotz' ignored" in r.stderr
+    path = job_file(tmp_path, bell, "target: sim:local, shot: 10, seeed: 3")
+    before = count_jobs(api)
+    r = api.cli("submit", "--job", str(path))
+    assert r.exit_code == 2, r.output
+    assert "spec.shot: unknown key; did you mean 'shots'?" in r.stderr
+    assert "spec.seeed: unknown key; did you mean 'seed'?" in r.stderr
+    err = json.loads(api.cli("submit", "--job", str(path), "--json").stderr)["error"]
+    assert err["exit_code"] == 2 and len(err["violations"]) == 2
+    r = api.cli("compile", "--job", str(path))
+    assert r.exit_code == 2 and "did you mean 'shots'?" in r.stderr
+    assert count_jobs(api) == before
 
 
 def test_unknown_target_exit_2(api: Api) -> None:

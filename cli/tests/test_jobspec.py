@@ -307,20 +307,51 @@ def test_declared_language_conflicting_with_header(tmp_path: Path) -> None:
     assert "OPENQASM 2" in violations(parse_jobspec, text, tmp_path)["spec.language"]
 
 
-def test_unknown_keys_warn(tmp_path: Path) -> None:
+def test_unknown_keys_are_errors_naming_the_closest_key(tmp_path: Path) -> None:
+    """A typo never runs a job with defaults: every unknown key at once, with a suggestion."""
     p = write_job(
         tmp_path,
-        "apiVersion: eigen.os/v0.1\nkind: QuantumJob\nstatus: {}\n"
-        "metadata: {name: x, labels: {a: b}}\nspec: {target: sim:local, shotz: 5}\n",
+        "apiVersion: eigen.os/v0.1\nkind: QuantumJob\nstatus: {}\ntarget: sim:local\n"
+        "metadata: {name: x, labels: {a: b}}\n"
+        "spec: {target: sim:local, shot: 5, seeed: 3, Priority: 7, name: y, shots: 0}\n",
+    )
+    with pytest.raises(JobSpecError) as ei:
+        load_jobspec(p)
+    f = fields(ei.value)
+    assert f["spec.shot"] == "unknown key; did you mean 'shots'?"
+    assert f["spec.seeed"] == "unknown key; did you mean 'seed'?"
+    assert f["spec.Priority"] == "unknown key; did you mean 'priority'?"
+    assert f["spec.name"] == "unknown key; did you mean 'metadata.name'?"  # another section's
+    assert f["target"] == "unknown key; did you mean 'spec.target'?"
+    assert f["status"].startswith("unknown key (top-level keys: apiVersion, kind, metadata, spec;")
+    assert "spec.metadata" in f["status"] and "'x-'" in f["status"]
+    assert f["metadata.labels"].startswith("unknown key (metadata keys: name;")
+    assert f["spec.shots"] == "must be ≥ 1"  # reported together with the other problems
+    assert len(f) == 8
+    assert "spec.shot: unknown key; did you mean 'shots'?" in str(ei.value)
+
+
+def test_x_keys_and_spec_metadata_are_free_form(tmp_path: Path) -> None:
+    p = write_job(
+        tmp_path,
+        "apiVersion: eigen.os/v0.1\nkind: QuantumJob\nx-team: {owner: lab}\n"
+        "metadata: {name: x, x-labels: {a: b}}\n"
+        "spec: {target: sim:local, x-note: anything, metadata: {shot: '5', run: nightly}}\n",
     )
     parsed = load_jobspec(p)
-    assert sorted(parsed.warnings) == sorted(
-        [
-            "unknown key 'status' ignored",
-            "unknown key 'metadata.labels' ignored",
-            "unknown key 'spec.shotz' ignored",
-        ]
-    )
+    assert parsed.warnings == []
+    assert dict(parsed.spec.metadata) == {"shot": "5", "run": "nightly"}
+    assert parsed.spec.shots is None
+
+
+def test_reservation_id_in_the_job_file(tmp_path: Path) -> None:
+    p = write_job(tmp_path, HEAD + "spec: {target: sim:local, reservation_id: r0123}\n")
+    spec = load_jobspec(p).spec
+    assert spec.reservation_id == "r0123"
+    assert spec.to_submit_request().reservation_id == "r0123"
+    assert spec.to_submit_request(reservation_id="r9").reservation_id == "r9"  # CLI flag wins
+    p = write_job(tmp_path, HEAD + "spec: {target: sim:local, reservation_id: ''}\n")
+    assert violations(load_jobspec, p)["spec.reservation_id"] == "must not be empty"
 
 
 BOMB = """\

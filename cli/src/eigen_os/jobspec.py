@@ -16,8 +16,10 @@ Parsing is defensive (SPEC §11): the file is capped at :data:`MAX_JOBSPEC_BYTES
 sees it, YAML aliases (the "billion laughs" vector) and deep nesting are refused by the loader,
 ``program_path`` is checked (no absolute paths, no ``..``, no symlink escape) before any program
 file is opened, and every violation is collected and raised at once as :class:`JobSpecError`
-with its field path (``spec.shots: must be ≥ 1``). Unknown keys are not errors: they are
-returned as warnings.
+with its field path (``spec.shots: must be ≥ 1``). An unknown key is an error too, named with
+the closest valid key (``spec.shot: unknown key; did you mean 'shots'?``), so a typo never runs
+a job with defaults; free-form data goes into ``spec.metadata`` (a string map returned with the
+job) or under a key starting with ``x-`` (ignored, at any level).
 
 Option precedence is CLI flags > job.yaml > the program's decorator defaults. The CLI applies its
 flags with :class:`Overrides`; options that neither set (e.g. ``shots``) stay unset in the
@@ -26,6 +28,7 @@ request so that the compiler can apply the decorator's value (the server's defau
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -165,6 +168,7 @@ class JobSpec(_StrMapsModel):
         metadata: free-form user metadata (strings).
         dependencies: ids of jobs that must be DONE first.
         timeout_seconds: wall-clock limit in seconds (> 0); ``None`` = none.
+        reservation_id: run in this reservation's slot (``eigen reserve``); empty = none.
         program_path: where the source came from (informational, relative to the job.yaml).
 
     Raises:
@@ -186,6 +190,7 @@ class JobSpec(_StrMapsModel):
     metadata: StrMap = Field(default_factory=dict)
     dependencies: list[NonEmptyStr] = Field(default_factory=list)
     timeout_seconds: TimeoutSeconds | None = None
+    reservation_id: Annotated[str, Strict(), Field(max_length=128)] = ""
     program_path: str | None = None
 
     @property
@@ -202,7 +207,10 @@ class JobSpec(_StrMapsModel):
     def to_submit_request(
         self, *, idempotency_key: str = "", reservation_id: str = ""
     ) -> job_pb2.SubmitJobRequest:
-        """Build the ``eigen.api.v1.SubmitJobRequest``; unset optional fields stay unset."""
+        """Build the ``eigen.api.v1.SubmitJobRequest``; unset optional fields stay unset.
+
+        ``reservation_id`` (when given) wins over the spec's.
+        """
         req = job_pb2.SubmitJobRequest(
             name=self.name,
             target=self.target,
@@ -212,7 +220,7 @@ class JobSpec(_StrMapsModel):
             dependencies=self.dependencies,
             inputs=self.inputs,
             idempotency_key=idempotency_key,
-            reservation_id=reservation_id,
+            reservation_id=reservation_id or self.reservation_id,
         )
         _set_program(req, self.program_message())
         if self.shots is not None:
@@ -280,6 +288,7 @@ class _SpecDoc(_DocModel, _StrMapsModel):
     metadata: StrMap = Field(default_factory=dict)
     dependencies: list[NonEmptyStr] = Field(default_factory=list)
     timeout_seconds: TimeoutSeconds | None = None
+    reservation_id: Annotated[str, Strict(), Field(min_length=1, max_length=128)] | None = None
 
 
 class _JobDoc(_DocModel):
@@ -485,17 +494,46 @@ def _read_program(base_dir: Path, raw: str) -> tuple[str | None, FieldViolation 
         return None, FieldViolation(where, f"{raw!r} is not valid UTF-8")
 
 
-def _unknown_key_warnings(doc: Mapping[Any, Any]) -> list[str]:
-    warnings = [f"unknown key {k!r} ignored" for k in doc if str(k) not in _KNOWN_KEYS[""]]
-    for section in ("metadata", "spec"):
-        sub = doc.get(section)
-        if isinstance(sub, Mapping):
-            warnings += [
-                f"unknown key '{section}.{k}' ignored"
-                for k in sub
-                if str(k) not in _KNOWN_KEYS[section]
-            ]
-    return warnings
+#: Keys starting with this are free-form at any level of a job file (ignored).
+EXTENSION_PREFIX = "x-"
+
+
+def _suggestion(key: str, section: str) -> str:
+    """``; did you mean 'shots'?`` for a mistyped key, or the valid keys when nothing is close.
+
+    A key that belongs to another section is pointed there (``target`` at the top level →
+    ``spec.target``).
+    """
+    here = sorted(_KNOWN_KEYS[section])
+    by_lower = {k.lower(): k for k in here}
+    close = difflib.get_close_matches(key.lower(), list(by_lower), n=1, cutoff=0.6)
+    if close:
+        return f"; did you mean '{by_lower[close[0]]}'?"
+    for other, keys in _KNOWN_KEYS.items():
+        if other != section and key in keys:
+            return f"; did you mean '{other + '.' if other else ''}{key}'?"
+    where = f"{section} keys" if section else "top-level keys"
+    return (
+        f" ({where}: {', '.join(here)}; free-form data goes into spec.metadata or a key "
+        f"starting with '{EXTENSION_PREFIX}')"
+    )
+
+
+def _unknown_key_violations(doc: Mapping[Any, Any]) -> list[FieldViolation]:
+    """One violation per unknown key of the document, its ``metadata`` and its ``spec``."""
+    out: list[FieldViolation] = []
+    sections: list[tuple[str, Any]] = [("", doc), ("metadata", doc.get("metadata"))]
+    sections.append(("spec", doc.get("spec")))
+    for section, mapping in sections:
+        if not isinstance(mapping, Mapping):
+            continue
+        for k in mapping:
+            key = str(k)
+            if key in _KNOWN_KEYS[section] or key.startswith(EXTENSION_PREFIX):
+                continue
+            path = f"{section}.{key}" if section else key
+            out.append(FieldViolation(path, "unknown key" + _suggestion(key, section)))
+    return out
 
 
 def _apply_overrides(doc: dict[Any, Any], ov: Overrides) -> None:
@@ -569,10 +607,12 @@ def parse_jobspec(
         overrides: CLI values that win over the document.
 
     Returns:
-        The validated :class:`JobSpec` (program source loaded) and warnings (unknown keys, ...).
+        The validated :class:`JobSpec` (program source loaded) and warnings (e.g. an ignored
+        ``spec.metadata.shots``).
 
     Raises:
-        JobSpecError: with every violation and its field path (``spec.shots: must be ≥ 1``).
+        JobSpecError: with every violation and its field path (``spec.shots: must be ≥ 1``,
+            ``spec.shot: unknown key; did you mean 'shots'?``).
     """
     raw_bytes = text.encode("utf-8") if isinstance(text, str) else text
     _check_size(raw_bytes, source)
@@ -592,7 +632,8 @@ def parse_jobspec(
         )
     if overrides is not None:
         _apply_overrides(doc, overrides)
-    warnings = _unknown_key_warnings(doc)
+    warnings: list[str] = []
+    violations += _unknown_key_violations(doc)
 
     spec_raw = doc.get("spec")
     if isinstance(spec_raw, dict):
@@ -690,6 +731,7 @@ def parse_jobspec(
         metadata=s.metadata,
         dependencies=s.dependencies,
         timeout_seconds=s.timeout_seconds,
+        reservation_id=s.reservation_id or "",
         program_path=program_path,
     )
     return ParsedJob(spec, warnings)
@@ -761,6 +803,7 @@ __all__ = [
     "DEFAULT_PRIORITY",
     "DEFAULT_PROGRAM_PATH",
     "DEFAULT_SHOTS",
+    "EXTENSION_PREFIX",
     "KIND",
     "LANGUAGES",
     "MAX_JOBSPEC_BYTES",
