@@ -240,6 +240,10 @@ def test_sampler_job_can_be_cancelled(tmp_path: Path) -> None:
         try:
             with a.client() as c:
                 job = EigenSamplerV2(client=c).run([bell()])
+                for u in c.stream_updates(job.eigen_job_ids[0], timeout=60):  # compiled, waits
+                    assert not u.terminal, u.message
+                    if u.state is JobStatus.QUEUED:
+                        break
                 assert c.status(job.eigen_job_ids[0]).state is JobStatus.QUEUED
                 assert job.status().name == "QUEUED" and not job.in_final_state()
                 job.cancel()
