@@ -5,6 +5,8 @@ composition roots (``app.build(settings)``). click's ``CliRunner`` and the block
 are synchronous, so the stack's event loop runs in a background thread (:class:`StackThread`).
 
 - ``api`` (session): one stack shared by every test that only looks at its own jobs;
+  besides the admin and read-only keys of ``tests/inprocess.py`` it knows :data:`OTHER_TOKEN`,
+  a user of another tenant;
 - ``fresh_api`` (per test): a stack of its own, for tests that count jobs, break a service or
   restart one;
 - ``long_job``: a real job that keeps running until it is cancelled (an SPSA VQE with a budget
@@ -34,9 +36,19 @@ from eigen_common.logs import configure_logging
 from eigen_os.cli.main import cli
 from eigen_os.client import EigenClient
 from eigen_system_api.app import build as build_api
-from tests.inprocess import ADMIN_TOKEN, READONLY_TOKEN, InProcessStack, start_stack
+from tests.inprocess import (
+    ADMIN_TOKEN,
+    DEFAULT_KEYS,
+    READONLY_TOKEN,
+    InProcessStack,
+    start_stack,
+)
 
 T = TypeVar("T")
+
+#: A user of another tenant (``other``) on every stack of these tests.
+OTHER_TOKEN = "in-process-other-tenant-token"
+CLI_KEYS = {**DEFAULT_KEYS, OTHER_TOKEN: ("bob", ("user",), "other")}
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -83,16 +95,23 @@ class StackThread:
 
     Args:
         home: directory for the kernel's store, QFS and the API keys file.
+        system_api: ``SystemApiSettings`` overrides (e.g. a TLS certificate).
         kernel: ``KernelSettings`` overrides.
     """
 
-    def __init__(self, home: Path, **kernel: Any) -> None:
+    def __init__(
+        self, home: Path, *, system_api: dict[str, Any] | None = None, **kernel: Any
+    ) -> None:
         self.home = home
         self.loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self.loop.run_forever, daemon=True, name="stack")
         self._thread.start()
         self._cm: AbstractAsyncContextManager[InProcessStack] = start_stack(
-            home, kernel=kernel, driver_manager={"disabled_drivers": ["ibm"]}
+            home,
+            keys=CLI_KEYS,
+            kernel=kernel,
+            driver_manager={"disabled_drivers": ["ibm"]},
+            system_api=system_api,
         )
         self.stack: InProcessStack = self.run(self._cm.__aenter__())
 
@@ -230,9 +249,16 @@ def unused_port() -> int:
 
 
 @contextmanager
-def running_stack(home: Path) -> Iterator[Api]:
-    """A stack of its own for the duration of the ``with`` block."""
-    thread = StackThread(home, heartbeat_seconds=0.5)
+def running_stack(
+    home: Path, *, system_api: dict[str, Any] | None = None, **kernel: Any
+) -> Iterator[Api]:
+    """A stack of its own for the duration of the ``with`` block.
+
+    Heartbeats every 0.5 s unless ``kernel`` says otherwise; ``system_api``/``kernel`` are
+    settings overrides.
+    """
+    kernel.setdefault("heartbeat_seconds", 0.5)
+    thread = StackThread(home, system_api=system_api, **kernel)
     try:
         yield Api(thread)
     finally:
@@ -283,4 +309,4 @@ def long_job(api: Api) -> Iterator[str]:
         cancel_quietly(api, job_id)
 
 
-__all__ = ["ADMIN_TOKEN", "READONLY_TOKEN", "Api"]
+__all__ = ["ADMIN_TOKEN", "OTHER_TOKEN", "READONLY_TOKEN", "Api"]

@@ -306,7 +306,8 @@ def test_watch_exit_codes(api: Api, tmp_path: Path) -> None:
     assert r.exit_code == 4 and "ERROR (COMPILATION_FAILED)" in r.stdout
     r = api.cli("watch", ok, "--json")
     assert r.exit_code == 0
-    events = [json.loads(line) for line in r.stdout.splitlines()]
+    lines = [json.loads(line) for line in r.stdout.splitlines()]
+    events = [e for e in lines if not e["heartbeat"]]  # a heartbeat shows a moving queue
     assert [e["event_seq"] for e in events] == list(range(1, len(events) + 1))
     assert [e["terminal"] for e in events] == [False] * (len(events) - 1) + [True]
     assert events[-1]["state"] == "JOB_STATUS_DONE"
@@ -423,6 +424,7 @@ def test_reserve(fresh_api: Api) -> None:
     assert data["reservation_id"] and data["device_id"] == "aer.automatic"
     r = fresh_api.cli("reserve", "sim:local", "--ttl", "60", "--purpose", "calibration run")
     assert r.exit_code == 0 and "reservation " in r.stdout and "on aer.automatic" in r.stdout
+    assert "purpose      calibration run" in r.stdout
     r = fresh_api.cli("reserve", "sim:local", "--ttl", "60", "--json")  # both slots are held
     assert r.exit_code == 2, r.output
     assert json.loads(r.stderr)["error"]["code"] == "RESOURCE_EXHAUSTED"
@@ -490,7 +492,10 @@ def test_compile_needs_exactly_one_source(api: Api) -> None:
     assert r.exit_code == 2 and "not a finite number" in r.stderr
 
 
-@pytest.mark.parametrize("cmd", ["status", "results", "cancel", "list", "devices", "submit"])
+@pytest.mark.parametrize(
+    "cmd",
+    ["status", "results", "cancel", "list", "devices", "submit", "reserve", "reservations"],
+)
 def test_every_data_command_has_json(cmd: str) -> None:
     r = CliRunner().invoke(cli, [cmd, "--help"])
     assert "--json" in r.stdout

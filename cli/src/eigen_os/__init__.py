@@ -10,6 +10,7 @@ Qiskit users: :mod:`eigen_os.qiskit` (``EigenSamplerV2``, ``EigenEstimatorV2``, 
 """
 
 from eigen_os.client import (
+    ArtifactIncompleteError,
     AsyncEigenClient,
     ClientConfig,
     ConnectionFailedError,
@@ -26,6 +27,7 @@ from eigen_os.jobspec import (
     parse_jobspec,
 )
 from eigen_os.results import (
+    ArtifactRef,
     Job,
     JobEvent,
     JobFailedError,
@@ -33,9 +35,12 @@ from eigen_os.results import (
     JobStatus,
     OptimizationOutcome,
     SweepResult,
+    WaitingReason,
 )
 
 __all__ = [
+    "ArtifactIncompleteError",
+    "ArtifactRef",
     "AsyncEigenClient",
     "ClientConfig",
     "ConnectionFailedError",
@@ -52,6 +57,7 @@ __all__ = [
     "ParsedJob",
     "SweepResult",
     "WaitTimeoutError",
+    "WaitingReason",
     "load_jobspec",
     "parse_jobspec",
     "resolve_config",

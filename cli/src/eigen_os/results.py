@@ -24,7 +24,7 @@ from google.protobuf.json_format import MessageToDict
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from eigen.api.v1 import job_pb2
-from eigen_common.errors import Code, Diagnostic, EigenError
+from eigen_common.errors import Code, Diagnostic, EigenError, InvalidArgumentError
 from eigen_common.status import diagnostic_from_proto
 
 
@@ -58,6 +58,33 @@ class JobStatus(enum.IntEnum):
 
 
 _TERMINAL = frozenset({JobStatus.DONE, JobStatus.ERROR, JobStatus.CANCELLED, JobStatus.TIMEOUT})
+
+
+def state_name(state: int) -> str:
+    """``JOB_STATUS_DONE`` (or 4) → ``DONE``; unknown numbers → ``UNKNOWN(n)``."""
+    try:
+        return job_pb2.JobStatus.Name(state).removeprefix("JOB_STATUS_")
+    except ValueError:
+        return f"UNKNOWN({state})"
+
+
+def parse_state(value: str | int) -> int:
+    """``"done"``, ``"DONE"``, ``"JOB_STATUS_DONE"`` or ``4`` → ``JOB_STATUS_DONE``.
+
+    Raises:
+        InvalidArgumentError: not a job state.
+    """
+    if isinstance(value, int):
+        if value in job_pb2.JobStatus.values() and value != 0:
+            return value
+        raise InvalidArgumentError(f"unknown job state {value}")
+    name = value.strip().upper().replace("-", "_")
+    if not name.startswith("JOB_STATUS_"):
+        name = "JOB_STATUS_" + name
+    if name == "JOB_STATUS_UNSPECIFIED" or name not in job_pb2.JobStatus.keys():  # noqa: SIM118
+        choices = ", ".join(state_name(v) for v in job_pb2.JobStatus.values() if v)
+        raise InvalidArgumentError(f"unknown job state {value!r} (one of {choices})")
+    return int(job_pb2.JobStatus.Value(name))
 
 
 class WaitingReason(enum.IntEnum):
@@ -124,6 +151,11 @@ class Job:
     seed: int | None
     proto: job_pb2.Job = field(repr=False, compare=False)
 
+    @property
+    def waiting(self) -> bool:
+        """True when the job waits (for a device slot, a dependency, ...: ``waiting_reason``)."""
+        return bool(self.queue_position or self.waiting_reason)
+
     @classmethod
     def from_proto(cls, msg: job_pb2.Job) -> Job:
         """Read a ``Job`` message."""
@@ -158,7 +190,10 @@ class JobEvent:
     """One event of a job's update stream (``eigen.api.v1.JobUpdate``, SPEC §3.2).
 
     ``iteration``/``current_value`` are set on a hybrid job's per-iteration events
-    (``current_value`` is ``None`` otherwise); a ``heartbeat`` repeats the last ``event_seq``.
+    (``current_value`` is ``None`` otherwise); a ``heartbeat`` repeats the last ``event_seq``
+    and carries the job's queue information now (``queue_position``, ``estimated_wait_sec``,
+    ``waiting_reason``), also while it waits. ``results`` is set on the terminal event of a
+    stream opened with ``include_results`` when the server attached them.
     """
 
     job_id: str
@@ -176,10 +211,16 @@ class JobEvent:
     estimated_wait_sec: int
     waiting_reason: WaitingReason
     proto: job_pb2.JobUpdate = field(repr=False, compare=False)
+    results: JobResult | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def waiting(self) -> bool:
+        """True when the event says the job waits (a queue place or a reason)."""
+        return bool(self.queue_position or self.waiting_reason)
 
     @classmethod
-    def from_proto(cls, msg: job_pb2.JobUpdate) -> JobEvent:
-        """Read a ``JobUpdate`` message."""
+    def from_proto(cls, msg: job_pb2.JobUpdate, results: JobResult | None = None) -> JobEvent:
+        """Read a ``JobUpdate`` message (and the results that came with it, if any)."""
         return cls(
             job_id=msg.job_id,
             state=JobStatus.of(msg.state),
@@ -196,6 +237,7 @@ class JobEvent:
             estimated_wait_sec=msg.estimated_wait_sec,
             waiting_reason=WaitingReason.of(msg.waiting_reason),
             proto=msg,
+            results=results,
         )
 
 
@@ -396,4 +438,6 @@ __all__ = [
     "OptimizationOutcome",
     "SweepResult",
     "WaitingReason",
+    "parse_state",
+    "state_name",
 ]

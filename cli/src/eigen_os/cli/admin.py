@@ -35,7 +35,7 @@ ROLES = ("admin", "user", "readonly")
 def _call(app: AppContext, method: str, request: Any) -> Any:
     """One AdminService call on the CLI's connection; failures become typed errors."""
     client = app.client()
-    stub = admin_pb2_grpc.AdminServiceStub(client._channel)
+    stub = admin_pb2_grpc.AdminServiceStub(client.channel)
     md = (("authorization", f"Bearer {client.config.token}"),) if client.config.token else ()
     try:
         return getattr(stub, method)(request, timeout=app.timeout, metadata=md)

@@ -89,12 +89,26 @@ def _eigen_exit_code(err: EigenError) -> int:
     return EXIT_FAILED
 
 
+_TLS_TROUBLE = ("ssl", "handshake", "certificate", "tls")
+
+
+def _connection_hint(err: ConnectionFailedError) -> str:
+    text = err.message.lower()
+    if err.metadata.get("tls") == "true" and any(w in text for w in _TLS_TROUBLE):
+        return (
+            "the server's certificate is not trusted: give its CA with --ca-file, "
+            "EIGEN_CA_FILE or ca_file in ~/.config/eigen/config.toml (`eigen up --tls` "
+            "records its own CA, trusted for the stack's address)"
+        )
+    return (
+        "is the stack running? Start it with `eigen up`, "
+        "or point --endpoint/EIGEN_ENDPOINT at a server"
+    )
+
+
 def _eigen_hint(err: EigenError) -> str:
     if isinstance(err, ConnectionFailedError):
-        return (
-            "is the stack running? Start it with `eigen up`, "
-            "or point --endpoint/EIGEN_ENDPOINT at a server"
-        )
+        return _connection_hint(err)
     if isinstance(err, UnauthenticatedError):
         return "check --token, EIGEN_TOKEN, ~/.config/eigen/config.toml or $EIGEN_HOME/token"
     if isinstance(err, ResultsNotReadyError):

@@ -31,6 +31,7 @@ from eigen_os.cli.output import (
 )
 from eigen_os.cli.params import parse_inputs
 from eigen_os.cli.plot import PLOT_FORMATS, plot_convergence
+from eigen_os.cli.queue import QueueChanges
 from eigen_os.client import EigenClient, parse_state, state_name
 from eigen_os.jobspec import (
     LANGUAGES,
@@ -62,15 +63,25 @@ def follow_job(
     """Show the job's events until the terminal one; return the final :class:`Job`.
 
     JSON mode prints one ``JobUpdate`` object per line. On a terminal a live progress bar shows
-    state, stage and progress with the event messages above it; otherwise one line per event.
+    state, stage and progress (while the job waits: its place in line and the estimated wait,
+    refreshed by heartbeats) with the event messages above it; otherwise one line per event.
+    Besides events, a heartbeat is shown (JSON: ``"heartbeat": true``; text: a ``~`` line) when
+    the job waits and its place, estimate or reason changed. The results come with the terminal
+    event, so the caller's ``client.results(job_id)`` makes no further call.
     """
+    changes = QueueChanges()
+    updates = client.stream_updates(
+        job_id, timeout=timeout, include_heartbeats=True, include_results=True
+    )
     if as_json:
-        for u in client.stream_updates(job_id, timeout=timeout):
-            emit_json_line(message_to_dict(u.proto))
+        for u in updates:
+            if changes.shows(u.proto):
+                emit_json_line(message_to_dict(u.proto))
         return client.status(job_id)
     if not console.is_terminal:
-        for u in client.stream_updates(job_id, timeout=timeout):
-            console.print(render.event_line(u.proto))
+        for u in updates:
+            if changes.shows(u.proto):
+                console.print(render.event_line(u.proto))
         return client.status(job_id)
     columns = (
         SpinnerColumn(),
@@ -81,10 +92,13 @@ def follow_job(
     )
     with Progress(*columns, console=console, transient=False) as progress:
         task = progress.add_task(job_id, total=1.0)
-        for u in client.stream_updates(job_id, timeout=timeout, include_heartbeats=True):
+        for u in updates:
             if u.heartbeat:
+                if changes.shows(u.proto):
+                    progress.update(task, description=render.progress_description(u.proto))
                 progress.refresh()
                 continue
+            changes.shows(u.proto)
             progress.console.print(render.event_line(u.proto))
             progress.update(
                 task, completed=u.progress, description=render.progress_description(u.proto)
@@ -173,7 +187,12 @@ def _program_spec(
 @click.option(
     "--idempotency-key", default="", help="Resubmitting with the same key returns the same job."
 )
-@click.option("--reservation", default="", help="Reservation id from `eigen reserve`.")
+@click.option(
+    "--reservation",
+    default="",
+    metavar="ID",
+    help="Run in this reservation's slot (from `eigen reserve`; overrides spec.reservation_id).",
+)
 @_WAIT_TIMEOUT
 @json_option
 @pass_app

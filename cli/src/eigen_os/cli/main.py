@@ -8,7 +8,7 @@ from typing import Any
 import click
 from rich.text import Text
 
-from eigen_os.cli import admin, compilecmd, devices, jobs, stackcmd
+from eigen_os.cli import admin, artifacts, compilecmd, devices, jobs, reservations, stackcmd
 from eigen_os.cli.context import AppContext
 from eigen_os.cli.errors import HANDLED_ERRORS, classify
 from eigen_os.cli.output import JSON_META_KEY, stderr_console
@@ -41,12 +41,21 @@ class EigenGroup(click.Group):
     "--endpoint",
     metavar="HOST:PORT",
     default=None,
-    help="Eigen API endpoint (default: EIGEN_ENDPOINT, config file, local stack, 127.0.0.1:50051).",
+    help="Eigen API endpoint; https:// or grpcs:// for TLS (default: EIGEN_ENDPOINT, config "
+    "file, local stack, 127.0.0.1:50051).",
 )
 @click.option(
     "--token",
     default=None,
     help="Bearer token (default: EIGEN_TOKEN, config file, $EIGEN_HOME/token).",
+)
+@click.option(
+    "--ca-file",
+    type=click.Path(dir_okay=False, path_type=str),
+    default=None,
+    metavar="PEM",
+    help="CA certificate(s) to trust with TLS (default: EIGEN_CA_FILE, config ca_file, the "
+    "CA of `eigen up --tls`, the system's roots).",
 )
 @click.option(
     "--timeout",
@@ -57,18 +66,24 @@ class EigenGroup(click.Group):
 )
 @click.version_option("0.1.0", prog_name="eigen")
 @click.pass_context
-def cli(ctx: click.Context, endpoint: str | None, token: str | None, timeout: float) -> None:
+def cli(
+    ctx: click.Context,
+    endpoint: str | None,
+    token: str | None,
+    ca_file: str | None,
+    timeout: float,
+) -> None:
     """Eigen OS: submit and follow hybrid quantum-classical jobs.
 
     Start a local stack with `eigen up`, then e.g. `eigen submit --job examples/bell/job.yaml
     --wait`. Exit codes: 0 ok, 2 user error, 3 server unreachable, 4 job or server failed.
     """
-    app = AppContext(endpoint, token, timeout)
+    app = AppContext(endpoint, token, timeout, ca_file)
     ctx.obj = app
     ctx.call_on_close(app.close)
 
 
-for _module in (stackcmd, jobs, devices, compilecmd, admin):
+for _module in (stackcmd, jobs, artifacts, devices, reservations, compilecmd, admin):
     for _command in _module.COMMANDS:
         cli.add_command(_command)
 

@@ -16,6 +16,7 @@ from rich.text import Text
 from eigen.api.v1 import common_pb2, compilation_pb2, device_pb2, job_pb2
 from eigen_ir import aqo, hybrid
 from eigen_os.cli.output import format_time
+from eigen_os.cli.queue import is_waiting, queue_cell, queue_rows
 from eigen_os.client import state_name
 
 _STATE_STYLE = {
@@ -66,6 +67,7 @@ def render_job(console: Console, job: job_pb2.Job) -> None:
         ("stage", job.stage or "-"),
         ("progress", f"{job.progress:.0%}"),
         ("message", job.message or "-"),
+        *queue_rows(job),
         ("target", job.target),
         ("device", job.device_id or "-"),
         ("priority", job.priority),
@@ -74,6 +76,8 @@ def render_job(console: Console, job: job_pb2.Job) -> None:
         ("updated", format_time(job.updated_at)),
         ("events", job.last_event_seq),
     ]
+    if job.reservation_id:
+        rows.append(("reservation", job.reservation_id))
     if job.error_code:
         rows.append(("error_code", Text(job.error_code, style="red")))
     if job.dependencies:
@@ -318,6 +322,32 @@ def render_results(
     meta = [(k, v) for k, v in sorted(res.metadata.items()) if k not in shown]
     if meta:
         console.print(_kv_table(meta, title="metadata"))
+    if res.artifacts:
+        render_artifacts(console, res.job_id, res.artifacts)
+
+
+def format_size(n: int) -> str:
+    """``512 B``, ``1.5 KiB``, ``3.0 MiB``, ``2.0 GiB``."""
+    size = float(n)
+    for unit in ("B", "KiB", "MiB"):
+        if size < 1024:
+            return f"{int(size)} B" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size:.1f} GiB"
+
+
+def render_artifacts(
+    console: Console, job_id: str, artifacts: Iterable[job_pb2.ArtifactRef]
+) -> None:
+    """The job's artifacts (name, size, media type) and how to fetch one."""
+    table = Table(box=None, pad_edge=False)
+    for col in ("NAME", "SIZE", "TYPE"):
+        table.add_column(col, justify="right" if col == "SIZE" else "left", no_wrap=True)
+    for a in artifacts:
+        table.add_row(a.name, format_size(a.size_bytes), a.content_type or "-")
+    console.print(Text("artifacts", style="bold underline"))
+    console.print(table)
+    console.print(Text(f"fetch one with: eigen artifact {job_id} NAME [-o FILE]", style="dim"))
 
 
 def _binding_text(values: Mapping[str, float]) -> str:
@@ -360,7 +390,7 @@ def render_sweep(console: Console, sweep: Sequence[job_pb2.SweepResult], *, top:
 def render_jobs(console: Console, jobs: Iterable[job_pb2.Job]) -> int:
     """Table of jobs; returns how many rows were printed."""
     table = Table(box=None, pad_edge=False)
-    for col in ("JOB ID", "NAME", "STATE", "STAGE", "TARGET", "SHOTS", "CREATED"):
+    for col in ("JOB ID", "NAME", "STATE", "STAGE", "WAITING", "TARGET", "SHOTS", "CREATED"):
         table.add_column(col, no_wrap=col in ("JOB ID", "CREATED"), overflow="fold")
     n = 0
     for j in jobs:
@@ -369,6 +399,7 @@ def render_jobs(console: Console, jobs: Iterable[job_pb2.Job]) -> int:
             j.name,
             styled_state(j.state),
             j.stage or "-",
+            queue_cell(j),
             j.target,
             str(j.shots),
             format_time(j.created_at),
@@ -384,7 +415,8 @@ def render_jobs(console: Console, jobs: Iterable[job_pb2.Job]) -> int:
 def render_devices(console: Console, devices: Iterable[device_pb2.Device]) -> None:
     """Table of devices."""
     table = Table(box=None, pad_edge=False)
-    for col in ("DEVICE", "STATUS", "TARGETS", "QUBITS", "QUEUE", "WAIT", "DRIVER", "NAME"):
+    cols = ("DEVICE", "STATUS", "TARGETS", "QUBITS", "SLOTS", "QUEUE", "WAIT", "DRIVER", "NAME")
+    for col in cols:
         table.add_column(col, no_wrap=col == "DEVICE", overflow="fold")
     for d in devices:
         status = device_status_name(d.status)
@@ -393,12 +425,18 @@ def render_devices(console: Console, devices: Iterable[device_pb2.Device]) -> No
             Text(status, style="green" if status == "ONLINE" else "yellow"),
             ", ".join(d.targets) or "-",
             str(d.max_qubits),
+            slots_text(d),
             str(d.queue_depth),
             f"{d.estimated_wait_sec}s",
             d.driver,
             d.name,
         )
     console.print(table)
+
+
+def slots_text(d: device_pb2.Device) -> str:
+    """``2`` or ``2 (1 reserved)``: the device's scheduler slots and how many are reserved."""
+    return f"{d.slots} ({d.reserved_slots} reserved)" if d.reserved_slots else str(d.slots)
 
 
 def render_device(
@@ -415,6 +453,8 @@ def render_device(
         ("status", device_status_name(status.status if status else d.status)),
         ("targets", ", ".join(d.targets) or "-"),
         ("max_qubits", d.max_qubits),
+        ("slots", d.slots),
+        ("reserved_slots", d.reserved_slots),
         ("queue_depth", status.queue_depth if status else d.queue_depth),
         ("estimated_wait", f"{status.estimated_wait_sec if status else d.estimated_wait_sec}s"),
     ]
@@ -444,10 +484,12 @@ def event_line(u: job_pb2.JobUpdate) -> Text:
     """One line for a job event: ``#seq time STATE stage progress message``.
 
     Hybrid iteration events show ``iteration k/N value=v`` in place of the kernel's own
-    ``iteration ...`` message (any other message follows it).
+    ``iteration ...`` message (any other message follows it). A heartbeat (no new event; it
+    repeats the last ``event_seq``) starts with ``~`` instead of ``#seq``.
     """
+    head = "~    " if u.heartbeat else f"#{u.event_seq:<3} "
     t = Text.assemble(
-        (f"#{u.event_seq:<3} ", "dim"),
+        (head, "dim"),
         (format_time(u.timestamp)[-8:] + " ", "dim"),
         styled_state(u.state, 9),
         f" {u.stage or '-':<11} {u.progress:>4.0%}  ",
@@ -463,9 +505,13 @@ def event_line(u: job_pb2.JobUpdate) -> Text:
 
 
 def progress_description(u: job_pb2.JobUpdate) -> str:
-    """Short description for a live progress bar (``RUNNING EXECUTING iteration 3/50 value=…``)."""
+    """Short description for a live progress bar.
+
+    ``RUNNING EXECUTING iteration 3/50 value=…``, or while the job waits ``QUEUED QUEUED #2
+    device, about 4 s``.
+    """
     stage = f" {u.stage}" if u.stage else ""
-    label = iteration_label(u)
+    label = iteration_label(u) or (queue_cell(u) if is_waiting(u) else "")
     return f"{state_name(u.state)}{stage}{' ' + label if label else ''}"
 
 
