@@ -24,6 +24,7 @@ from cli.tests.conftest import BELL_QASM, EXAMPLES, OTHER_TOKEN, Api, running_st
 from eigen.api.v1 import device_pb2
 from eigen_common.errors import NotFoundError
 from eigen_os.cli.jobs import follow_job
+from eigen_os.cli.queue import format_wait, ordinal
 from eigen_os.client import EigenClient
 from eigen_os.jobspec import JobSpec
 from eigen_os.results import JobStatus, WaitingReason
@@ -166,7 +167,7 @@ def test_status_list_and_watch_explain_the_queue(tmp_path: Path) -> None:
         assert job.message.startswith("2nd in line for aer.automatic, about ")
         text = ok(a.cli("status", second)).stdout
         assert "waiting_reason  DEVICE" in text and "queue_position  2 (2nd in line)" in text
-        assert f"estimated_wait  {job.estimated_wait_sec} s (about " in text
+        assert f"estimated_wait  {job.estimated_wait_sec} s" in text
         assert "2nd in line for aer.automatic" in text
         data = as_json(a.cli("status", second, "--json"))
         assert (data["queue_position"], data["waiting_reason"]) == (2, "WAITING_REASON_DEVICE")
@@ -228,3 +229,12 @@ def test_live_display_on_a_terminal(api: Api) -> None:
         assert sum(c.results(job_id).get_counts().values()) == 16
     out = sink.getvalue()
     assert "DONE" in out and "COMPLETED" in out
+
+
+def test_queue_words() -> None:
+    assert [ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 101, 111)] == [
+        "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "101st", "111th",
+    ]  # fmt: skip
+    assert [format_wait(s) for s in (0, 89, 90, 5399, 5400, 7200)] == [
+        "about 0 s", "about 89 s", "about 2 min", "about 90 min", "about 1.5 h", "about 2.0 h",
+    ]  # fmt: skip

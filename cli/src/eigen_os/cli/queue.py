@@ -94,7 +94,9 @@ def queue_rows(q: Queued) -> list[tuple[str, str]]:
     if q.queue_position:
         pos, wait = q.queue_position, q.estimated_wait_sec
         rows.append(("queue_position", f"{pos} ({ordinal(pos)} in line)"))
-        rows.append(("estimated_wait", f"{wait} s ({format_wait(wait)})"))
+        rows.append(
+            ("estimated_wait", f"{wait} s" + (f" ({format_wait(wait)})" if wait >= 90 else ""))
+        )
     return rows
 
 
