@@ -40,6 +40,7 @@ from eigen_common.errors import (
     UnimplementedError,
 )
 from eigen_driver_manager.aer_engine import (
+    PARALLEL_QUBITS,
     AerDevice,
     Program,
     ProgramCache,
@@ -47,13 +48,10 @@ from eigen_driver_manager.aer_engine import (
     binds,
     counts_of,
     decompose,
-    digest,
-    exact_values,
     run_aer,
     run_aer_unchecked,
-    sampled_values,
-    with_expectation_value,
 )
+from eigen_driver_manager.aer_estimate import AerPrograms, estimate
 from eigen_driver_manager.base import (
     BaseDriver,
     CalibrationResult,
@@ -69,7 +67,6 @@ from eigen_driver_manager.base import (
 )
 from eigen_driver_manager.lowering import lower
 from eigen_driver_manager.options import OptionSpec
-from eigen_ir import pauli
 from eigen_ir.aqo import Circuit
 from eigen_ir.aqo_qiskit import to_qiskit
 
@@ -81,9 +78,6 @@ EXPVAL_CACHE_SIZE = 32
 #: Gates whose symbolic angle Aer 0.18 drops when it binds ``parameter_binds`` (it simulates them
 #: with the angle unbound; qiskit-aer issues #2323, #2391, #2403): decomposed before a run.
 _UNBINDABLE = frozenset({"CRX", "CRY", "CRZ", "CP"})
-#: Below this width (Aer's default ``statevector_parallel_threshold``) small runs on ideal
-#: devices go single-threaded unless ``max_parallel_threads`` says otherwise.
-_PARALLEL_QUBITS = 14
 _NO_CLBITS_NOTE = "circuit has no classical bits: nothing is measured, so it was not run"
 _SAVE_INSTRUCTION = {
     SaveState.STATEVECTOR: SaveStatevector,
@@ -378,52 +372,16 @@ class AerBackedDriver(BaseDriver):
                 reason="UNSUPPORTED_INSTRUCTION",
             )
         run_options: dict[str, Any] = {self.run_option_names[k]: v for k, v in parsed.items()}
-        sha = circuit.sha256()
-        meta = {
-            "device_id": device_id,
-            "simulator": f"qiskit-aer {qiskit_aer.__version__}",
-            "noise": dev.info.capabilities.get("noise", "ideal"),
-        }
-        if shots is None:
-
-            def build() -> Program:
-                base, _ = self._programs.get(
-                    (device_id, sha, ""), lambda: self._compile(dev, circuit)
-                )
-                return with_expectation_value(base, observable)
-
-            prog, hit = self._expvals.get((device_id, sha, digest(observable)), build)
-            if dev.model is not None:  # noisy: exact means the density matrix
-                run_options["method"] = "density_matrix"
-            if prog.parameters:
-                run_options["parameter_binds"] = [binds(prog, bindings)]
-            values, std_errors, elapsed, method = exact_values(
-                dev, prog, len(bindings), run_options
-            )
-            meta["mode"] = "exact"
-        else:
-            groups = pauli.measurement_groups(observable)
-            progs = []
-            hit = True
-            for g in groups:
-                prog, g_hit = self._programs.get(
-                    (device_id, sha, g.basis),
-                    partial(self._compile, dev, pauli.measured_circuit(circuit, g.basis)),
-                )
-                progs.append(prog)
-                hit = hit and g_hit
-            if seed is not None:
-                run_options["seed_simulator"] = seed
-                meta["seed"] = str(seed)
-            if dev.native is not None and circuit.qubits < _PARALLEL_QUBITS:
-                run_options.setdefault("max_parallel_threads", 1)
-            values, std_errors, elapsed, method = sampled_values(
-                dev, progs, groups, bindings, shots, run_options
-            )
-            meta.update(mode="sampled", groups=str(len(groups)), shots_per_group=str(shots))
-        meta["method"] = method
-        meta["program_cache"] = "hit" if hit else "miss"
-        return EstimateOutcome(values, std_errors, elapsed, meta)
+        return estimate(
+            dev,
+            circuit,
+            observable,
+            bindings,
+            shots,
+            seed,
+            run_options,
+            AerPrograms(self._programs, self._expvals, self._compile),
+        )
 
     # --- helpers -------------------------------------------------------------------------
 
@@ -464,7 +422,7 @@ class AerBackedDriver(BaseDriver):
         self, dev: AerDevice, circuit: Circuit, parsed: Mapping[str, object]
     ) -> dict[str, Any]:
         opts: dict[str, Any] = {self.run_option_names[k]: v for k, v in parsed.items()}
-        if dev.native is not None and circuit.qubits < _PARALLEL_QUBITS:
+        if dev.native is not None and circuit.qubits < PARALLEL_QUBITS:
             # small ideal circuits gain nothing from OpenMP, and its thread team costs 3-10x
             # the run on a busy machine (measured: 2 qubits, 1,000 shots)
             opts.setdefault("max_parallel_threads", 1)

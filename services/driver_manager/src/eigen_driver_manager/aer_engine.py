@@ -37,6 +37,9 @@ from eigen_ir.aqo import GATES
 
 #: AQO op → Aer instruction name (the gates only; MEASURE/RESET/BARRIER always run).
 AER_NAME = {op: op.lower() for op in GATES}
+#: Below this width (Aer's default ``statevector_parallel_threshold``) small runs on ideal
+#: devices go single-threaded unless ``max_parallel_threads`` says otherwise.
+PARALLEL_QUBITS = 14
 #: Label of the saved expectation value in Aer's result data.
 _EV_LABEL = "ev"
 
