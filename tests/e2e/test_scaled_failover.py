@@ -7,10 +7,14 @@ first (``ipv4:k2,k1``): ``k2`` accepts the jobs and serves the streams while ``k
 handed over by the ``job`` notice, streamed back by ``event`` notices. Clients each submit one
 job after another (idempotency key per job, retried on UNAVAILABLE) and follow it to its end.
 
-In the middle ``k1`` is killed with SIGKILL (``k2`` takes the devices over when the lease
-lapses and requeues what ``k1`` was running), later ``dm1`` (the pool sends its executions to
-``dm2``). Then every accepted job must have reached exactly one terminal state, DONE, with
-contiguous events, its counts, and its state artifact in S3 (served through the public API);
+At a third of the jobs, while a heavy job (QFT on 18 qubits, 50k shots: seconds) executes on
+``k1``, ``k1`` is killed with SIGKILL: ``k2`` takes the devices over when the lease lapses and
+requeues what ``k1`` was running. At two thirds, while two heavy jobs execute (the pool puts
+the next call on the least busy driver-manager), ``dm1`` is killed: the pool sends what ran
+there to ``dm2`` at once.
+
+Then every accepted job must have reached exactly one terminal state, DONE, with contiguous
+events, its counts, and its state artifact in S3 (served through the public API);
 a job ran twice only where the events say so ("requeued after kernel restart"), never
 announced twice. The figures are printed (``-s``).
 """
