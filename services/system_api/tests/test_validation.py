@@ -127,7 +127,13 @@ def test_observable_term_limit():
 
 @pytest.mark.parametrize(
     "name",
-    ["results.json", "state.npy", "history-1.json", "qfs://jobs/abc_1/results.json"],
+    [
+        "results.json",
+        "state.npy",
+        "history-1.json",
+        "input/job.yaml",  # nested names the kernel lists as artifacts
+        "qfs://jobs/abc_1/results.json",
+    ],
 )
 def test_artifact_names_accepted(name):
     v.get_artifact(job_pb2.GetJobArtifactRequest(job_id="j1", name=name), LIMITS)
@@ -140,7 +146,6 @@ def test_artifact_names_accepted(name):
         "../jobs.db",
         "..",
         ".hidden",
-        "a/b",
         "/etc/passwd",
         "qfs://jobs/../../etc/passwd",
         "qfs://jobs//x",
@@ -211,3 +216,12 @@ def test_scrub_covers_metadata_violations_and_diagnostics():
     blob = repr((err.message, err.metadata, err.violations, err.diagnostics))
     for leak in ("/srv/eigen", "localhost:50052", "/usr/lib", "10.0.0.1"):
         assert leak not in blob
+
+
+def test_artifact_names_may_be_nested_but_never_traverse() -> None:
+    from eigen_system_api.validation import artifact_name_ok
+
+    for ok in ("results.json", "input/job.yaml", "input/program.qasm", "qfs://jobs/j1/state.npy"):
+        assert artifact_name_ok(ok), ok
+    for bad in ("", "../x", "input/../../etc", "/etc/passwd", "a//b", "input/..", "qfs://../x"):
+        assert not artifact_name_ok(bad), bad

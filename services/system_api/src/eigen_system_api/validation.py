@@ -24,7 +24,6 @@ JOB_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 #: Reservation and device ids the kernel hands out or knows.
 RESOURCE_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
 #: An artifact's plain name (``results.json``, ``state.npy``): one path segment, no dot-files.
-ARTIFACT_NAME_RE = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$")
 #: Or its full reference: ``qfs://`` + segments of the same alphabet (no ``.``/``..``).
 QFS_SEGMENT_RE = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$")
 PAULI_RE = re.compile(r"^[IXYZ]+$")
@@ -301,11 +300,17 @@ def stream_updates(req: job_pb2.StreamJobUpdatesRequest, limits: Limits) -> None
 
 
 def artifact_name_ok(name: str) -> bool:
-    """A plain artifact name or a ``qfs://`` reference without path traversal."""
-    if name.startswith("qfs://"):
-        segs = name[len("qfs://") :].split("/")
-        return len(name) <= 512 and all(QFS_SEGMENT_RE.fullmatch(s) for s in segs)
-    return bool(ARTIFACT_NAME_RE.fullmatch(name))
+    """A plain artifact name or a ``qfs://`` reference, without path traversal.
+
+    Plain names may be nested (``results.json``, ``input/job.yaml``); every ``/``-separated
+    part is a safe segment and none contains ``..``.
+    """
+    path = name[len("qfs://") :] if name.startswith("qfs://") else name
+    segs = path.split("/")
+    return (
+        0 < len(name) <= 512
+        and all(QFS_SEGMENT_RE.fullmatch(s) and ".." not in s for s in segs)
+    )
 
 
 def get_artifact(req: job_pb2.GetJobArtifactRequest, limits: Limits) -> None:
