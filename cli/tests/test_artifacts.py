@@ -196,3 +196,29 @@ def test_cli_wait_and_watch_fetch_no_results_separately(api: Api) -> None:
     assert final["state"] == "JOB_STATUS_DONE"
     assert sum(final["results"]["counts"].values()) == 8
     assert api_calls("GetJobResults") == before
+
+
+def test_save_state_from_job_yaml_and_the_flag(api: Api, tmp_path: Path) -> None:
+    (tmp_path / "bell.qasm").write_text(BELL_QASM.replace("measure q -> c;\n", ""))
+    (tmp_path / "job.yaml").write_text(
+        "apiVersion: eigen.os/v0.1\nkind: QuantumJob\nmetadata:\n  name: keep\n"
+        "spec:\n  program_path: bell.qasm\n  target: sim:statevector\n  shots: 8\n"
+        "  save_state: statevector\n"
+    )
+    done = json.loads(
+        ok(api.cli("submit", "--job", str(tmp_path / "job.yaml"), "--wait", "--json")).stdout
+    )
+    state = np.load(io.BytesIO(ok(api.cli("artifact", done["job_id"], "state.npy")).stdout_bytes))
+    assert np.allclose(np.abs(state) ** 2, [0.5, 0, 0, 0.5])
+    flag = json.loads(
+        ok(
+            api.cli(
+                "submit", str(tmp_path / "bell.qasm"), "--target", "sim:statevector",
+                "--save-state", "density_matrix", "--wait", "--json",
+            )
+        ).stdout
+    )  # fmt: skip
+    rho = np.load(io.BytesIO(ok(api.cli("artifact", flag["job_id"], "state.npy")).stdout_bytes))
+    assert rho.shape == (4, 4) and np.isclose(np.trace(rho).real, 1.0)
+    bad = api.cli("submit", "--job", str(tmp_path / "job.yaml"), "--save-state", "nope")
+    assert bad.exit_code == 2

@@ -74,6 +74,8 @@ TimeoutSeconds = Annotated[float, Strict(), Field(gt=0, allow_inf_nan=False)]
 NonEmptyStr = Annotated[str, Strict(), Field(min_length=1)]
 StrMap = dict[Annotated[str, Strict()], Annotated[str, Strict()]]
 InputMap = dict[Annotated[str, Strict(), Field(min_length=1)], Number]
+#: Final simulator state kept as ``state.npy`` (``SubmitJobRequest.save_state``); "" = none.
+SaveState = Literal["", "statevector", "density_matrix", "matrix_product_state"]
 
 
 class JobSpecError(EigenValidationError):
@@ -169,6 +171,8 @@ class JobSpec(_StrMapsModel):
         dependencies: ids of jobs that must be DONE first.
         timeout_seconds: wall-clock limit in seconds (> 0); ``None`` = none.
         reservation_id: run in this reservation's slot (``eigen reserve``); empty = none.
+        save_state: keep the simulator's final state as the ``state.npy`` artifact (QFS level
+            2): ``statevector``, ``density_matrix`` or ``matrix_product_state``; empty = none.
         program_path: where the source came from (informational, relative to the job.yaml).
 
     Raises:
@@ -191,6 +195,7 @@ class JobSpec(_StrMapsModel):
     dependencies: list[NonEmptyStr] = Field(default_factory=list)
     timeout_seconds: TimeoutSeconds | None = None
     reservation_id: Annotated[str, Strict(), Field(max_length=128)] = ""
+    save_state: SaveState = ""
     program_path: str | None = None
 
     @property
@@ -229,6 +234,8 @@ class JobSpec(_StrMapsModel):
             req.seed = self.seed
         if self.timeout_seconds is not None:
             req.timeout_seconds = self.timeout_seconds
+        if self.save_state:
+            req.save_state = job_pb2.SavedState.Value(f"SAVED_STATE_{self.save_state.upper()}")
         return req
 
     def to_compile_request(self) -> compilation_pb2.CompileCircuitRequest:
@@ -289,6 +296,7 @@ class _SpecDoc(_DocModel, _StrMapsModel):
     dependencies: list[NonEmptyStr] = Field(default_factory=list)
     timeout_seconds: TimeoutSeconds | None = None
     reservation_id: Annotated[str, Strict(), Field(min_length=1, max_length=128)] | None = None
+    save_state: SaveState = ""
 
 
 class _JobDoc(_DocModel):
@@ -732,6 +740,7 @@ def parse_jobspec(
         dependencies=s.dependencies,
         timeout_seconds=s.timeout_seconds,
         reservation_id=s.reservation_id or "",
+        save_state=s.save_state,
         program_path=program_path,
     )
     return ParsedJob(spec, warnings)

@@ -193,6 +193,12 @@ def _program_spec(
     metavar="ID",
     help="Run in this reservation's slot (from `eigen reserve`; overrides spec.reservation_id).",
 )
+@click.option(
+    "--save-state",
+    type=click.Choice(["statevector", "density_matrix", "matrix_product_state"]),
+    default=None,
+    help="Keep the simulator's final state as the state.npy artifact (overrides spec.save_state).",
+)
 @_WAIT_TIMEOUT
 @json_option
 @pass_app
@@ -211,6 +217,7 @@ def submit(
     inputs: tuple[str, ...],
     idempotency_key: str,
     reservation: str,
+    save_state: str | None,
     wait_timeout: float | None,
     as_json: bool,
 ) -> None:
@@ -240,6 +247,8 @@ def submit(
         for w in parsed.warnings:
             err.print(Text.assemble(("warning:", "yellow"), " ", w))
         spec = parsed.spec
+    if save_state is not None:
+        spec = spec.model_copy(update={"save_state": save_state})
     client = app.client()
     resp = client.submit_job(
         spec, inputs=bindings, idempotency_key=idempotency_key, reservation_id=reservation
