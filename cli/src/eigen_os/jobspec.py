@@ -33,7 +33,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath, PureWindowsPath
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError, model_validator
@@ -235,7 +235,10 @@ class JobSpec(_StrMapsModel):
         if self.timeout_seconds is not None:
             req.timeout_seconds = self.timeout_seconds
         if self.save_state:
-            req.save_state = job_pb2.SavedState.Value(f"SAVED_STATE_{self.save_state.upper()}")
+            req.save_state = cast(
+                job_pb2.SavedState,
+                job_pb2.SavedState.Value(f"SAVED_STATE_{self.save_state.upper()}"),
+            )
         return req
 
     def to_compile_request(self) -> compilation_pb2.CompileCircuitRequest:
