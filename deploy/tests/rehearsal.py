@@ -33,7 +33,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from deploy_support import DEPLOY, ROOT, compose_config
+import healthcheck
+from deploy_support import CLASSES, DEPLOY, ROOT, compose_config, settings_from
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 START_DEADLINE = 240.0
 #: Module of each Eigen OS service image command.
@@ -45,6 +47,7 @@ class Process:
 
     def __init__(self, name: str, module: str, env: dict[str, str]):
         self.name = name
+        self.module = module
         self.env = env
         self.lines: list[str] = []
         self.events: dict[str, dict[str, Any]] = {}
@@ -73,11 +76,15 @@ class Process:
         for ev in self._seen.values():  # the process ended: nobody waits in vain
             ev.set()
 
+    def tail(self) -> str:
+        """The process's last 40 lines of output."""
+        return "".join(self.lines[-40:])
+
     def wait_for(self, event: str) -> dict[str, Any]:
         """The log event ``event`` (fails with the process's last lines if it never comes)."""
         self._seen[event].wait(START_DEADLINE)
         if event not in self.events:
-            raise AssertionError(f"{self.name}: no {event!r}:\n{''.join(self.lines[-40:])}")
+            raise AssertionError(f"{self.name}: no {event!r}:\n{self.tail()}")
         return self.events[event]
 
     def stop(self) -> None:
@@ -90,6 +97,27 @@ class Process:
                 self.proc.kill()
                 self.proc.wait(10)
         self._reader.join(10)
+
+
+def wait_healthy(proc: Process, port: int) -> None:
+    """Wait until ``proc`` reports SERVING (``grpc.health.v1`` Watch: pushed, not polled).
+
+    The channel is the container health check's own (healthcheck.channel_for), built from the
+    process's settings. Raises AssertionError with the process's log after START_DEADLINE.
+    """
+    prefix = next(p for p in CLASSES if p.startswith("EIGEN_" + proc.module[6:].upper() + "_"))
+    env = {k: v for k, v in proc.env.items() if k.startswith(prefix)}
+    settings = settings_from(CLASSES[prefix], {**env, prefix + "PORT": str(port)})
+    request = health_pb2.HealthCheckRequest(service="")
+    with healthcheck.channel_for(settings) as channel:
+        stub = health_pb2_grpc.HealthStub(channel)
+        try:
+            for resp in stub.Watch(request, timeout=START_DEADLINE):
+                if resp.status == health_pb2.HealthCheckResponse.SERVING:
+                    return
+        except Exception as exc:  # grpc.RpcError: deadline, the process died
+            raise AssertionError(f"{proc.name} never healthy ({exc}):\n{proc.tail()}") from None
+    raise AssertionError(f"{proc.name}: health stream ended:\n{proc.tail()}")
 
 
 def clean_env(home: Path) -> dict[str, str]:
@@ -217,6 +245,7 @@ def start(shape: str, tmp: Path, backends: dict[str, str] | None = None) -> Stac
                     started.append((name, key))
             for name, key in started:
                 port = stack.procs[key].wait_for("server started")["port"]
+                wait_healthy(stack.procs[key], port)  # compose: condition: service_healthy
                 stack.ports.setdefault(name, port)  # the name resolves to the first replica
             done |= set(wave)
             todo = [n for n in todo if n not in done]
