@@ -139,3 +139,8 @@ def test_a_run_reports_the_physical_qubits_it_used() -> None:
     physical = [int(q) for q in res.metadata["physical_qubits"].split(",")]
     assert len(physical) == 2 and all(0 <= q < 127 for q in physical)
     assert sum(res.counts.values()) == 1000 and all(len(k) == 2 for k in res.counts)
+    assert res.metadata["program_cache"] == "miss"
+    again = drv.execute_circuit(
+        "ibm.fake_kyiv", aqo_circuit(2, 2, BELL_OPERATIONS), 1000, {}, seed=4
+    )
+    assert again.metadata["program_cache"] == "hit" and again.counts == res.counts

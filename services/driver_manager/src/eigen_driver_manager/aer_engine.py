@@ -83,13 +83,15 @@ class Program:
     """A device-ready parametrised circuit and what is needed to feed it.
 
     ``layout`` maps each virtual qubit to its index in ``circuit`` when the circuit was
-    transpiled (None: identity); ``noise`` is the noise model to run it with (noisy devices).
+    transpiled (None: identity); ``noise`` is the noise model to run it with and ``physical``
+    the device qubit behind each circuit qubit (noisy devices).
     """
 
     circuit: QuantumCircuit
     parameters: tuple[tuple[str, Parameter], ...]  # AQO name → Qiskit parameter still present
     layout: tuple[int, ...] | None = None
     noise: NoiseModel | None = None
+    physical: tuple[int, ...] = ()  # device qubit behind each circuit qubit (transpiled)
 
     def run_options(self) -> dict[str, Any]:
         """The Aer run options this program needs (its noise model)."""
@@ -227,7 +229,7 @@ def with_expectation_value(prog: Program, observable: Sequence[tuple[str, float]
         merged[key] = merged.get(key, 0.0) + float(coeff)
     params = [(label, (coeff, 0.0)) for label, coeff in merged.items()]
     qc.append(_SaveExpval(width, params), qc.qubits)
-    return Program(qc, prog.parameters, prog.layout, prog.noise)
+    return Program(qc, prog.parameters, prog.layout, prog.noise, prog.physical)
 
 
 def exact_values(
