@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -74,9 +75,27 @@ def _canonical(obj: object) -> bytes:
 class Artifacts:
     """Reads and writes a job's artifacts over the job store and a blob store."""
 
-    def __init__(self, store: JobStore, blobs: BlobStore):
+    def __init__(self, store: JobStore, blobs: BlobStore, cache_bytes: int = 64 * 1024 * 1024):
         self._store = store
         self._blobs = blobs
+        # compiled programs by content hash: every job of a cached program reads the same bytes
+        self._aqo: OrderedDict[str, bytes] = OrderedDict()
+        self._aqo_bytes = 0
+        self._cache_bytes = cache_bytes
+
+    def _aqo_blob(self, sha: str) -> bytes | None:
+        data = self._aqo.get(sha)
+        if data is not None:
+            self._aqo.move_to_end(sha)
+            return data
+        data = self._blobs.get(f"aqo/{sha}.json")
+        if data is not None and len(data) <= self._cache_bytes // 4:
+            self._aqo[sha] = data
+            self._aqo_bytes += len(data)
+            while self._aqo_bytes > self._cache_bytes:
+                _, old = self._aqo.popitem(last=False)
+                self._aqo_bytes -= len(old)
+        return data
 
     # --- compiled programs (content-addressed) --------------------------------------------
 
@@ -87,7 +106,7 @@ class Artifacts:
             OSError: the blob store cannot be written (disk full, read-only).
         """
         key = f"aqo/{program.aqo_sha256}.json"
-        if not self._blobs.exists(key):
+        if program.aqo_sha256 not in self._aqo and not self._blobs.exists(key):
             self._blobs.put(key, program.aqo_json)
         plan_sha = ""
         if program.hybrid_plan_json:
@@ -105,7 +124,7 @@ class Artifacts:
                 ``ARTIFACT_MISSING``).
         """
         cref = self._store.compiled(job_id)
-        aqo = None if cref is None else self._blobs.get(f"aqo/{cref.aqo_sha256}.json")
+        aqo = None if cref is None else self._aqo_blob(cref.aqo_sha256)
         if cref is None or aqo is None:
             raise errors.InternalError(
                 "compiled artifact missing", reason="ARTIFACT_MISSING", metadata={"job_id": job_id}
@@ -233,6 +252,9 @@ class Artifacts:
         ]
         out = []
         for name in names:
+            if name == "events.jsonl":  # always there; rendering it only to size it is costly
+                out.append(ArtifactInfo(name, ref(job.job_id, name), 0, _media(name)))
+                continue
             data = self._render(job, name)
             if data is not None:
                 out.append(ArtifactInfo(name, ref(job.job_id, name), len(data), _media(name)))
@@ -281,6 +303,8 @@ class Artifacts:
         freed = self._blobs.delete_prefix(f"jobs/{job_id}")
         if compiled is not None:
             if not self._store.blob_in_use(aqo_sha256=compiled.aqo_sha256):
+                old = self._aqo.pop(compiled.aqo_sha256, None)
+                self._aqo_bytes -= len(old or b"")
                 freed += self._blobs.delete_prefix(f"aqo/{compiled.aqo_sha256}.json")
             if compiled.plan_sha256 and not self._store.blob_in_use(
                 plan_sha256=compiled.plan_sha256
