@@ -96,5 +96,6 @@ def port_args(ports: list[int]) -> list[str]:
         "--compiler-port", str(ports[2]),
         "--driver-manager-port", str(ports[3]),
         "--metrics-port-base", "0",
+        "--rest-port", str(ports[4]) if len(ports) > 4 else "0",
         "--start-timeout", "60",
     ]  # fmt: skip

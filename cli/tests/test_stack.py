@@ -94,6 +94,7 @@ def test_up_status_down_via_cli(
     assert env["EIGEN_COMPILER_"]["EIGEN_COMPILER_PORT"] == str(ports[2])
     assert env["EIGEN_COMPILER_"]["EIGEN_COMPILER_HOST"] == "127.0.0.1"
     assert env["EIGEN_COMPILER_"]["EIGEN_COMPILER_METRICS_PORT"] == "0"
+    assert env["EIGEN_SYSTEM_API_"]["EIGEN_SYSTEM_API_REST_PORT"] == "0"  # --rest-port 0: off
     kernel = env["EIGEN_KERNEL_"]
     assert kernel["EIGEN_KERNEL_HOME"] == str(home / "kernel")
     assert kernel["EIGEN_KERNEL_COMPILER_ADDRESS"] == f"127.0.0.1:{ports[2]}"
@@ -221,6 +222,18 @@ def test_port_layout_and_validation(tmp_path: Path) -> None:
         err = PortInUseError(cfg.host, stack.port_conflicts(cfg))
     assert err.exit_code == 2 and f"port {port} (kernel gRPC)" in err.message
     assert stack.port_conflicts(cfg) == []  # free again once the listener is gone
+    # the REST port counts like the others
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        cfg = StackConfig.build(
+            tmp_path, port_base=free_ports(1)[0], metrics_port_base=0, rest_port=port
+        )
+        assert stack.port_conflicts(cfg) == [("system-api", "REST", port)]
+    with pytest.raises(StackConfigError, match="REST"):
+        StackConfig.build(tmp_path, port_base=6000, metrics_port_base=0, rest_port=6001)
+    assert StackConfig.from_json(cfg.to_json()).rest_port == port
 
 
 def test_kill_9_restarts_only_that_service(

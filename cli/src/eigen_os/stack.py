@@ -53,6 +53,8 @@ from eigen_os import paths
 STACK_FORMAT_VERSION = 2
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT_BASE = 50051
+#: REST port of the system-api (SPEC §15); ``--rest-port`` / ``EIGEN_REST_PORT``, 0 = off.
+DEFAULT_REST_PORT = 8080
 DEFAULT_METRICS_PORT_BASE = 9101
 #: Seconds each service gets to report SERVING.
 DEFAULT_START_TIMEOUT = 90.0
@@ -172,6 +174,7 @@ class StackConfig:
         tls: serve TLS on the public endpoint and mTLS among the services, with a local CA
             (:mod:`eigen_os.localtls`).
         restart: the supervisor's restart policy.
+        rest_port: the system-api's REST port (SPEC §15; 0 = REST off).
     """
 
     home: Path
@@ -183,6 +186,7 @@ class StackConfig:
     python: str = sys.executable
     tls: bool = False
     restart: RestartPolicy = field(default_factory=RestartPolicy)
+    rest_port: int = DEFAULT_REST_PORT
 
     @classmethod
     def build(
@@ -196,6 +200,7 @@ class StackConfig:
         services: tuple[ServiceSpec, ...] | None = None,
         tls: bool = False,
         restart: RestartPolicy | None = None,
+        rest_port: int | None = None,
     ) -> StackConfig:
         """Derive ports from bases (``port_base + offset``), then apply per-service overrides.
 
@@ -221,6 +226,7 @@ class StackConfig:
             services=services,
             tls=tls,
             restart=restart or RestartPolicy(),
+            rest_port=DEFAULT_REST_PORT if rest_port is None else rest_port,
         )
         cfg.check()
         return cfg
@@ -246,6 +252,14 @@ class StackConfig:
                         f"port {port} is configured for both {used[port]} and {s.name} {kind}"
                     )
                 used[port] = f"{s.name} {kind}"
+        if self.rest_port and PUBLIC_SERVICE in self.ports:
+            if not 1 <= self.rest_port <= 65535:
+                raise StackConfigError(f"REST port {self.rest_port} is outside 1..65535")
+            if self.rest_port in used:
+                raise StackConfigError(
+                    f"port {self.rest_port} is configured for both {used[self.rest_port]} "
+                    "and the REST API"
+                )
 
     def address(self, service: str) -> str:
         """``host:port`` of a service."""
@@ -276,6 +290,7 @@ class StackConfig:
             "python": self.python,
             "tls": self.tls,
             "restart": asdict(self.restart),
+            "rest_port": self.rest_port,
         }
 
     @classmethod
@@ -304,6 +319,7 @@ class StackConfig:
             python=str(data["python"]),
             tls=bool(data["tls"]),
             restart=RestartPolicy(**data["restart"]),
+            rest_port=int(data.get("rest_port", DEFAULT_REST_PORT)),
         )
 
 
@@ -683,6 +699,8 @@ def port_conflicts(cfg: StackConfig) -> list[tuple[str, str, int]]:
         for kind, port in (("gRPC", cfg.ports[s.name]), ("metrics", cfg.metrics_ports[s.name])):
             if port and not _port_free(cfg.host, port):
                 out.append((s.name, kind, port))
+        if s.name == PUBLIC_SERVICE and cfg.rest_port and not _port_free(cfg.host, cfg.rest_port):
+            out.append((s.name, "REST", cfg.rest_port))
     return out
 
 
@@ -740,6 +758,7 @@ def service_env(cfg: StackConfig, spec: ServiceSpec, base: Mapping[str, str]) ->
         env["EIGEN_SYSTEM_API_KERNEL_ADDRESS"] = cfg.address("kernel")
         env["EIGEN_SYSTEM_API_COMPILER_ADDRESS"] = cfg.address("compiler")
         env["EIGEN_SYSTEM_API_API_KEYS_FILE"] = str(cfg.home / paths.API_KEYS_FILE)
+        env["EIGEN_SYSTEM_API_REST_PORT"] = str(cfg.rest_port)
     return env
 
 

@@ -66,6 +66,13 @@ _HOME = click.option(
     help="driver-manager port.",
 )
 @click.option(
+    "--rest-port",
+    type=click.IntRange(0, 65535),
+    default=None,
+    envvar="EIGEN_REST_PORT",
+    help="The REST API's port on the system-api (default 8080; 0 = off; env EIGEN_REST_PORT).",
+)
+@click.option(
     "--start-timeout",
     type=click.FloatRange(min=1),
     default=stack.DEFAULT_START_TIMEOUT,
@@ -92,6 +99,7 @@ def up(
     kernel_port: int | None,
     compiler_port: int | None,
     driver_manager_port: int | None,
+    rest_port: int | None,
     start_timeout: float,
     tls: bool,
     foreground: bool,
@@ -116,6 +124,7 @@ def up(
         },
         start_timeout=start_timeout,
         tls=tls,
+        rest_port=rest_port,
     )
     err = stderr_console()
 
@@ -151,6 +160,9 @@ def up(
         f"credentials: {result.token_file} (used by the CLI automatically; never printed)",
         highlight=False,
     )
+    if cfg.rest_port:
+        scheme = "https" if cfg.tls else "http"
+        console.print(f"REST: {scheme}://{cfg.host}:{cfg.rest_port}/v1/", highlight=False)
     if result.state.tls_ca:
         console.print(f"TLS: clients trust the local CA {result.state.tls_ca}", highlight=False)
     console.print("stop it with: eigen down")
