@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import IO
 
@@ -24,6 +25,7 @@ from eigen_driver_manager.settings import DriverManagerSettings
 def _pump(stream: IO[str], lines: queue.Queue[str]) -> None:
     for line in stream:
         lines.put(line)
+    lines.put("")  # end of the stream: the process exited
 
 
 def test_settings_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -70,8 +72,16 @@ def test_process_serves_and_drains(tmp_path: Path) -> None:
     try:
         port = 0
         seen: list[str] = []
+        deadline = time.monotonic() + 120
         while not port:
-            line = lines.get(timeout=60)
+            try:  # wait on the log stream; a dead process or a silent one fails with its log
+                line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                pytest.fail(
+                    f"no 'server started' (exit code {proc.poll()}): {''.join(seen)[-3000:]}"
+                )
+            if not line:
+                pytest.fail(f"the process exited ({proc.wait()}): {''.join(seen)[-3000:]}")
             seen.append(line)
             if line.startswith("{"):
                 event = json.loads(line)
