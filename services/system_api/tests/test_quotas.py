@@ -100,11 +100,11 @@ async def test_submission_rate_limit_1000_submits_in_3_seconds(edge: Edge) -> No
     assert (await c.jobs.SubmitJob(bell(shots=1), metadata=md(USER_B))).job_id
 
 
-async def test_default_limits_on_the_same_burst(edge: Edge) -> None:
-    c = await edge.replica()  # quota_submit_rate defaults to 100/second
+async def test_a_per_second_limit_on_the_same_burst(edge: Edge) -> None:
+    c = await edge.replica(quota_submit_rate="100/second")
     accepted, errs, elapsed = await burst(c, 1000, 3.0)
     print(
-        f"\ndefault limit (100/second): 1000 submits in {elapsed:.2f}s: "
+        f"\nlimit 100/second: 1000 submits in {elapsed:.2f}s: "
         f"{accepted} accepted, {len(errs)} rejected"
     )
     assert errs and all(quota_failure(e)[0] == "tenant:a/submit_rate" for e in errs)

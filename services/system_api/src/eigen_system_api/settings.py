@@ -77,7 +77,8 @@ class SystemApiSettings(ServiceSettings):
     jwks_min_refresh_seconds: float = Field(default=10.0, ge=0)
     jwks_fetch_timeout: float = Field(default=5.0, gt=0)
 
-    quota_submit_rate: str = "100/second"
+    # generous for the local stack: above the platform's own throughput (issue 9: 250 jobs/s)
+    quota_submit_rate: str = "1000/second"
     quota_shots_per_day: int = Field(default=10_000_000_000, ge=0)
     quota_max_queued_jobs: int = Field(default=100_000, ge=0)
     quota_queue_recount_seconds: float = Field(default=5.0, gt=0)
