@@ -92,19 +92,21 @@ class DriverConformance:
     qasmbench: ClassVar[tuple[str, ...] | None] = None
 
     @pytest.fixture(scope="class")
-    def driver(self) -> Iterator[BaseDriver]:
+    @classmethod
+    def driver(cls) -> Iterator[BaseDriver]:
         """The driver under test, initialised once per class."""
-        drv = self.driver_class()
-        drv.initialize(dict(self.config))
+        drv = cls.driver_class()
+        drv.initialize(dict(cls.config))
         yield drv
         drv.close()
 
     @pytest.fixture(scope="class")
-    def device(self, driver: BaseDriver) -> DeviceInfo:
+    @classmethod
+    def device(cls, driver: BaseDriver) -> DeviceInfo:
         """The device under test (must be offered and ONLINE)."""
         found = {d.device_id: d for d in driver.get_devices()}
-        assert self.device_id in found, f"{self.device_id!r} not offered: {sorted(found)}"
-        info = found[self.device_id]
+        assert cls.device_id in found, f"{cls.device_id!r} not offered: {sorted(found)}"
+        info = found[cls.device_id]
         assert info.status is DeviceStatus.ONLINE, info.status_message
         return info
 
