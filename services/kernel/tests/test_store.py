@@ -1,6 +1,5 @@
 """The job store's contract, run against each backend: SQLite (embedded) and PostgreSQL."""
 
-import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -14,7 +13,7 @@ from eigen_kernel.domain import (
     Step,
     Submission,
 )
-from eigen_kernel.ports import TransitionRejected
+from eigen_kernel.ports import DuplicateJob, TransitionRejected
 from eigen_kernel.states import TaskState
 from eigen_kernel.store import SqliteJobStore, migrations
 from eigen_kernel.store_postgres import PostgresJobStore
@@ -115,7 +114,7 @@ def test_paging_is_newest_first_and_complete(store):
 def test_idempotency_key_is_unique_per_tenant(store):
     store.create_job("j1", "t", "u", sub(idempotency_key="k"), "h")
     store.create_job("j2", "other", "u", sub(idempotency_key="k"), "h")
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(DuplicateJob):
         store.create_job("j3", "t", "u", sub(idempotency_key="k"), "h")
     assert store.find_idempotent("t", "k").job_id == "j1"
 

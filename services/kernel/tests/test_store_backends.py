@@ -216,7 +216,7 @@ def test_a_duplicate_idempotency_key_leaves_the_connection_usable() -> None:
         s.create_job(
             "j2", "t", "u", Submission("n", "qasm", "s", "sim:local", idempotency_key="k"), "h"
         )
-    assert type(exc.value).__name__ == "DuplicateJobError"
+    assert type(exc.value).__name__ == "DuplicateJob"
     assert s.get_job("j2") is None and s.events_after("j2", 0) == []
     assert s.find_idempotent("t", "k").job_id == "j1"  # type: ignore[union-attr]
     s.close()

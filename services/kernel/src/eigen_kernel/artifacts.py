@@ -89,13 +89,18 @@ class Artifacts:
             self._aqo.move_to_end(sha)
             return data
         data = self._blobs.get(f"aqo/{sha}.json")
-        if data is not None and len(data) <= self._cache_bytes // 4:
-            self._aqo[sha] = data
-            self._aqo_bytes += len(data)
-            while self._aqo_bytes > self._cache_bytes:
-                _, old = self._aqo.popitem(last=False)
-                self._aqo_bytes -= len(old)
+        if data is not None:
+            self._remember(sha, data)
         return data
+
+    def _remember(self, sha: str, data: bytes) -> None:
+        if len(data) > self._cache_bytes // 4 or sha in self._aqo:
+            return
+        self._aqo[sha] = data
+        self._aqo_bytes += len(data)
+        while self._aqo_bytes > self._cache_bytes:
+            _, old = self._aqo.popitem(last=False)
+            self._aqo_bytes -= len(old)
 
     # --- compiled programs (content-addressed) --------------------------------------------
 
@@ -105,15 +110,15 @@ class Artifacts:
         Raises:
             OSError: the blob store cannot be written (disk full, read-only).
         """
-        key = f"aqo/{program.aqo_sha256}.json"
-        if program.aqo_sha256 not in self._aqo and not self._blobs.exists(key):
-            self._blobs.put(key, program.aqo_json)
+        # Written unless this kernel wrote or read it lately: a put is idempotent, and another
+        # kernel's retention may have removed a blob that an existence check had just seen.
+        if program.aqo_sha256 not in self._aqo:
+            self._blobs.put(f"aqo/{program.aqo_sha256}.json", program.aqo_json)
+            self._remember(program.aqo_sha256, program.aqo_json)
         plan_sha = ""
         if program.hybrid_plan_json:
             plan_sha = hashlib.sha256(program.hybrid_plan_json).hexdigest()
-            pkey = f"plans/{plan_sha}.json"
-            if not self._blobs.exists(pkey):
-                self._blobs.put(pkey, program.hybrid_plan_json)
+            self._blobs.put(f"plans/{plan_sha}.json", program.hybrid_plan_json)
         return CompiledRef(program.aqo_sha256, plan_sha, program.metrics, program.parameters)
 
     def compiled(self, job_id: str) -> CompiledProgram:

@@ -10,7 +10,6 @@ import asyncio
 import contextlib
 import hashlib
 import secrets
-import sqlite3
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -32,7 +31,7 @@ from eigen_kernel.domain import (
     WaitingReason,
 )
 from eigen_kernel.lifecycle import EventBus, JobEnded, Lifecycle
-from eigen_kernel.ports import JobStore
+from eigen_kernel.ports import DuplicateJob, JobStore
 from eigen_kernel.reservations import Reservations
 from eigen_kernel.runtime import Runtime
 from eigen_kernel.scheduler import Scheduler
@@ -172,7 +171,7 @@ class JobService:
                 device.device_id,
                 owner_kernel=self._runtime.kernel_id if local else "",
             )
-        except sqlite3.IntegrityError:
+        except DuplicateJob:
             prior = self._idempotent(tenant, submission.idempotency_key, phash)
             if prior is None:
                 raise

@@ -32,6 +32,10 @@ from eigen_kernel.domain import (
 from eigen_kernel.states import TaskState
 
 
+class DuplicateJob(Exception):
+    """A job with this id, or the tenant's idempotency key, exists already (a unique key)."""
+
+
 class TransitionRejected(Exception):
     """The job is terminal already, or the transition is not allowed; carries the current state."""
 
@@ -68,7 +72,11 @@ class JobStore(Protocol):
         message: str = "accepted",
         owner_kernel: str = "",
     ) -> tuple[Job, Event]:
-        """Insert a PENDING job with its first event; raises on a duplicate idempotency key."""
+        """Insert a PENDING job with its first event.
+
+        Raises:
+            DuplicateJob: the job id, or the tenant's idempotency key, exists already.
+        """
         ...
 
     def get_job(self, job_id: str, tenant: str | None = None) -> Job | None:

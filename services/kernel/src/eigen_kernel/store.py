@@ -40,7 +40,7 @@ from eigen_kernel.domain import (
     SweepPoint,
     VendorExecution,
 )
-from eigen_kernel.ports import CompiledRef, TransitionRejected
+from eigen_kernel.ports import CompiledRef, DuplicateJob, TransitionRejected
 from eigen_kernel.states import TERMINAL, TaskState, can_transition
 
 _JOB_COLS = (
@@ -225,39 +225,42 @@ class SqliteJobStore:
         its device ('' = its device's lease holder claims it).
 
         Raises:
-            sqlite3.IntegrityError: the job id, or the tenant's idempotency key, exists already.
+            DuplicateJob: the job id, or the tenant's idempotency key, exists already.
         """
         now = time.time()
         deadline = now + submission.timeout_seconds if submission.timeout_seconds else None
-        with self._tx():
-            self._db.execute(
-                "INSERT INTO jobs (job_id, tenant, owner, submission, source, state, device_id, "
-                "progress, message, created_at, updated_at, last_event_seq, deadline, "
-                "idempotency_key, payload_hash, priority, owner_kernel) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, 1, ?, ?, ?, ?, ?)",
-                (
-                    job_id,
-                    tenant,
-                    owner,
-                    json.dumps({**submission.to_json(), "source": ""}),
-                    submission.source,
-                    TaskState.PENDING.value,
-                    device_id,
-                    message,
-                    now,
-                    now,
-                    deadline,
-                    submission.idempotency_key,
-                    payload_hash,
-                    submission.priority,
-                    owner_kernel,
-                ),
-            )
-            self._db.execute(
-                "INSERT INTO events (job_id, seq, state, progress, message, ts, terminal) "
-                "VALUES (?, 1, ?, 0, ?, ?, 0)",
-                (job_id, TaskState.PENDING.value, message, now),
-            )
+        try:
+            with self._tx():
+                self._db.execute(
+                    "INSERT INTO jobs (job_id, tenant, owner, submission, source, state, "
+                    "device_id, progress, message, created_at, updated_at, last_event_seq, "
+                    "deadline, idempotency_key, payload_hash, priority, owner_kernel) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, 1, ?, ?, ?, ?, ?)",
+                    (
+                        job_id,
+                        tenant,
+                        owner,
+                        json.dumps({**submission.to_json(), "source": ""}),
+                        submission.source,
+                        TaskState.PENDING.value,
+                        device_id,
+                        message,
+                        now,
+                        now,
+                        deadline,
+                        submission.idempotency_key,
+                        payload_hash,
+                        submission.priority,
+                        owner_kernel,
+                    ),
+                )
+                self._db.execute(
+                    "INSERT INTO events (job_id, seq, state, progress, message, ts, terminal) "
+                    "VALUES (?, 1, ?, 0, ?, ?, 0)",
+                    (job_id, TaskState.PENDING.value, message, now),
+                )
+        except sqlite3.IntegrityError as exc:
+            raise DuplicateJob(str(exc)) from None
         self._subs[job_id] = submission
         job = Job(
             job_id,

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
@@ -54,7 +53,7 @@ from eigen_kernel.domain import (
     Submission,
     VendorExecution,
 )
-from eigen_kernel.ports import CompiledRef, TransitionRejected
+from eigen_kernel.ports import CompiledRef, DuplicateJob, TransitionRejected
 from eigen_kernel.states import TERMINAL, TaskState, can_transition
 from eigen_kernel.store import (
     _JOB_COLS,
@@ -80,14 +79,6 @@ CHANNEL = "eigen_kernel"
 MIGRATION_LOCK = 0x4549_4745
 _NOW = "EXTRACT(EPOCH FROM clock_timestamp())::float8"
 _EVENT_COLS = "seq, state, progress, message, ts, terminal, iteration, value"
-
-
-class DuplicateJobError(sqlite3.IntegrityError):
-    """A job id or a tenant's idempotency key exists already (a unique constraint).
-
-    Derives from ``sqlite3.IntegrityError`` because that is what the job service catches for
-    an idempotency race today; the port has no storage-neutral exception for it yet.
-    """
 
 
 def notice(kind: str, key: str, origin: str) -> str:
@@ -149,7 +140,7 @@ class _Db:
             with c.pipeline() if pipeline else nullcontext(), c.transaction():
                 yield c
         except psycopg.errors.UniqueViolation as exc:
-            raise DuplicateJobError(str(exc)) from exc
+            raise DuplicateJob(str(exc)) from exc
 
     def notify(self, c: psycopg.Connection[tuple[Any, ...]], kind: str, key: str) -> None:
         c.execute("SELECT pg_notify(%s, %s)", (self.channel, notice(kind, key, self.kernel_id)))
@@ -377,7 +368,7 @@ class PostgresJobStore(_Reservations):
         Notices: ``event`` (the job), and ``job`` (its device) when no kernel claimed it.
 
         Raises:
-            DuplicateJobError: the job id, or the tenant's idempotency key, exists already.
+            DuplicateJob: the job id, or the tenant's idempotency key, exists already.
         """
         now = time.time()
         deadline = now + submission.timeout_seconds if submission.timeout_seconds else None
