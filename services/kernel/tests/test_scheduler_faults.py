@@ -210,3 +210,20 @@ async def test_a_sweep_without_parameters_runs_once_per_row(tmp_path: Path) -> N
         res = k.jobs.results("t", job.job_id)
         assert res.job.state == TaskState.COMPLETED
         assert len(res.outcome.sweep) == 3 and res.outcome.counts == {}
+
+
+async def test_a_full_job_store_is_resource_exhausted_and_stores_nothing(tmp_path: Path) -> None:
+    async with running_kernel(tmp_path) as k:
+        done, _ = k.jobs.submit("t", "o", submission("before"), b"0")
+        await events(k, "t", done.job_id)
+        db = k.store._db  # SQLite's own limit: the database file cannot grow any more
+        pages = db.execute("PRAGMA page_count").fetchone()[0]
+        db.execute(f"PRAGMA max_page_count = {pages}")
+        big = submission("big", source="x" * 200_000)  # needs new pages
+        with pytest.raises(errors.StorageFullError) as exc:
+            k.jobs.submit("t", "o", big, b"1")
+        assert exc.value.code.name == "RESOURCE_EXHAUSTED" and exc.value.retry_after
+        assert [j.job_id for j in k.store.list_jobs("t", [], 10, "")[0]] == [done.job_id]
+        db.execute("PRAGMA max_page_count = 1073741823")
+        again, _ = k.jobs.submit("t", "o", big, b"1")  # space again: accepted
+        assert (await events(k, "t", again.job_id))[-1].event.state == TaskState.COMPLETED

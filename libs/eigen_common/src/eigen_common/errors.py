@@ -280,6 +280,12 @@ class PayloadTooLargeError(ResourceExhaustedError):
     reason = "PAYLOAD_TOO_LARGE"
 
 
+class StorageFullError(ResourceExhaustedError):
+    """The service's storage is full (or read-only): nothing was written; retry later."""
+
+    reason = "STORAGE_FULL"
+
+
 class DeviceAuthFailedError(FailedPreconditionError):
     """A vendor refused the driver's credentials: the device is OFFLINE (SPEC §13).
 

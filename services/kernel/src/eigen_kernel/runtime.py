@@ -323,7 +323,18 @@ class Runtime:
         metrics.ACTIVE_JOBS.set(len(self.tasks))
 
     async def _guard(self, job_id: str, coro: Coroutine[Any, Any, None]) -> None:
-        """Run a stage; any failure ends the job (its error record says why)."""
+        """Run a stage; any failure ends the job (its error record says why).
+
+        When even the failure cannot be recorded (the store is full), the job stays as it is
+        and resumes on the next start; the fault is logged.
+        """
+        try:
+            await self._stage(job_id, coro)
+        except errors.StorageFullError as exc:
+            log.error("job store full: the job's failure could not be recorded", job_id=job_id,
+                      error=exc.message)  # fmt: skip
+
+    async def _stage(self, job_id: str, coro: Coroutine[Any, Any, None]) -> None:
         try:
             await coro
         except JobEnded:

@@ -27,6 +27,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from eigen_common import errors
 from eigen_kernel.domain import (
     ErrorRecord,
     Evaluation,
@@ -758,7 +759,33 @@ class _Tx:
         self._db.execute("BEGIN IMMEDIATE")
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        self._db.execute("COMMIT" if exc_type is None else "ROLLBACK")
+        if exc_type is not None:
+            if self._db.in_transaction:  # SQLITE_FULL may have rolled it back already
+                self._db.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.OperationalError):
+                raise storage_error(exc) from exc
+            return
+        try:
+            self._db.execute("COMMIT")
+        except sqlite3.OperationalError as failed:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            raise storage_error(failed) from failed
+
+
+def storage_error(exc: sqlite3.OperationalError) -> Exception:
+    """A full or read-only database as the typed error callers can report (issue 11).
+
+    Anything else SQLite raises is returned unchanged (a bug, reported as INTERNAL).
+    """
+    text = str(exc).lower()
+    if "full" in text or "readonly" in text or "read-only" in text or "disk i/o" in text:
+        return errors.StorageFullError(
+            "the job store cannot be written (disk full or read-only); nothing was stored",
+            retry_after=30.0,
+            metadata={"subject": "kernel/job_store"},
+        )
+    return exc
 
 
 def encode_page_token(created_at: float, job_id: str) -> str:
