@@ -41,6 +41,7 @@ import psycopg
 from psycopg import sql as pgsql
 
 from eigen_common.logs import get_logger
+from eigen_common import errors
 from eigen_kernel.domain import (
     ErrorRecord,
     Evaluation,
@@ -141,6 +142,12 @@ class _Db:
                 yield c
         except psycopg.errors.UniqueViolation as exc:
             raise DuplicateJob(str(exc)) from exc
+        except (psycopg.errors.DiskFull, psycopg.errors.ReadOnlySqlTransaction) as exc:
+            raise errors.StorageFullError(
+                "the job store cannot be written (disk full or read-only); nothing was stored",
+                retry_after=30.0,
+                metadata={"subject": "kernel/job_store"},
+            ) from exc
 
     def notify(self, c: psycopg.Connection[tuple[Any, ...]], kind: str, key: str) -> None:
         c.execute("SELECT pg_notify(%s, %s)", (self.channel, notice(kind, key, self.kernel_id)))
