@@ -40,8 +40,8 @@ from typing import Any
 import psycopg
 from psycopg import sql as pgsql
 
-from eigen_common.logs import get_logger
 from eigen_common import errors
+from eigen_common.logs import get_logger
 from eigen_kernel.domain import (
     ErrorRecord,
     Evaluation,
