@@ -1,11 +1,13 @@
 """The one interceptor: typed errors → rich status; crashes → INTERNAL with a correlation id."""
 
+import secrets
+
 import grpc
 import pytest
 import structlog
 from grpc_status import rpc_status
 
-from eigen_common import context, errors
+from eigen_common import context, errors, tracing
 from eigen_common.server import ServiceBinding
 from eigen_common.status import from_rpc_error
 from eigen_common.testing import start_test_server
@@ -23,10 +25,8 @@ def _add(_servicer, server):
     async def echo_trace(request, ctx):
         auth = context.auth_var.get()
         bound = structlog.contextvars.get_contextvars()
-        assert bound["trace_id"] == context.trace_id_var.get()
-        return (
-            f"{context.trace_id_var.get()}|{auth.tenant if auth else ''}|{bound['job_id']}".encode()
-        )
+        assert bound["trace_id"] == tracing.current_trace_id()
+        return f"{bound['trace_id']}|{auth.tenant if auth else ''}|{bound['job_id']}".encode()
 
     async def unavailable(request, ctx):
         raise errors.BackendUnavailableError("backend down", retry_after=2.5)
@@ -98,16 +98,19 @@ async def test_unavailable_is_retryable_with_retry_info(channel):
 
 
 async def test_traceparent_and_auth_context_are_propagated(channel):
-    tp = context.new_traceparent()
+    trace_id = secrets.token_hex(16)
+    tp = f"00-{trace_id}-{secrets.token_hex(8)}-01"
     md = [
         ("traceparent", tp),
         ("x-eigen-job-id", "j123"),
         *context.AuthContext("u", ("user",), "acme").to_metadata(),
     ]
     out = (await call(channel, "Echo")(b"", metadata=md, timeout=5)).decode()
-    assert out == f"{tp[3:35]}|acme|j123"
+    assert out == f"{trace_id}|acme|j123"
     fresh = (await call(channel, "Echo")(b"", timeout=5)).decode()
-    assert len(fresh.split("|")[0]) == 32 and fresh.split("|")[0] != tp[3:35]
+    assert len(fresh.split("|")[0]) == 32 and fresh.split("|")[0] != trace_id
+    bad = await call(channel, "Echo")(b"", metadata=[("traceparent", "00-zz-1-01")], timeout=5)
+    assert len(bad.decode().split("|")[0]) == 32  # an invalid traceparent starts a new trace
 
 
 async def test_port_in_use_is_a_startup_error():

@@ -8,6 +8,7 @@ from typing import Any
 import grpc
 
 from eigen_common import security as _security
+from eigen_common import tracing
 
 #: No retryPolicy here: UNAVAILABLE is retried once, by the caller's bounded exponential backoff
 #: (the kernel's pipeline, SPEC §7). gRPC still retries transparently when a call never left
@@ -36,14 +37,19 @@ def create_channel(
     TLS (with this service's certificate as the client certificate) when ``security`` — by
     default this process's, :func:`eigen_common.security.configure` — has channel credentials,
     else plaintext. The per-stack secret is not a channel property: every internal call sends
-    it through :func:`eigen_common.context.outgoing_metadata`.
+    it through :func:`eigen_common.context.outgoing_metadata`. OpenTelemetry's client
+    interceptors (:func:`eigen_common.tracing.client_interceptors`) make a CLIENT span per call
+    and send its W3C ``traceparent``.
 
     Every call made on it must pass ``timeout=`` (seconds): there is no default deadline.
     """
     sec = security or _security.client()
     options = channel_options(max_message_bytes)
+    interceptors = tracing.client_interceptors()
     if sec.credentials is None:
-        return grpc.aio.insecure_channel(target, options=options)
+        return grpc.aio.insecure_channel(target, options=options, interceptors=interceptors)
     if sec.server_name:
         options.append(("grpc.ssl_target_name_override", sec.server_name))
-    return grpc.aio.secure_channel(target, sec.credentials, options=options)
+    return grpc.aio.secure_channel(
+        target, sec.credentials, options=options, interceptors=interceptors
+    )

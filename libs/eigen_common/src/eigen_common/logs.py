@@ -1,4 +1,9 @@
-"""Structured JSON logging with structlog: every line has ``service``, ``trace_id``, ``job_id``."""
+"""Structured JSON logging with structlog: every line has ``service``, ``trace_id``, ``job_id``.
+
+``trace_id`` (and ``span_id``) come from the current OpenTelemetry span, so a line written by a
+job's background stage carries the job's trace id, not the one of whichever call started the
+task; outside any span they are the values bound for the call (``""`` when none).
+"""
 
 from __future__ import annotations
 
@@ -8,12 +13,16 @@ from collections.abc import MutableMapping
 from typing import Any
 
 import structlog
-
-from eigen_common.context import trace_id_var
+from opentelemetry import trace
 
 
 def _add_trace(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
-    event.setdefault("trace_id", trace_id_var.get())
+    sc = trace.get_current_span().get_span_context()
+    if sc.is_valid:
+        event["trace_id"] = f"{sc.trace_id:032x}"
+        event["span_id"] = f"{sc.span_id:016x}"
+    else:
+        event.setdefault("trace_id", "")
     event.setdefault("job_id", "")
     return event
 

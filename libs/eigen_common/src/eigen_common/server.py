@@ -1,7 +1,8 @@
 """gRPC server bootstrap shared by every service.
 
-- :func:`create_server` builds a ``grpc.aio`` server with health + reflection, the one
-  :class:`ErrorInterceptor`, ``grpc.so_reuseport=0`` (a taken port is a startup error), binds
+- :func:`create_server` builds a ``grpc.aio`` server with health + reflection,
+  OpenTelemetry's server interceptor then the one :class:`ErrorInterceptor`,
+  ``grpc.so_reuseport=0`` (a taken port is a startup error), binds
   ``address`` (with TLS when the :class:`~eigen_common.security.ServerSecurity` has
   credentials) and returns ``(server, bound_port)`` — tests pass port 0 and read the port back.
 - :class:`App` is a wired service (what a composition root returns); :func:`serve` runs it,
@@ -23,15 +24,15 @@ import grpc
 import structlog
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
-from prometheus_client import Counter, Histogram, start_http_server
+from prometheus_client import Counter, Gauge, Histogram, start_http_server
 
-from eigen_common import context, security
+from eigen_common import context, security, tracing
 from eigen_common.errors import EigenError, InternalError
 from eigen_common.logs import configure_logging, get_logger
 from eigen_common.security import SecurityConfigError, ServerSecurity
 from eigen_common.settings import ServiceSettings
 from eigen_common.status import to_grpc_status
-from eigen_common.tracing import attach_traceparent, configure_tracing
+from eigen_common.tracing import TracingConfigError, configure_tracing, shutdown_tracing
 
 log = get_logger("eigen.server")
 S = TypeVar("S", bound=ServiceSettings)
@@ -39,15 +40,24 @@ S = TypeVar("S", bound=ServiceSettings)
 #: Metric name prefix per service: system-api keeps the seed's ``eigen_api_...`` names (SPEC §10).
 _PREFIX = {"system-api": "api", "kernel": "kernel", "compiler": "compiler"}
 _METRICS: dict[str, tuple[Histogram, Counter]] = {}
+_STREAM_METRICS: dict[str, StreamMetrics] = {}
 _BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
+#: Stream lifetimes: a watch lasts as long as its job (seconds to hours).
+_STREAM_BUCKETS = (0.01, 0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600, 4 * 3600)
+
+
+def _prefix(service: str) -> str:
+    return _PREFIX.get(service, service.replace("-", "_"))
 
 
 def request_metrics(service: str) -> tuple[Histogram, Counter]:
     """``eigen_<prefix>_request_duration_seconds`` and ``eigen_<prefix>_request_errors_total``.
 
-    Created once per process and service (labels: method, code; never job or trace ids).
+    Created once per process and service (labels: method, code; never job or trace ids). The
+    duration is of unary calls; server streams are measured by :func:`stream_metrics`. Errors
+    count every call that ended with a typed error or a crash, unary or streaming.
     """
-    prefix = _PREFIX.get(service, service.replace("-", "_"))
+    prefix = _prefix(service)
     if prefix not in _METRICS:
         _METRICS[prefix] = (
             Histogram(
@@ -61,6 +71,43 @@ def request_metrics(service: str) -> tuple[Histogram, Counter]:
             ),
         )
     return _METRICS[prefix]
+
+
+@dataclass(frozen=True)
+class StreamMetrics:
+    """Server-streaming calls (``StreamJobUpdates``, ``WatchJobUpdates``, ``GetJobArtifact``).
+
+    - ``eigen_<prefix>_stream_duration_seconds{method,code}``: a stream's lifetime, from the
+      call to its end (terminal event, client gone, error); kept out of the request latency
+      histogram, whose percentiles it would swamp;
+    - ``eigen_<prefix>_stream_messages_total{method}``: messages sent on streams;
+    - ``eigen_<prefix>_streams_active{method}``: streams open now.
+    """
+
+    duration: Histogram
+    messages: Counter
+    active: Gauge
+
+
+def stream_metrics(service: str) -> StreamMetrics:
+    """The :class:`StreamMetrics` of ``service``, created once per process and service."""
+    prefix = _prefix(service)
+    if prefix not in _STREAM_METRICS:
+        _STREAM_METRICS[prefix] = StreamMetrics(
+            Histogram(
+                f"eigen_{prefix}_stream_duration_seconds",
+                f"{service} server-streaming call lifetime, in seconds",
+                ["method", "code"],
+                buckets=_STREAM_BUCKETS,
+            ),
+            Counter(
+                f"eigen_{prefix}_stream_messages_total",
+                f"{service} messages sent on server streams",
+                ["method"],
+            ),
+            Gauge(f"eigen_{prefix}_streams_active", f"{service} server streams open", ["method"]),
+        )
+    return _STREAM_METRICS[prefix]
 
 
 def server_options(max_message_bytes: int) -> list[tuple[str, Any]]:
@@ -77,17 +124,23 @@ class StartupError(RuntimeError):
 
 
 class ErrorInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
-    """The one server interceptor: caller check and context in, typed errors out, metrics.
+    """The one server interceptor of ours: caller check and context in, typed errors out, metrics.
+
+    Runs inside OpenTelemetry's server interceptor, so the call's span (a child of the caller's
+    ``traceparent``) is current here.
 
     - checks the caller's internal credentials (``security``, SPEC §11): a call to a service
       that requires the stack secret and lacks it ends UNAUTHENTICATED with ErrorInfo and is
       logged; ``grpc.*`` services (health, reflection) stay open;
-    - reads ``traceparent`` (a new trace starts when absent/invalid) into
-      :mod:`eigen_common.context` and binds ``trace_id`` for logs; the ``x-eigen-*`` auth
-      context only from a caller ``security`` trusts (never on the public ingress);
+    - binds ``trace_id`` (the span's) and ``job_id`` (``x-eigen-job-id``) for logs; the
+      ``x-eigen-*`` auth context only from a caller ``security`` trusts (never on the public
+      ingress); puts the job id, tenant, device, target, shots and language on the span;
     - turns :class:`EigenError` into a rich ``google.rpc.Status``; any other exception becomes
-      INTERNAL with a correlation id that is logged with the traceback (never sent);
-    - records ``eigen_grpc_server_handling_seconds``.
+      INTERNAL with a correlation id that is logged with the traceback (never sent); the span
+      is marked failed with the status code;
+    - records ``eigen_<prefix>_request_duration_seconds{method,code}`` (unary calls),
+      ``eigen_<prefix>_request_errors_total{method,code}`` (every call) and the
+      :class:`StreamMetrics` of server streams.
     """
 
     def __init__(self, service: str, server_security: ServerSecurity | None = None):
@@ -96,6 +149,7 @@ class ErrorInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
             trust_auth_headers=service not in security.PUBLIC_INGRESS
         )
         self._duration, self._errors = request_metrics(service)
+        self._streams = stream_metrics(service)
 
     async def intercept_service(
         self,
@@ -108,7 +162,7 @@ class ErrorInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
             return handler
         method = details.method.rsplit("/", 1)[-1]
         md = details.invocation_metadata or ()
-        duration, errors_total = self._duration, self._errors
+        duration, errors_total, streams = self._duration, self._errors, self._streams
         children: dict[str, Any] = {}  # metric child per status code of this method
         rejected: EigenError | None = None
         trusted = False
@@ -117,25 +171,21 @@ class ErrorInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
         except EigenError as exc:
             rejected = exc
 
-        def enter(ctx: Any) -> None:
-            tp = ""
+        def enter(ctx: Any, request: Any) -> None:
             job_id = ""
             for k, v in md:
-                if k == "traceparent":
-                    tp = v if isinstance(v, str) else v.decode()
-                elif k == "x-eigen-job-id":
+                if k == "x-eigen-job-id":
                     job_id = (v if isinstance(v, str) else v.decode())[:64]
-            tid = context.parse_traceparent(tp)
-            if tid is None:
-                tp = context.new_traceparent()
-                tid = tp[3:35]
-            context.trace_id_var.set(tid)
-            attach_traceparent(tp)
-            context.auth_var.set(context.AuthContext.from_metadata(md) if trusted else None)
-            structlog.contextvars.bind_contextvars(trace_id=tid, job_id=job_id)
+            auth = context.AuthContext.from_metadata(md) if trusted else None
+            context.auth_var.set(auth)
+            structlog.contextvars.bind_contextvars(
+                trace_id=tracing.current_trace_id(), job_id=job_id
+            )
             if rejected is not None:
                 log.warning("call rejected", method=method, reason=rejected.reason, peer=ctx.peer())
                 raise rejected
+            tracing.annotate(job_id=job_id, tenant=auth.tenant if auth else "")
+            tracing.annotate_request(request)
 
         async def fail(exc: BaseException, ctx: Any) -> None:
             if isinstance(exc, EigenError):
@@ -149,6 +199,7 @@ class ErrorInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
                     exc_info=exc,
                 )
             errors_total.labels(method, err.code.name).inc()
+            tracing.record_error(err.code.name, err.reason)
             await ctx.abort_with_status(to_grpc_status(err))
 
         if handler.unary_unary is not None:
@@ -158,7 +209,7 @@ class ErrorInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
                 t0 = time.perf_counter()
                 code = "OK"
                 try:
-                    enter(ctx)
+                    enter(ctx, request)
                     return await inner_uu(request, ctx)
                 except asyncio.CancelledError:
                     code = "CANCELLED"
@@ -182,16 +233,32 @@ class ErrorInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
             )
         if handler.unary_stream is not None:
             inner_us = handler.unary_stream
+            active = streams.active.labels(method)
+            messages = streams.messages.labels(method)
 
             async def unary_stream(request: Any, ctx: Any) -> Any:
+                t0 = time.perf_counter()
+                code = "OK"
+                sent = 0
+                active.inc()
                 try:
-                    enter(ctx)
+                    enter(ctx, request)
                     async for item in inner_us(request, ctx):
+                        sent += 1
                         yield item
-                except (asyncio.CancelledError, grpc.aio.AbortError):
+                except (asyncio.CancelledError, GeneratorExit):
+                    code = "CANCELLED"  # the client went away
+                    raise
+                except grpc.aio.AbortError:
+                    code = "ABORTED"
                     raise
                 except Exception as exc:
+                    code = getattr(exc, "code", grpc.StatusCode.INTERNAL).name
                     await fail(exc, ctx)
+                finally:
+                    active.dec()
+                    messages.inc(sent)
+                    streams.duration.labels(method, code).observe(time.perf_counter() - t0)
 
             return grpc.unary_stream_rpc_method_handler(
                 unary_stream,
@@ -266,7 +333,8 @@ async def create_server(
         bindings: servicers to register.
         address: ``host:port``; port 0 binds an ephemeral port.
         max_message_bytes: receive/send limit (larger requests → RESOURCE_EXHAUSTED by gRPC).
-        interceptors: extra interceptors run before the error interceptor.
+        interceptors: extra interceptors, run after OpenTelemetry's and before the error
+            interceptor.
         server_security: what callers need (secret, TLS, mTLS); default: nothing, and the
             ``x-eigen-*`` auth headers are trusted except on the public ingress.
 
@@ -280,7 +348,7 @@ async def create_server(
         trust_auth_headers=service not in security.PUBLIC_INGRESS
     )
     server = grpc.aio.server(
-        interceptors=[*interceptors, ErrorInterceptor(service, sec)],
+        interceptors=[tracing.server_interceptor(), *interceptors, ErrorInterceptor(service, sec)],
         options=server_options(max_message_bytes),
     )
     health_servicer = health.aio.HealthServicer()  # type: ignore[attr-defined]
@@ -363,17 +431,22 @@ async def serve(app: App) -> None:
     """Run ``app`` until SIGTERM/SIGINT, then drain gracefully and close it.
 
     Serves Prometheus ``/metrics`` on ``settings.metrics_host`` (default: ``host``) when
-    ``metrics_port`` is set. Prints one JSON log line ``server started`` with the bound ``port``.
+    ``metrics_port`` is set. Prints one JSON log line ``server started`` with the bound
+    ``port`` and ``metrics_port`` (0 = no ``/metrics``).
     """
     settings = app.settings
     running = await app.start()
+    metrics_port = 0
     if settings.metrics_port:
-        start_http_server(settings.metrics_port, addr=settings.metrics_host or settings.host)
+        httpd, _ = start_http_server(
+            settings.metrics_port, addr=settings.metrics_host or settings.host
+        )
+        metrics_port = httpd.server_port
     log.info(
         "server started",
         address=f"{settings.host}:{settings.port}",
         port=running.port,
-        metrics_port=settings.metrics_port,
+        metrics_port=metrics_port,
         security=running.security,
     )
     if running.security == "open" and app.service not in security.PUBLIC_INGRESS:
@@ -394,24 +467,31 @@ async def serve(app: App) -> None:
 def run(build: Callable[[S], App], settings: S) -> None:
     """Entry point of ``python -m eigen_<service>``: logging, tracing, security, build, serve.
 
-    The process's client security (secret, TLS for internal channels) is configured from
-    ``settings`` before ``build``, so the channels the composition root creates use it. A
+    Tracing (:func:`eigen_common.tracing.configure_tracing`: the ``OTEL_*`` variables, else
+    ``settings.otel_exporter``) and the process's client security (secret, TLS for internal
+    channels) are configured from ``settings`` before ``build``, so the channels the
+    composition root creates use them; spans still buffered are exported on the way out. A
     configuration that cannot start (unreadable certificate, plaintext off loopback, a taken
-    port) is one ``cannot start`` log line and exit code 2, not a traceback.
+    port, an unknown trace exporter) is one ``cannot start`` log line and exit code 2, not a
+    traceback.
 
     Args:
         build: the service's composition root.
         settings: the service's settings, parsed once (``KernelSettings()``).
     """
     configure_logging(settings.service_name, settings.log_level, settings.log_json)
-    configure_tracing(settings.service_name, settings.otel_exporter)
 
     async def main() -> None:
         security.configure(settings)
         await serve(build(settings))  # built inside the loop: constructors may create tasks
 
     try:
+        exporters = configure_tracing(settings.service_name, settings.otel_exporter)
+        if exporters:
+            log.info("exporting traces", exporters=exporters)
         asyncio.run(main())
-    except (SecurityConfigError, StartupError) as exc:
+    except (SecurityConfigError, StartupError, TracingConfigError) as exc:
         log.error("cannot start", error=str(exc))
         sys.exit(2)
+    finally:
+        shutdown_tracing()

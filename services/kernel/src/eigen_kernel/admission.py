@@ -11,9 +11,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, replace
 
-from opentelemetry import trace
-
-from eigen_common import errors
+from eigen_common import errors, tracing
 from eigen_common.devices import Device
 from eigen_kernel import metrics
 from eigen_kernel.artifacts import Artifacts
@@ -24,8 +22,6 @@ from eigen_kernel.lifecycle import Lifecycle
 from eigen_kernel.ports import CompilerPort, JobStore
 from eigen_kernel.retry import Patience
 from eigen_kernel.states import TaskState
-
-tracer = trace.get_tracer("eigen.kernel")
 
 #: Largest ``shots`` a job may run with (SPEC §3: 1..10^7), the one home of this limit.
 MAX_SHOTS = 10_000_000
@@ -103,6 +99,19 @@ class Admission:
             JobEnded: the job ended meanwhile (cancelled, timed out).
             CompilationFailedError, InvalidArgumentError, UnavailableError: the job must fail.
         """
+        sub = job.submission
+        with tracing.job_span(
+            "admission",
+            job.job_id,
+            adopt=True,  # runs in the task EnqueueJob started: the submission's trace
+            tenant=job.tenant,
+            device=job.device_id,
+            language=sub.language,
+            shots=sub.shots or None,
+        ):
+            return await self._admit(job, queued_message, queued_at)
+
+    async def _admit(self, job: Job, queued_message: str, queued_at: float | None) -> Job:
         t0 = time.perf_counter()
         sub = replace(job.submission, source=self._store.source(job.job_id))
         device = self._catalog.find(job.device_id)
@@ -120,6 +129,7 @@ class Admission:
         compiled = self._cache.get(sub, job.device_id)
         if compiled is not None:
             metrics.COMPILE_CACHE.labels("hit").inc()
+            tracing.annotate(compile_cache="hit")
             compiled = replace(compiled, metrics={**compiled.metrics, "cache": "hit"})
         else:
             job = self._lifecycle.advance(job, *early)
@@ -127,6 +137,7 @@ class Admission:
             compiled = await self._compile(job, sub, device)
             self._cache.put(sub, compiled, job.device_id)
             metrics.COMPILE_CACHE.labels("miss").inc()
+            tracing.annotate(compile_cache="miss")
         run_options(sub, compiled.metrics)
         ref = self._artifacts.put_compiled(compiled)
         q = compiled.metrics.get("logical_qubits", "?")
@@ -141,7 +152,7 @@ class Admission:
         return job
 
     async def _compile(self, job: Job, sub: Submission, device: Device | None) -> CompiledProgram:
-        with tracer.start_as_current_span("compile"):
+        with tracing.job_span("compile", job.job_id, language=sub.language, target=sub.target):
             return await self._patience.call(
                 "compile",
                 job.job_id,

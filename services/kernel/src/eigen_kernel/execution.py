@@ -17,9 +17,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from opentelemetry import trace
-
-from eigen_common import errors
+from eigen_common import errors, tracing
 from eigen_kernel import metrics
 from eigen_kernel.admission import run_options
 from eigen_kernel.artifacts import Artifacts
@@ -41,8 +39,6 @@ from eigen_kernel.lifecycle import Lifecycle
 from eigen_kernel.ports import DriverPort, JobStore
 from eigen_kernel.retry import Patience
 from eigen_kernel.states import TaskState
-
-tracer = trace.get_tracer("eigen.kernel")
 
 
 def bindings(sub: Submission, compiled: CompiledProgram) -> list[dict[str, float]]:
@@ -139,6 +135,16 @@ class Execution:
         compiled = self._artifacts.compiled(job.job_id)
         where = job.device_id + (f" (reservation {reservation_id})" if reservation_id else "")
         hybrid = bool(compiled.hybrid_plan_json)
+        if not resume and job.queued_at is not None:  # the wait for the device, as a span
+            with tracing.job_span(
+                "queue",
+                job.job_id,
+                start_time=job.queued_at,
+                device=job.device_id,
+                tenant=job.tenant,
+                reservation_id=reservation_id,
+            ):
+                pass
         if not resume:
             job = self._lifecycle.advance(
                 job,
@@ -170,11 +176,15 @@ class Execution:
         t_x = time.perf_counter()
         device = self._catalog.find(job.device_id)
         vendor: VendorExecution | None = None
-        if device is not None and device.asynchronous:
-            with tracer.start_as_current_span("vendor_execution"):
+        stage = "vendor_execution" if device is not None and device.asynchronous else "execute"
+        with tracing.job_span(
+            stage, job.job_id, device=job.device_id, tenant=job.tenant, shots=opts.shots,
+            bindings=len(runs) if sweep else None,
+        ) as span:  # fmt: skip
+            if stage == "vendor_execution":
                 out, vendor = await self._vendor(job, compiled, opts.shots, opts.seed, runs, sweep)
-        else:
-            with tracer.start_as_current_span("execute"):
+                tracing.annotate(span, vendor_job_id=vendor.vendor_job_id)
+            else:
                 out = await self._patience.call(
                     "execute",
                     job.job_id,
@@ -279,7 +289,10 @@ class Execution:
         stds: list[list[float]] = [[] for _ in runs]
         total = 0.0
         extra: dict[str, str] = {}
-        with tracer.start_as_current_span("estimate"):
+        with tracing.job_span(
+            "estimate", job.job_id, device=job.device_id, tenant=job.tenant, shots=shots,
+            bindings=len(runs), observables=len(sub.observables),
+        ):  # fmt: skip
             for k, obs in enumerate(sub.observables):
                 obs_seed = None if seed is None else (seed + k) % 2**63
 

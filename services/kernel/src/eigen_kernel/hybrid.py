@@ -14,7 +14,7 @@ import time
 import numpy as np
 from opentelemetry import trace
 
-from eigen_common import errors
+from eigen_common import errors, tracing
 from eigen_common.logs import get_logger
 from eigen_ir.hybrid import PlanError, parse_plan, render_returns
 from eigen_kernel import metrics
@@ -25,7 +25,6 @@ from eigen_kernel.ports import DriverPort, JobStore
 from eigen_kernel.retry import Patience
 
 log = get_logger("eigen.kernel.hybrid")
-tracer = trace.get_tracer("eigen.kernel")
 
 
 class HybridStage:
@@ -108,12 +107,20 @@ class HybridStage:
                 min(k / max_iter, 1.0),
                 Evaluation(k, tuple(float(v) for v in x), value, err),
             )
+            span = trace.get_current_span()  # the loop's (the optimiser's thread carries it)
+            if span.is_recording():
+                span.add_event("iteration", {"eigen.iteration": k, "eigen.value": value})
             return value, err
 
         t_x = time.perf_counter()
         try:
-            with tracer.start_as_current_span("hybrid_loop"):
+            with tracing.job_span(
+                "hybrid_loop", job_id, device=device_id, tenant=job.tenant,
+                shots=plan.shots, optimizer=plan.optimizer.method, max_iter=max_iter,
+                resumed_iterations=len(stored) or None,
+            ) as span:  # fmt: skip
                 outcome = await run_loop(plan, evaluate, stored, seed)
+                tracing.annotate(span, iterations=outcome.iterations, success=outcome.success)
         except LoopStopped:
             raise JobEnded() from None
         elapsed = time.perf_counter() - t_x

@@ -7,6 +7,18 @@ from prometheus_client import Counter, Gauge, Histogram
 TRANSITIONS = Counter(
     "eigen_kernel_job_state_transitions_total", "Job state transitions", ["from_state", "to_state"]
 )
+
+
+def transition(from_state: str, to_state: str) -> None:
+    """Count a job's state change ``from_state`` → ``to_state`` (state names, ``QUEUED``).
+
+    A step that keeps the state (a hybrid iteration, a vendor's status while EXECUTING) is an
+    event, not a transition, and is not counted.
+    """
+    if from_state != to_state:
+        TRANSITIONS.labels(from_state, to_state).inc()
+
+
 STAGE_SECONDS = Histogram(
     "eigen_kernel_stage_duration_seconds",
     "Time spent per pipeline stage, in seconds",

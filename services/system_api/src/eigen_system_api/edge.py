@@ -17,6 +17,7 @@ import grpc
 
 from eigen.api.v1 import job_pb2
 from eigen.kernel.v1 import kernel_pb2
+from eigen_common import tracing
 from eigen_common.context import auth_var, outgoing_metadata
 from eigen_system_api.audit import AuditRecord, audited
 from eigen_system_api.auth import Authenticator, Identity, authorize
@@ -128,6 +129,8 @@ class Edge:
         auth_var.set(None)  # never act on identity headers a client sent
         identity: Identity = await self.auth.authenticate(metadata)
         rec.identity = identity
+        tracing.annotate(tenant=identity.auth.tenant)
+        tracing.annotate_request(request)
         authorize(identity.auth, route.permission)
         auth_var.set(identity.auth)
         route.validate(request, self.limits)
@@ -139,6 +142,7 @@ class Edge:
     async def unary(self, route: Route, request: Any) -> Any:
         """Forward an admitted unary call and rewrap the answer (charges quotas)."""
         resp = await self.call(route.backend, route.call, route.to_internal(request), request)
+        tracing.annotate(job_id=getattr(resp, "job_id", ""))  # a submission's new job
         if route.quota and not getattr(resp, "deduplicated", False):
             auth = auth_var.get()
             await self.quotas.charge(auth.tenant if auth else "", submitted_shots(request))

@@ -16,11 +16,14 @@ with one audit line per call (``transport: http``) and the same scrubbed, typed 
 
 from __future__ import annotations
 
+import contextvars
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import structlog
+from opentelemetry import context as otel_context
+from opentelemetry import propagate, trace
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -29,10 +32,9 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route as StarletteRoute
 
 from eigen.kernel.v1 import kernel_pb2
-from eigen_common import context, errors
+from eigen_common import errors, tracing
 from eigen_common.logs import get_logger
-from eigen_common.server import request_metrics
-from eigen_common.tracing import attach_traceparent
+from eigen_common.server import request_metrics, stream_metrics
 from eigen_system_api.audit import audited
 from eigen_system_api.edge import Edge
 from eigen_system_api.rest.rules import Binding
@@ -43,16 +45,29 @@ JSON = "application/json"
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
-def _enter(request: Request) -> None:
-    """Trace context of the call (W3C ``traceparent`` header, else a new trace), for logs."""
-    tp = request.headers.get("traceparent", "")
-    tid = context.parse_traceparent(tp)
-    if tid is None:
-        tp = context.new_traceparent()
-        tid = tp[3:35]
-    context.trace_id_var.set(tid)
-    attach_traceparent(tp)
-    structlog.contextvars.bind_contextvars(trace_id=tid, job_id="")
+_span: contextvars.ContextVar[trace.Span] = contextvars.ContextVar("rest_span")
+
+
+def _enter(request: Request, b: Binding) -> None:
+    """Start the call's SERVER span (child of a W3C ``traceparent`` header) and make it current.
+
+    The span is ended by :meth:`Gateway._observe`, when the response (or stream) is over.
+    """
+    parent = propagate.extract(dict(request.headers))
+    span = tracing.tracer("eigen.system_api.rest").start_span(
+        f"{request.method} {b.template}",
+        context=parent,
+        kind=trace.SpanKind.SERVER,
+        attributes={
+            "http.request.method": request.method,
+            "http.route": b.template,
+            "url.path": request.url.path,
+            "rpc.method": b.route.rpc,
+        },
+    )
+    otel_context.attach(trace.set_span_in_context(span, parent))
+    _span.set(span)
+    structlog.contextvars.bind_contextvars(trace_id=tracing.current_trace_id(), job_id="")
 
 
 def _peer(request: Request) -> str:
@@ -105,7 +120,8 @@ class Gateway:
         self.openapi = openapi
         self.ping_seconds = ping_seconds
         self.limit = edge.settings.max_message_bytes
-        self._duration, _ = request_metrics(edge.settings.service_name)
+        self._duration, self._errors = request_metrics(edge.settings.service_name)
+        self._streams = stream_metrics(edge.settings.service_name)
 
     def app(self) -> Starlette:
         """The ASGI application."""
@@ -134,7 +150,19 @@ class Gateway:
         return error_response(errors.InvalidArgumentError(str(exc.detail)), exc.status_code)
 
     def _observe(self, b: Binding, code: str, t0: float) -> None:
-        self._duration.labels(b.route.rpc, code).observe(time.perf_counter() - t0)
+        """Metrics of the finished call (streams: their lifetime) and the end of its span."""
+        rpc, elapsed = b.route.rpc, time.perf_counter() - t0
+        if b.streaming:
+            self._streams.duration.labels(rpc, code).observe(elapsed)
+        else:
+            self._duration.labels(rpc, code).observe(elapsed)
+        if code not in ("OK", "CANCELLED"):
+            self._errors.labels(rpc, code).inc()
+        span = _span.get(None)
+        if span is not None:
+            if code != "OK":
+                tracing.record_error(code, span=span)
+            span.end()
 
     async def _body(self, request: Request) -> bytes:
         declared = request.headers.get("content-length", "")
@@ -190,7 +218,7 @@ class Gateway:
     # --- unary -------------------------------------------------------------------------------
 
     async def _unary(self, b: Binding, request: Request) -> Response:
-        _enter(request)
+        _enter(request, b)
         t0, code = time.perf_counter(), "OK"
         try:
             async with self._audit(b, request) as rec:
@@ -236,7 +264,7 @@ class Gateway:
                 rec.extra["messages"] = str(sent)
 
     async def _events(self, b: Binding, request: Request) -> Response:
-        _enter(request)
+        _enter(request, b)
         t0 = time.perf_counter()
         stream = self._admitted(b, request)
         try:
@@ -251,9 +279,12 @@ class Gateway:
         self, b: Binding, stream: AsyncIterator[Any], t0: float
     ) -> AsyncIterator[ServerSentEvent]:
         code = "OK"
+        active, sent = self._streams.active.labels(b.route.rpc), 0
+        active.inc()
         try:
             async for item in stream:
                 upd = item.update
+                sent += 1
                 yield ServerSentEvent(
                     data=dumps(to_json(item)).decode(),
                     id=None if upd.heartbeat else str(upd.event_seq),
@@ -263,10 +294,12 @@ class Gateway:
             code = err.code.name
             yield ServerSentEvent(data=error_body(err)[2].decode(), event="error")
         finally:
+            active.dec()
+            self._streams.messages.labels(b.route.rpc).inc(sent)
             self._observe(b, code, t0)
 
     async def _download(self, b: Binding, request: Request) -> Response:
-        _enter(request)
+        _enter(request, b)
         t0 = time.perf_counter()
         stream = self._admitted(b, request)
         try:
@@ -283,13 +316,19 @@ class Gateway:
         self, b: Binding, first: Any, stream: AsyncIterator[Any], t0: float
     ) -> AsyncIterator[bytes]:
         code = "OK"
+        active, sent = self._streams.active.labels(b.route.rpc), 0
+        active.inc()
         try:
             if first is not None:
+                sent += 1
                 yield first.chunk
                 async for item in stream:
+                    sent += 1
                     yield item.chunk
         except Exception as exc:
             code = _typed(exc, b.route.rpc).code.name
             raise  # the connection is cut before the last chunk: the client sees it failed
         finally:
+            active.dec()
+            self._streams.messages.labels(b.route.rpc).inc(sent)
             self._observe(b, code, t0)
