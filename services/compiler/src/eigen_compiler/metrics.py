@@ -19,7 +19,8 @@ class CompilerMetrics:
     def __init__(self, registry: CollectorRegistry = REGISTRY) -> None:
         self.compile_seconds = Histogram(
             "eigen_compiler_compile_seconds",
-            "Time to compile one program, in seconds, by source language",
+            "Time to compile one program (compiled or rejected), in seconds, by source family "
+            "(eigen-lang, qasm, aqo)",
             ["language"],
             buckets=_BUCKETS,
             registry=registry,
@@ -43,8 +44,12 @@ class CompilerMetrics:
         return found
 
     def observe(self, language: str, seconds: float) -> None:
-        """Record one compilation of ``language`` that took ``seconds``."""
-        self.compile_seconds.labels(language).observe(seconds)
+        """Record one compilation of ``language`` that took ``seconds``, compiled or rejected.
+
+        The label is :func:`source_family` of ``language``, so a program is counted under the
+        same label whether it compiled or failed (a QASM version is known only once parsed).
+        """
+        self.compile_seconds.labels(source_family(language)).observe(seconds)
 
     def failed(self, rules: Iterable[str]) -> None:
         """Count one failed compilation under each distinct rule."""
@@ -53,3 +58,8 @@ class CompilerMetrics:
 
 
 _SHARED: dict[CollectorRegistry, CompilerMetrics] = {}
+
+
+def source_family(language: str) -> str:
+    """The ``language`` label of a compilation: ``qasm2``/``qasm3``/``qasm`` are ``qasm``."""
+    return "qasm" if language.startswith("qasm") else language
