@@ -57,3 +57,29 @@ def test_lru_is_bounded_and_size_zero_disables():
     off = CompileCache(0)
     off.put(subs[0], progs[0])
     assert off.get(subs[0]) is None
+
+
+def test_the_knowledge_base_outlives_the_memory_level(tmp_path):
+    from eigen_kernel.artifacts import Artifacts
+    from eigen_kernel.blobs import LocalBlobStore
+    from eigen_kernel.store import SqliteJobStore
+
+    store = SqliteJobStore(tmp_path / "db")
+    artifacts = Artifacts(store, LocalBlobStore(tmp_path / "qfs"))
+    prog = CompiledProgram(b'{"version": "0.1"}', "a" * 64, {"depth": "1"}, parameters=("theta",))
+    first = CompileCache(8, store, artifacts.load_compiled)
+    artifacts.put_compiled(prog)
+    first.put(sub(inputs={"theta": 0.1}), prog, "aer")
+    # a new kernel (empty memory) finds it, also for another value of the symbolic parameter
+    second = CompileCache(
+        8, store, Artifacts(store, LocalBlobStore(tmp_path / "qfs")).load_compiled
+    )
+    found = second.get(sub(inputs={"theta": 0.7}), "aer")
+    assert found == prog
+    assert second.get(sub(source="other"), "aer") is None
+    # pruned as unused (retention): a miss, and the program is compiled again
+    store.prune_compile_cache(unused_since=float("inf"))
+    assert (
+        CompileCache(8, store, artifacts.load_compiled).get(sub(inputs={"theta": 0.7}), "aer")
+        is None
+    )

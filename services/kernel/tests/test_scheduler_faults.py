@@ -227,3 +227,14 @@ async def test_a_full_job_store_is_resource_exhausted_and_stores_nothing(tmp_pat
         db.execute("PRAGMA max_page_count = 1073741823")
         again, _ = k.jobs.submit("t", "o", big, b"1")  # space again: accepted
         assert (await events(k, "t", again.job_id))[-1].event.state == TaskState.COMPLETED
+
+
+async def test_a_restarted_kernel_does_not_compile_a_known_program_again(tmp_path: Path) -> None:
+    compiler = FakeCompiler()
+    async with running_kernel(tmp_path, compiler=compiler) as k:
+        first, _ = k.jobs.submit("t", "o", submission("p", source="same program"), b"1")
+        await events(k, "t", first.job_id)
+    async with running_kernel(tmp_path, compiler=compiler) as k:
+        again, _ = k.jobs.submit("t", "o", submission("p", source="same program"), b"2")
+        assert (await events(k, "t", again.job_id))[-1].event.state == TaskState.COMPLETED
+    assert compiler.calls == [first.job_id]  # the knowledge base answered the second time

@@ -105,7 +105,7 @@ def assemble(
         store,
         artifacts,
         compiler,
-        CompileCache(settings.compile_cache_size),
+        CompileCache(settings.compile_cache_size, store, artifacts.load_compiled),
         catalog,
         patience,
         settings.compile_timeout,

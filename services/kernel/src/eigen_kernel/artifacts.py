@@ -121,6 +121,14 @@ class Artifacts:
             self._blobs.put(f"plans/{plan_sha}.json", program.hybrid_plan_json)
         return CompiledRef(program.aqo_sha256, plan_sha, program.metrics, program.parameters)
 
+    def load_compiled(self, ref: CompiledRef) -> CompiledProgram | None:
+        """The program a stored reference names, or None when its blobs are gone."""
+        aqo = self._aqo_blob(ref.aqo_sha256)
+        plan = self._blobs.get(f"plans/{ref.plan_sha256}.json") if ref.plan_sha256 else b""
+        if aqo is None or plan is None:
+            return None
+        return CompiledProgram(aqo, ref.aqo_sha256, dict(ref.metrics), plan, ref.parameters)
+
     def compiled(self, job_id: str) -> CompiledProgram:
         """The job's compiled program.
 

@@ -32,6 +32,11 @@ ITERATIONS = Counter(
     "eigen_kernel_hybrid_iterations_total", "Objective evaluations run by hybrid loops"
 )
 COMPILE_CACHE = Counter("eigen_kernel_compile_cache_total", "Compile cache lookups", ["result"])
+KNOWLEDGE_BASE = Counter(
+    "eigen_kernel_knowledge_base_lookups_total",
+    "Compiled programs looked up in the job store after a miss in memory",
+    ["result"],
+)
 RESERVATIONS = Gauge("eigen_kernel_reservations_active", "Active device reservations")
 BACKEND_WAITS = Counter(
     "eigen_kernel_backend_unavailable_total",

@@ -210,6 +210,22 @@ class JobStore(Protocol):
         """Delete terminal jobs' rows."""
         ...
 
+    def cached_compile(self, key: str) -> CompiledRef | None:
+        """A compiled program of the knowledge base by compile key (marks it used)."""
+        ...
+
+    def cached_parameters(self, base_key: str) -> tuple[str, ...] | None:
+        """The symbolic parameter names of a program compiled before (by its base key)."""
+        ...
+
+    def cache_compile(self, key: str, base_key: str, ref: CompiledRef) -> None:
+        """Keep a compiled program in the knowledge base."""
+        ...
+
+    def prune_compile_cache(self, unused_since: float) -> int:
+        """Forget compiled programs unused since then; returns how many."""
+        ...
+
     def blob_in_use(self, aqo_sha256: str = "", plan_sha256: str = "") -> bool:
         """Whether a remaining job references a compiled blob."""
         ...

@@ -58,6 +58,8 @@ class Retention:
             if excess > 0:
                 doomed += self._store.terminal_jobs_before(time.time() + 1, excess)
         ids = sorted({j for j in doomed if j not in keep})
+        if age > 0 and not dry_run:  # compiled programs nobody used for as long
+            self._store.prune_compile_cache(time.time() - age)
         if dry_run or not ids:
             return len(ids), 0
         freed = 0

@@ -730,13 +730,60 @@ class SqliteJobStore:
         for j in job_ids:
             self._subs.pop(j, None)
 
+    # --- the knowledge base: compiled programs by compile key ---------------------------
+
+    def cached_compile(self, key: str) -> CompiledRef | None:
+        """A compiled program of the knowledge base by compile key (marks it used)."""
+        r = self._db.execute(
+            "SELECT aqo_sha256, plan_sha256, metrics, parameters FROM compile_cache WHERE key = ?",
+            (key,),
+        ).fetchone()
+        if r is None:
+            return None
+        with self._tx():
+            self._db.execute(
+                "UPDATE compile_cache SET used_at = ? WHERE key = ?", (time.time(), key)
+            )
+        return CompiledRef(str(r[0]), str(r[1]), json.loads(r[2]), tuple(json.loads(r[3])))
+
+    def cached_parameters(self, base_key: str) -> tuple[str, ...] | None:
+        """The symbolic parameter names of a program compiled before (by its base key)."""
+        r = self._db.execute(
+            "SELECT parameters FROM compile_cache WHERE base_key = ? LIMIT 1", (base_key,)
+        ).fetchone()
+        return None if r is None else tuple(json.loads(r[0]))
+
+    def cache_compile(self, key: str, base_key: str, ref: CompiledRef) -> None:
+        """Keep a compiled program in the knowledge base."""
+        with self._tx():
+            self._db.execute(
+                "INSERT OR REPLACE INTO compile_cache (key, base_key, aqo_sha256, plan_sha256, "
+                "metrics, parameters, used_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    key,
+                    base_key,
+                    ref.aqo_sha256,
+                    ref.plan_sha256,
+                    json.dumps(ref.metrics, sort_keys=True),
+                    json.dumps(list(ref.parameters)),
+                    time.time(),
+                ),
+            )
+
+    def prune_compile_cache(self, unused_since: float) -> int:
+        """Forget compiled programs unused since then; returns how many."""
+        with self._tx():
+            cur = self._db.execute("DELETE FROM compile_cache WHERE used_at < ?", (unused_since,))
+        return cur.rowcount
+
     def blob_in_use(self, aqo_sha256: str = "", plan_sha256: str = "") -> bool:
-        """True when a remaining job references this compiled AQO or hybrid plan."""
-        if aqo_sha256:
-            q = "SELECT 1 FROM compiled WHERE aqo_sha256 = ? LIMIT 1"
-            return self._db.execute(q, (aqo_sha256,)).fetchone() is not None
-        q = "SELECT 1 FROM compiled WHERE plan_sha256 = ? LIMIT 1"
-        return self._db.execute(q, (plan_sha256,)).fetchone() is not None
+        """True when a remaining job or the knowledge base references this AQO or plan."""
+        col, arg = ("aqo_sha256", aqo_sha256) if aqo_sha256 else ("plan_sha256", plan_sha256)
+        for table in ("compiled", "compile_cache"):
+            q = f"SELECT 1 FROM {table} WHERE {col} = ? LIMIT 1"
+            if self._db.execute(q, (arg,)).fetchone() is not None:
+                return True
+        return False
 
     def counts(self) -> dict[str, int]:
         """Row counts per table (metrics, retention reports)."""

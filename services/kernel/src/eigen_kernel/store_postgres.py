@@ -271,13 +271,56 @@ class _Reservations:
         )
         return [str(r[0]) for r in rows]
 
+    def cached_compile(self, key: str) -> CompiledRef | None:
+        """A compiled program of the knowledge base by compile key (marks it used)."""
+        with self._db.tx() as c:
+            r = c.execute(
+                "UPDATE compile_cache SET used_at = %s WHERE key = %s "
+                "RETURNING aqo_sha256, plan_sha256, metrics, parameters",
+                (time.time(), key),
+            ).fetchone()
+        if r is None:
+            return None
+        return CompiledRef(str(r[0]), str(r[1]), json.loads(r[2]), tuple(json.loads(r[3])))
+
+    def cached_parameters(self, base_key: str) -> tuple[str, ...] | None:
+        """The symbolic parameter names of a program compiled before (by its base key)."""
+        r = self._db.one(
+            "SELECT parameters FROM compile_cache WHERE base_key = %s LIMIT 1", (base_key,)
+        )
+        return None if r is None else tuple(json.loads(r[0]))
+
+    def cache_compile(self, key: str, base_key: str, ref: CompiledRef) -> None:
+        """Keep a compiled program in the knowledge base."""
+        with self._db.tx() as c:
+            c.execute(
+                "INSERT INTO compile_cache (key, base_key, aqo_sha256, plan_sha256, metrics, "
+                "parameters, used_at) VALUES (%s, %s, %s, %s, %s, %s, %s) "
+                "ON CONFLICT (key) DO UPDATE SET used_at = EXCLUDED.used_at",
+                (
+                    key,
+                    base_key,
+                    ref.aqo_sha256,
+                    ref.plan_sha256,
+                    json.dumps(ref.metrics, sort_keys=True),
+                    json.dumps(list(ref.parameters)),
+                    time.time(),
+                ),
+            )
+
+    def prune_compile_cache(self, unused_since: float) -> int:
+        """Forget compiled programs unused since then; returns how many."""
+        with self._db.tx() as c:
+            cur = c.execute("DELETE FROM compile_cache WHERE used_at < %s", (unused_since,))
+            return cur.rowcount
+
     def blob_in_use(self, aqo_sha256: str = "", plan_sha256: str = "") -> bool:
-        """True when a remaining job references this compiled AQO or hybrid plan."""
-        if aqo_sha256:
-            q, arg = "SELECT 1 FROM compiled WHERE aqo_sha256 = %s LIMIT 1", aqo_sha256
-        else:
-            q, arg = "SELECT 1 FROM compiled WHERE plan_sha256 = %s LIMIT 1", plan_sha256
-        return self._db.one(q, (arg,)) is not None
+        """True when a remaining job or the knowledge base references this AQO or plan."""
+        col, arg = ("aqo_sha256", aqo_sha256) if aqo_sha256 else ("plan_sha256", plan_sha256)
+        for table in ("compiled", "compile_cache"):
+            if self._db.one(f"SELECT 1 FROM {table} WHERE {col} = %s LIMIT 1", (arg,)):
+                return True
+        return False
 
     def counts(self) -> dict[str, int]:
         """Row counts per table (metrics, retention reports)."""
