@@ -463,3 +463,34 @@ def test_hybrid_iterations_are_not_state_transitions(run: Run) -> None:
     assert run.metric("kernel", name, from_state="EXECUTING", to_state="EXECUTING") == 0
     assert run.metric("kernel", name, from_state="ALLOCATING", to_state="EXECUTING") == 3
     assert run.metric("kernel", name, to_state="COMPLETED") == 3
+
+
+def test_compile_seconds_has_the_same_language_label_compiled_or_rejected() -> None:
+    """The compiler's own pipeline (in-process: the stack's compiler exposes no /metrics)."""
+    from prometheus_client import CollectorRegistry
+
+    from eigen_common.errors import CompilationFailedError
+    from eigen_compiler.app import build_compiler
+    from eigen_compiler.metrics import CompilerMetrics
+    from eigen_compiler.model import CompileRequest, QasmSource
+    from eigen_compiler.settings import CompilerSettings
+
+    registry = CollectorRegistry()
+    compiler = build_compiler(CompilerSettings(), CompilerMetrics(registry))
+    compiler.compile(CompileRequest(QasmSource(BELL), target="sim:local"))
+    with pytest.raises(CompilationFailedError):
+        compiler.compile(CompileRequest(QasmSource(BROKEN), target="sim:local"))
+    counts = {
+        s.labels["language"]: s.value
+        for fam in registry.collect()
+        for s in fam.samples
+        if s.name == "eigen_compiler_compile_seconds_count"
+    }
+    assert counts == {"qasm": 2}
+    failures = [
+        s
+        for fam in registry.collect()
+        for s in fam.samples
+        if s.name == "eigen_compiler_failures_total"
+    ]
+    assert failures and sum(s.value for s in failures) >= 1
