@@ -316,6 +316,22 @@ def _one(spans: list[Span], service: str, name: str, kind: int | None = None) ->
     return found[0]
 
 
+def _tree(spans: dict[str, Span], root: Span) -> str:
+    """The trace as an indented tree (service, kind, name), for failure messages."""
+    kinds = {SERVER: "SERVER", CLIENT: "CLIENT"}
+    lines: list[str] = []
+
+    def walk(span: Span, depth: int) -> None:
+        kind = kinds.get(span.kind, "INTERNAL")
+        lines.append(f"{span.service:<15} {kind:<9}{'  ' * depth}{span.name}")
+        for child in sorted(spans.values(), key=lambda s: (s.service, s.name)):
+            if child.parent_id == span.span_id:
+                walk(child, depth + 1)
+
+    walk(root, 0)
+    return "\n".join(lines)
+
+
 KERNEL_ENQUEUE = [("kernel", ENQUEUE), ("system-api", ENQUEUE), ("system-api", SUBMIT)]
 
 
@@ -328,6 +344,7 @@ def test_a_bell_job_is_one_trace_through_the_four_services(run: Run) -> None:
     root = run.submission("bell")
     assert root.trace_id == trace_id and root.parent_id == caller_span  # the caller's trace
     by_id = _consistent(spans, root)
+    print(_tree(by_id, root))  # shown with -rP
     compiler = _one(spans, "compiler", COMPILE, SERVER)
     driver = _one(spans, "driver-manager", EXECUTE, SERVER)
     assert _path(by_id, compiler) == [
@@ -387,6 +404,9 @@ def test_a_hybrid_loop_is_one_trace_with_one_estimate_per_iteration(run: Run) ->
     spans = run.trace(root.trace_id)
     by_id = _consistent(spans, root)
     assert {s.service for s in spans} == SERVICES
+    compiler = _one(spans, "compiler", COMPILE, SERVER)
+    assert root.attrs["eigen.language"] == "eigen-lang" == compiler.attrs["eigen.language"]
+    assert _one(spans, "kernel", "compile").attrs["eigen.language"] == "eigen-lang"
     loop = _one(spans, "kernel", "hybrid_loop")
     iterations = res.optimization.iterations
     assert iterations > 0 and loop.attrs["eigen.iterations"] == iterations

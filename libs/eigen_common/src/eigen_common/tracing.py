@@ -237,7 +237,8 @@ def annotate_request(request: Any, span: Span | None = None) -> None:
     """Put a request's job id, device, target, shots and source language on ``span``.
 
     ``request`` is any protobuf message; fields it does not have are skipped, and so are
-    unset ones (``shots`` 0). The language is the set field of a ``source`` / ``program`` oneof.
+    unset ones (``shots`` 0). The language is the set field of a ``source`` / ``program`` oneof
+    (``qasm``, ``eigen-lang``, ``aqo-ref``: the kernel's names).
     """
     span = span or trace.get_current_span()
     if not span.is_recording() or not hasattr(request, "DESCRIPTOR"):
@@ -251,7 +252,7 @@ def annotate_request(request: Any, span: Span | None = None) -> None:
         }
         for oneof in ("source", "program"):
             if oneof in msg.DESCRIPTOR.oneofs_by_name:
-                attrs["language"] = msg.WhichOneof(oneof)
+                attrs["language"] = (msg.WhichOneof(oneof) or "").replace("_", "-")
         annotate(span, **{k: v for k, v in attrs.items() if v})
 
 
