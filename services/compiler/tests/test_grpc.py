@@ -21,6 +21,7 @@ from eigen_common.status import from_rpc_error
 from eigen_common.testing import start_test_server
 from eigen_compiler.app import binding
 from eigen_compiler.pipeline import Compiler
+from eigen_compiler.service import InProcess
 from eigen_ir import aqo
 
 BELL = (
@@ -37,7 +38,7 @@ AQO = circuit_pb2.CircuitPayload.FORMAT_AQO_JSON
 
 @pytest.fixture
 async def channel(compiler: Compiler) -> AsyncIterator[grpc.aio.Channel]:
-    running = await start_test_server("compiler", [binding(compiler)])
+    running = await start_test_server("compiler", [binding(InProcess(compiler))])
     chan = grpc.aio.insecure_channel(f"127.0.0.1:{running.port}")
     try:
         yield chan

@@ -255,7 +255,7 @@ def test_metrics_record_time_and_failures(pass_managers: PassManagerCache) -> No
         compiler.compile(CompileRequest(EigenLangSource("import os\nimport sys\n")))
     compiler.validate(CompileRequest(EigenLangSource("import os\n")))  # not counted
     count = registry.get_sample_value
-    assert count("eigen_compiler_compile_seconds_count", {"language": "qasm2"}) == 1
+    assert count("eigen_compiler_compile_seconds_count", {"language": "qasm"}) == 1  # family
     assert count("eigen_compiler_compile_seconds_count", {"language": "eigen-lang"}) == 1
     assert count("eigen_compiler_failures_total", {"rule": "forbidden-import"}) == 1
     assert count("eigen_compiler_failures_total", {"rule": "missing-entrypoint"}) == 1

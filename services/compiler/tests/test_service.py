@@ -2,15 +2,40 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import signal
 import subprocess
 import sys
+import threading
+from pathlib import Path
 
 import grpc
+import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from eigen.api.v1 import common_pb2
+from eigen.compiler.v1 import compiler_pb2, compiler_pb2_grpc
+from eigen_common.errors import CompilationFailedError
+from eigen_common.status import from_rpc_error
 from eigen_compiler.model import Limits
 from eigen_compiler.settings import CompilerSettings
+
+BELL = (
+    "from eigen_lang import QubitRegister, cx, h, hybrid_program, measure_all\n"
+    "@hybrid_program\n"
+    "def bell():\n"
+    "    q = QubitRegister(2)\n"
+    "    h(q[0])\n"
+    "    cx(q[0], q[1])\n"
+    "    measure_all(q)\n"
+)
+#: The adversarial probe's inputs that once took the service down (issue 11).
+HOSTILE = [
+    ('OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2147483647];\n', "too-many-qubits"),
+    ('OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[99999999999999999999999];\n', "too-many-qubits"),
+    ("OPENQASM 3.0;\nqubit[2147483647] q;\n", "too-many-qubits"),
+    ('OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[1];\nrx(9^9^9) q[0];\n', "numeric-error"),
+]
 
 
 def test_settings_defaults_and_env(monkeypatch: object) -> None:
@@ -25,6 +50,41 @@ def test_settings_defaults_and_env(monkeypatch: object) -> None:
     custom = CompilerSettings()
     assert custom.port == 6000
     assert custom.limits().max_qubits == 64
+
+
+def _children(pid: int) -> set[int]:
+    """Process ids whose parent is ``pid`` (from /proc)."""
+    out = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.add(int(stat.parent.name))
+    return out
+
+
+def _descendants(pid: int) -> set[int]:
+    found, todo = set(), [pid]
+    while todo:
+        for child in _children(todo.pop()):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def _wait_exit(pid: int, timeout: float) -> bool:
+    """Wait for ``pid`` (not our child) to end; True when it has."""
+    try:
+        fd = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return True
+    try:
+        return bool(select.select([fd], [], [], timeout)[0])
+    finally:
+        os.close(fd)
 
 
 def test_module_starts_serves_health_and_drains_on_sigterm() -> None:
@@ -47,13 +107,38 @@ def test_module_starts_serves_health_and_drains_on_sigterm() -> None:
                     port = int(event["port"])
                     break
         assert port > 0
+        drain = threading.Thread(target=proc.stderr.read, daemon=True)  # workers log too
+        drain.start()
         with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
-            reply = health_pb2_grpc.HealthStub(channel).Check(
-                health_pb2.HealthCheckRequest(), timeout=10
+            watch = health_pb2_grpc.HealthStub(channel).Watch(
+                health_pb2.HealthCheckRequest(), timeout=300
             )
-            assert reply.status == health_pb2.HealthCheckResponse.SERVING
+            statuses = []
+            for reply in watch:  # NOT_SERVING until a compiler worker is ready, then SERVING
+                statuses.append(reply.status)
+                if reply.status == health_pb2.HealthCheckResponse.SERVING:
+                    watch.cancel()
+                    break
+            assert statuses[-1] == health_pb2.HealthCheckResponse.SERVING
+            stub = compiler_pb2_grpc.CompilationServiceStub(channel)
+            bell = compiler_pb2.CompileCircuitRequest(
+                eigen_lang=common_pb2.EigenLangSource(source=BELL)
+            )
+            assert stub.CompileCircuit(bell, timeout=120).metadata.gate_count == 2
+            for source, rule in HOSTILE:
+                request = compiler_pb2.CompileCircuitRequest(
+                    qasm=common_pb2.QasmSource(source=source)
+                )
+                with pytest.raises(grpc.RpcError) as info:
+                    stub.CompileCircuit(request, timeout=120)
+                err = from_rpc_error(info.value)
+                assert isinstance(err, CompilationFailedError), err
+                assert [d.rule for d in err.diagnostics] == [rule]
+        helpers = _descendants(proc.pid)  # the forkserver and its workers, the resource tracker
+        assert len(helpers) >= 3
         proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=30) == 0
+        assert proc.wait(timeout=60) == 0
+        assert all(_wait_exit(pid, 30) for pid in helpers), _descendants(1) & helpers
     finally:
         if proc.poll() is None:
             proc.kill()

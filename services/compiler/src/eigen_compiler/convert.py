@@ -9,8 +9,8 @@ from eigen_common.errors import FieldViolation, UnsupportedFormatError, Validati
 from eigen_common.status import diagnostic_to_proto
 from eigen_compiler.model import (
     AqoSource,
+    Compiled,
     CompileRequest,
-    CompileResult,
     EigenLangSource,
     ProgramSource,
     QasmSource,
@@ -73,7 +73,7 @@ def validate_request(msg: compiler_pb2.ValidateCircuitRequest) -> CompileRequest
     return CompileRequest(source=_source(msg), target=msg.target, options=dict(msg.options))
 
 
-def metadata(result: CompileResult) -> compilation_pb2.CompilationMetadata:
+def metadata(result: Compiled) -> compilation_pb2.CompilationMetadata:
     """``CompilationMetadata`` of a compiled circuit (warnings rendered as text)."""
     return compilation_pb2.CompilationMetadata(
         logical_qubits=result.logical_qubits,
@@ -85,12 +85,12 @@ def metadata(result: CompileResult) -> compilation_pb2.CompilationMetadata:
     )
 
 
-def payload(result: CompileResult) -> circuit_pb2.CircuitPayload:
+def payload(result: Compiled) -> circuit_pb2.CircuitPayload:
     """The canonical AQO JSON of ``result`` as a ``CircuitPayload``."""
     return circuit_pb2.CircuitPayload(format=AQO_JSON, data=result.aqo_json)
 
 
-def compile_response(result: CompileResult) -> compiler_pb2.CompileCircuitResponse:
+def compile_response(result: Compiled) -> compiler_pb2.CompileCircuitResponse:
     """Answer to CompileCircuit (``hybrid_plan_json`` stays empty for plain circuits)."""
     return compiler_pb2.CompileCircuitResponse(
         payload=payload(result),
@@ -99,7 +99,7 @@ def compile_response(result: CompileResult) -> compiler_pb2.CompileCircuitRespon
     )
 
 
-def optimize_response(result: CompileResult) -> compiler_pb2.OptimizeCircuitResponse:
+def optimize_response(result: Compiled) -> compiler_pb2.OptimizeCircuitResponse:
     """Answer to OptimizeCircuit."""
     return compiler_pb2.OptimizeCircuitResponse(payload=payload(result), metadata=metadata(result))
 

@@ -10,7 +10,10 @@ _BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 
 
 
 class CompilerMetrics:
-    """``eigen_compiler_compile_seconds{language}`` and ``eigen_compiler_failures_total{rule}``.
+    """Compile time, failures by rule and sandbox worker replacements.
+
+    ``eigen_compiler_compile_seconds{language}``, ``eigen_compiler_failures_total{rule}`` and
+    ``eigen_compiler_worker_replacements_total{cause}``.
 
     Args:
         registry: where to register (tests pass a fresh ``CollectorRegistry``).
@@ -29,6 +32,13 @@ class CompilerMetrics:
             "eigen_compiler_failures",
             "Compilations rejected, by diagnostic rule (one count per rule per compilation)",
             ["rule"],
+            registry=registry,
+        )
+        self.replacements = Counter(
+            "eigen_compiler_worker_replacements",
+            "Sandbox worker processes replaced, by cause (time-limit, memory-limit, "
+            "compiler-crashed, retired, start-failed)",
+            ["cause"],
             registry=registry,
         )
 
@@ -55,6 +65,10 @@ class CompilerMetrics:
         """Count one failed compilation under each distinct rule."""
         for rule in sorted(set(rules)):
             self.failures.labels(rule).inc()
+
+    def worker_replaced(self, cause: str) -> None:
+        """Count one sandbox worker replaced because of ``cause``."""
+        self.replacements.labels(cause).inc()
 
 
 _SHARED: dict[CollectorRegistry, CompilerMetrics] = {}

@@ -26,10 +26,10 @@ from eigen_common.errors import (
 )
 from eigen_compiler.frontends.eigen_lang import lower_program
 from eigen_compiler.frontends.qasm import load_qasm
-from eigen_compiler.metrics import CompilerMetrics
 from eigen_compiler.model import (
     AQO,
     EIGEN_LANG,
+    CompileObserver,
     CompileRequest,
     CompileResult,
     EigenLangSource,
@@ -39,6 +39,7 @@ from eigen_compiler.model import (
     fail,
 )
 from eigen_compiler.optimize import LEVELS, PassManagerCache
+from eigen_compiler.output import check_finite, check_floor, check_size
 from eigen_compiler.request import (
     bind_aqo,
     bind_qiskit,
@@ -97,7 +98,7 @@ class Compiler:
     Args:
         limits: size limits applied to every program.
         pass_managers: the process-wide pass manager cache.
-        metrics: Prometheus metrics (``None`` = not recorded).
+        metrics: where compilations are reported (``None`` = not recorded).
         default_level: optimisation level when neither options nor the program set one.
     """
 
@@ -105,7 +106,7 @@ class Compiler:
         self,
         limits: Limits,
         pass_managers: PassManagerCache,
-        metrics: CompilerMetrics | None = None,
+        metrics: CompileObserver | None = None,
         default_level: int = 1,
     ) -> None:
         self.limits = limits
@@ -198,7 +199,7 @@ class Compiler:
             if lowered is not None and lowered.circuit.parameters:
                 result = self._finish_parametrised(qc, level, meta, language, t0, warnings)
                 if lowered.plan is not None:
-                    result = _with_plan(result, lowered.plan)
+                    result = _with_plan(result, lowered.plan, self.limits)
                 else:
                     result.metrics["parameters"] = ",".join(result.circuit.parameters)
             else:
@@ -268,6 +269,7 @@ class Compiler:
         *,
         allow_parameters: bool = False,
     ) -> CompileResult:
+        check_floor(qc, self.limits)
         try:
             optimised = self.pass_managers.run(qc, level)
         except QiskitError as exc:
@@ -299,7 +301,9 @@ class Compiler:
             )
         if circuit.parameters and not allow_parameters:
             raise fail([unbound(n, 0, 0) for n in circuit.parameters])
+        check_finite(circuit)
         data = circuit.canonical_bytes()
+        check_size(len(data), self.limits)
         depth, gates = circuit_stats(circuit)
         elapsed_ms = (time.perf_counter() - t0) * 1000
         metrics = {
@@ -322,10 +326,11 @@ class Compiler:
         )
 
 
-def _with_plan(result: CompileResult, lowered: HybridPlan) -> CompileResult:
+def _with_plan(result: CompileResult, lowered: HybridPlan, limits: Limits) -> CompileResult:
     """``result`` (the compiled ansatz) with the hybrid plan around it and plan metrics."""
     plan = replace(lowered, circuit=result.circuit)
     data = plan.canonical_bytes()
+    check_size(len(result.aqo_json) + len(data), limits, "the circuit with its hybrid plan")
     metrics = {
         **result.metrics,
         "hybrid": "true",

@@ -14,6 +14,7 @@ from typing import Any
 from eigen_compiler.frontends.eigen_lang.folding import is_int
 from eigen_compiler.frontends.eigen_lang.problem import Problem
 from eigen_compiler.frontends.eigen_lang.values import ClbitRef, CReg, QReg, QubitRef, kind
+from eigen_compiler.model import Limits
 from eigen_ir.aqo import Operation
 
 
@@ -27,11 +28,19 @@ class CircuitBuilder:
 
     max_qubits: int
     max_operations: int
+    max_operands: int = 1 << 62
     num_qubits: int = 0
     num_clbits: int = 0
     qubit_registers: int = 0
     clbit_registers: int = 0
+    operands: int = 0
     ops: list[Operation] = field(default_factory=list)
+    _spans: dict[tuple[int, int], tuple[int, ...]] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def within(cls, limits: Limits) -> CircuitBuilder:
+        """An empty builder bounded by ``limits`` (qubits, operations and operands)."""
+        return cls(limits.max_qubits, limits.max_operations, limits.max_operands)
 
     @property
     def max_clbits(self) -> int:
@@ -83,7 +92,7 @@ class CircuitBuilder:
         if isinstance(v, QubitRef):
             return [v.index]
         if isinstance(v, QReg):
-            return list(range(v.offset, v.offset + v.size))
+            return list(self._span(v.offset, v.size))
         if is_int(v):
             return [self._int_bit(v, clbit=False)]
         message = f"expected a qubit, a QubitRegister or an integer, got {kind(v)}"
@@ -94,7 +103,7 @@ class CircuitBuilder:
         if isinstance(v, ClbitRef):
             return [v.index]
         if isinstance(v, CReg):
-            return list(range(v.offset, v.offset + v.size))
+            return list(self._span(v.offset, v.size))
         if is_int(v):
             return [self._int_bit(v, clbit=True)]
         message = f"expected a clbit, a ClassicalRegister or an integer, got {kind(v)}"
@@ -102,13 +111,33 @@ class CircuitBuilder:
 
     def all_qubits(self) -> list[int]:
         """Every qubit known so far (``measure_all()`` / ``barrier()`` without arguments)."""
-        return list(range(self.num_qubits))
+        return list(self._span(0, self.num_qubits))
+
+    def _span(self, offset: int, size: int) -> tuple[int, ...]:
+        """``offset .. offset + size - 1``, one shared tuple per span (operands share ints)."""
+        key = (offset, size)
+        span = self._spans.get(key)
+        if span is None:
+            span = self._spans[key] = tuple(range(offset, offset + size))
+        return span
 
     def emit(self, op: Operation) -> None:
-        """Append ``op``. Raises ``Problem('too-many-operations')`` past the limit."""
+        """Append ``op``.
+
+        Raises:
+            Problem: ``too-many-operations`` past the operation limit, ``result-too-large``
+                past the operand limit (each qubit or clbit operand is at least 2 bytes of AQO).
+        """
         if len(self.ops) >= self.max_operations:
             message = f"the program has more than {self.max_operations} operations"
             raise Problem("too-many-operations", message)
+        self.operands += len(op.q) + len(op.c)
+        if self.operands > self.max_operands:
+            message = (
+                f"the circuit has more than {self.max_operands} qubit and clbit operands; its "
+                f"AQO would exceed the {2 * self.max_operands}-byte response limit"
+            )
+            raise Problem("result-too-large", message, "split the circuit into smaller jobs")
         self.ops.append(op)
 
     def gate(self, name: str, params: Sequence[float | str], qargs: list[list[int]]) -> None:

@@ -8,7 +8,10 @@ where the numeric semantics of Eigen-Lang define them apart (docs/eigen-lang-num
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
 from eigen_compiler.frontends.eigen_lang.problem import Problem
@@ -64,8 +67,33 @@ def checked(v: Any) -> Number:
     return v  # type: ignore[no-any-return]
 
 
+@dataclass
+class ElementBudget:
+    """Sequence elements one program may build in total (bounds its memory and work)."""
+
+    limit: int
+    used: int = 0
+
+
+_ELEMENTS: ContextVar[ElementBudget | None] = ContextVar("eigen_lang_elements", default=None)
+
+
+@contextmanager
+def element_budget(limit: int) -> Iterator[ElementBudget]:
+    """Charge every sequence built inside the block (:func:`bounded_size`) to one budget."""
+    budget = ElementBudget(limit)
+    token = _ELEMENTS.set(budget)
+    try:
+        yield budget
+    finally:
+        _ELEMENTS.reset(token)
+
+
 def bounded_size(n: Any) -> int:
     """``n`` as the length of a sequence to build, at most :data:`MAX_SEQUENCE`.
+
+    The length is charged to the running :func:`element_budget`, so a loop cannot pile up
+    sequences without bound either.
 
     Raises:
         Problem: ``bad-argument`` (not a non-negative integer), ``too-many-operations``.
@@ -74,6 +102,12 @@ def bounded_size(n: Any) -> int:
         raise Problem("bad-argument", f"array size must be a non-negative integer, got {n!r}")
     if n > MAX_SEQUENCE:
         raise Problem("too-many-operations", f"array of {n} elements exceeds {MAX_SEQUENCE}")
+    budget = _ELEMENTS.get()
+    if budget is not None:
+        budget.used += n
+        if budget.used > budget.limit:
+            message = f"the program builds more than {budget.limit} sequence elements in total"
+            raise Problem("too-many-operations", message, "build fewer or smaller arrays")
     return int(n)
 
 
@@ -142,7 +176,7 @@ def _array_binary(operator: str, left: Any, right: Any) -> Array:
     b = right.values if isinstance(right, Array) else None
     if a is not None and b is not None and len(a) != len(b):
         raise Problem("bad-argument", f"arrays of lengths {len(a)} and {len(b)} do not match")
-    n = len(a if a is not None else b)  # type: ignore[arg-type]
+    n = bounded_size(len(a if a is not None else b))  # type: ignore[arg-type]
     xs = a if a is not None else (number(left),) * n
     ys = b if b is not None else (number(right),) * n
     return Array(tuple(float(binary(operator, x, y)) for x, y in zip(xs, ys, strict=True)))

@@ -1,8 +1,10 @@
 """OpenQASM 2 / 3 → Qiskit ``QuantumCircuit`` (SPEC §5), every size checked before the work.
 
 The version comes from the request or, when empty, from the ``OPENQASM x[.y];`` header
-(:mod:`.version`); parsing and its diagnostics are in :mod:`.parse`, size limits the parsers
-cannot enforce in :mod:`.size`. Diagnostic lines and columns are 1-based.
+(:mod:`.version`). :mod:`.prescan` bounds every size the parsers would allocate before they
+run; parsing and its diagnostics are in :mod:`.parse`; :mod:`.size` checks the parsed circuit
+(qubits, clbits, expanded operations, finite angles, operands) before it is transpiled.
+Diagnostic lines and columns are 1-based.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from qiskit.circuit import QuantumCircuit
 
 from eigen_common.errors import Diagnostic
 from eigen_compiler.frontends.qasm.parse import parse2, parse3
-from eigen_compiler.frontends.qasm.size import check_expanded_size
+from eigen_compiler.frontends.qasm.prescan import check_sizes
+from eigen_compiler.frontends.qasm.size import check_circuit, check_expanded_size
 from eigen_compiler.frontends.qasm.version import (
     COMMENTS,
     guess_version,
@@ -58,7 +61,9 @@ def load_qasm(source: str, version: str = "", limits: Limits | None = None) -> L
         UnsupportedFormatError: ``version`` is not 2 or 3.
         CompilationFailedError: rules ``source-too-large``, ``empty-source``,
             ``unsupported-version``, ``qasm-version-mismatch``, ``qasm-syntax``,
-            ``qasm3-unsupported``, ``too-many-qubits``, ``too-many-operations``, ``too-complex``.
+            ``qasm3-unsupported``, ``too-deep``, ``non-constant-size``, ``too-many-qubits``,
+            ``too-many-clbits``, ``too-many-operations``, ``too-complex``, ``numeric-error``,
+            ``result-too-large`` (sizes are bounded before parsing, see :mod:`.prescan`).
     """
     lim = limits or Limits()
     requested = normalise_version(version)
@@ -96,17 +101,9 @@ def load_qasm(source: str, version: str = "", limits: Limits | None = None) -> L
     major = requested or (header[0] if header else guess_version(source))
     if major == "3" and size > lim.max_qasm3_bytes:
         raise fail([_too_large(size, lim.max_qasm3_bytes, qasm3_parser=True)])
+    check_sizes(source, major, lim)
     circuit = parse2(source) if major == "2" else parse3(source)
-    if circuit.num_qubits > lim.max_qubits:
-        raise fail(
-            [
-                Diagnostic(
-                    "too-many-qubits",
-                    f"the program uses {circuit.num_qubits} qubits; the limit is {lim.max_qubits}",
-                )
-            ]
-        )
-    check_expanded_size(circuit, lim.max_operations)
+    check_circuit(circuit, lim)
     loaded = LoadedQasm(circuit, major)
     if not circuit.data:
         message = "the program has no operations"

@@ -12,6 +12,8 @@ Diagnostic lines and columns are 1-based.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import re
 import traceback
@@ -54,12 +56,16 @@ def parse2(source: str) -> QuantumCircuit:
     except qasm2.QASM2ParseError as exc:
         line, col, text = _position(_QASM2_POS, _message(exc))
         raise fail([Diagnostic("qasm-syntax", text, line, col, _qasm2_hint(text))]) from None
-    except (RecursionError, MemoryError):
-        raise fail([Diagnostic("too-complex", "the program is too deeply nested")]) from None
+    except (RecursionError, MemoryError) as exc:
+        raise fail([_too_complex(exc)]) from None
     except Exception as exc:  # the parser's contract is QASM2ParseError; be safe on junk
         raise fail(
             [Diagnostic("qasm-syntax", _printable(f"cannot parse OpenQASM 2: {exc}"))]
         ) from None
+    except BaseException as exc:
+        if not is_panic(exc):
+            raise
+        raise fail([_panicked("2")]) from None
 
 
 def _qasm2_hint(message: str) -> str:
@@ -75,20 +81,51 @@ def _qasm2_hint(message: str) -> str:
 def parse3(source: str) -> QuantumCircuit:
     """Parse OpenQASM 3 ``source``.
 
+    The ANTLR parser prints each syntax error to ``sys.stderr`` as well; that text is dropped
+    (the error comes back as a diagnostic), so junk programs cannot fill the service's log with
+    lines that are not JSON.
+
     Raises:
         CompilationFailedError: ``qasm-syntax``, ``qasm3-unsupported`` or ``too-complex``.
     """
     try:
-        return qasm3.loads(source)
+        with contextlib.redirect_stderr(io.StringIO()):
+            return qasm3.loads(source)
     except qasm3.QASM3ImporterError as exc:
         line, col, text = _position(_QASM3_CONVERT_POS, _message(exc))
         unsupported = any(m in text for m in _UNSUPPORTED_MARKERS)
         rule, hint = ("qasm3-unsupported", _QASM3_HINT) if unsupported else ("qasm-syntax", "")
         raise fail([Diagnostic(rule, text, line, col, hint)]) from None
-    except (RecursionError, MemoryError):
-        raise fail([Diagnostic("too-complex", "the program is too deeply nested")]) from None
+    except (RecursionError, MemoryError) as exc:
+        raise fail([_too_complex(exc)]) from None
     except Exception as exc:  # openqasm3.QASM3ParsingError, or an importer fault on odd input
         raise fail([_qasm3_parse_diagnostic(exc)]) from None
+    except BaseException as exc:
+        if not is_panic(exc):
+            raise
+        raise fail([_panicked("3")]) from None
+
+
+def is_panic(exc: BaseException) -> bool:
+    """True for a Rust panic surfaced by PyO3 (``pyo3_runtime.PanicException``).
+
+    It derives from ``BaseException``, so ``except Exception`` does not stop it.
+    """
+    return type(exc).__name__ == "PanicException"
+
+
+def _panicked(version: str) -> Diagnostic:
+    return Diagnostic(
+        "qasm-syntax",
+        f"the OpenQASM {version} parser failed on this program",
+        hint="check register sizes and numeric literals",
+    )
+
+
+def _too_complex(exc: BaseException) -> Diagnostic:
+    if isinstance(exc, MemoryError):
+        return Diagnostic("too-complex", "the program needs more memory to parse than allowed")
+    return Diagnostic("too-complex", "the program is too deeply nested")
 
 
 def _qasm3_parse_diagnostic(exc: BaseException) -> Diagnostic:

@@ -1,14 +1,43 @@
-"""Size limits of OpenQASM programs that the parsers cannot enforce themselves."""
+"""Checks of a parsed OpenQASM circuit before it is transpiled: sizes, expansion, angles."""
 
 from __future__ import annotations
+
+import math
 
 from qiskit.circuit import ControlFlowOp, Instruction, QuantumCircuit
 
 from eigen_common.errors import Diagnostic
-from eigen_compiler.model import fail
+from eigen_compiler.model import Limits, fail
 from eigen_ir.aqo_qiskit import BASIS_GATES
 
 _DIRECT = frozenset({"measure", "reset", "barrier", "delay", *BASIS_GATES})
+
+
+def check_circuit(circuit: QuantumCircuit, limits: Limits) -> None:
+    """Check a parsed circuit's qubits, clbits, expanded size and angles.
+
+    Raises:
+        CompilationFailedError: ``too-many-qubits``, ``too-many-clbits``,
+            ``too-many-operations``, ``too-complex`` or ``numeric-error`` (an angle that is not
+            finite, e.g. ``rx(9^9^9)``).
+    """
+    for count, limit, what in (
+        (circuit.num_qubits, limits.max_qubits, "qubits"),
+        (circuit.num_clbits, limits.max_clbits, "clbits"),
+    ):
+        if count > limit:
+            message = f"the program uses {count} {what}; the limit is {limit}"
+            raise fail([Diagnostic(f"too-many-{what}", message)])
+    check_expanded_size(circuit, limits.max_operations)
+    for index, inst in enumerate(circuit.data):
+        for value in inst.operation.params:
+            if isinstance(value, float | int) and not math.isfinite(value):
+                qubits = [circuit.find_bit(q).index for q in inst.qubits]
+                message = (
+                    f"operation {index} ({inst.operation.name} on qubits {qubits}) has a "
+                    f"parameter that is not finite ({value})"
+                )
+                raise fail([Diagnostic("numeric-error", message, hint="use finite angles")])
 
 
 def check_expanded_size(circuit: QuantumCircuit, limit: int) -> int:

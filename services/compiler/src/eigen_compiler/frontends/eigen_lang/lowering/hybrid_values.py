@@ -158,7 +158,7 @@ class HybridFunctions:
         scope = {k: v for k, v in (value.closure or {}).items() if k not in assigned}
         scope[vector] = ParamVector(vector)
         saved = (state.builder, hybrid.vector_uses, hybrid.in_cost)
-        builder = CircuitBuilder(state.limits.max_qubits, state.limits.max_operations)
+        builder = CircuitBuilder.within(state.limits)
         state.builder = builder
         hybrid.vector_uses, hybrid.in_ansatz, hybrid.in_cost = {vector: set()}, True, False
         errors = self.diagnostics.errors()

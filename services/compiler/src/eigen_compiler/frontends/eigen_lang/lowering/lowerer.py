@@ -7,6 +7,7 @@ from collections.abc import Mapping
 
 from eigen_common.errors import Diagnostic
 from eigen_compiler.frontends.eigen_lang.diagnostics import Diagnostics
+from eigen_compiler.frontends.eigen_lang.folding import element_budget
 from eigen_compiler.frontends.eigen_lang.lowering.budget import Budget
 from eigen_compiler.frontends.eigen_lang.lowering.calls import CallDispatch
 from eigen_compiler.frontends.eigen_lang.lowering.circuit_calls import CircuitLibrary
@@ -46,8 +47,9 @@ def lower_module(
             diags.append(Diagnostic("missing-entrypoint", message, hint=hint))
         raise fail(diags)
     parts = wire(diagnostics, LoweringState(limits, dict(inputs), facts))
-    candidates = parts.declarations.module(tree)
-    lowered = ProgramFunction(parts).lower(candidates, entrypoint)
+    with element_budget(limits.max_sequence_elements):
+        candidates = parts.declarations.module(tree)
+        lowered = ProgramFunction(parts).lower(candidates, entrypoint)
     if lowered is None or diagnostics.has_errors():
         raise fail(diagnostics.items)
     lowered.warnings = list(diagnostics.items)

@@ -67,7 +67,7 @@ class ProgramFunction:
             return None
         fn, options = selected
         state, limits = self.state, self.state.limits
-        builder = state.builder = CircuitBuilder(limits.max_qubits, limits.max_operations)
+        builder = state.builder = CircuitBuilder.within(limits)
         seed = options.get("seed")
         state.rng = np.random.RandomState(seed if isinstance(seed, int) else DEFAULT_RANDOM_SEED)
         state.options = options
