@@ -27,6 +27,7 @@ from typing import Any
 
 import grpc
 import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_service_pb2_grpc
 from opentelemetry.proto.common.v1 import common_pb2 as otlp_common_pb2
 from opentelemetry.proto.trace.v1 import trace_pb2
@@ -194,7 +195,18 @@ def _finish(run: Run, api: Api, kind: str) -> None:
     )
 
 
+def _probe(stack: ProcessStack) -> None:
+    """A health check of every service (what orchestrators do every few seconds)."""
+    for svc in stack.services.values():
+        with grpc.insecure_channel(f"127.0.0.1:{svc.port}") as ch:
+            reply = health_pb2_grpc.HealthStub(ch).Check(
+                health_pb2.HealthCheckRequest(), timeout=10
+            )
+            assert reply.status == health_pb2.HealthCheckResponse.SERVING, svc.name
+
+
 def _jobs(run: Run, stack: ProcessStack, api: Api) -> None:
+    _probe(stack)
     # a Bell circuit, the caller's trace continued
     trace_id, span_id, tp = _traceparent()
     run.sent["bell"] = (trace_id, span_id)

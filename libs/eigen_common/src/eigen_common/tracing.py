@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import os
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from importlib.metadata import entry_points
 from typing import Any
@@ -175,12 +175,22 @@ def tracer(name: str) -> trace.Tracer:
 # --- gRPC interceptors -----------------------------------------------------------------------
 
 
-def _filter() -> Any:
-    from opentelemetry.instrumentation.grpc import filters
+def _filter() -> Callable[[Any], bool]:
+    """The calls to trace: all but :data:`_UNTRACED` and ``OTEL_PYTHON_GRPC_EXCLUDED_SERVICES``.
 
+    A plain look-up on the call's method (the instrumentation's own ``filters`` cost a sixth of
+    a small call's time: they test protocols with ``isinstance``).
+    """
     extra = os.environ.get("OTEL_PYTHON_GRPC_EXCLUDED_SERVICES", "")
     skipped = _UNTRACED | {s.strip() for s in extra.split(",") if s.strip()}
-    return filters.negate(filters.any_of(*(filters.service_name(s) for s in sorted(skipped))))
+
+    def traced(details: Any) -> bool:
+        method = details.method
+        if isinstance(method, bytes):
+            method = method.decode()
+        return str(method).lstrip("/").split("/", 1)[0] not in skipped
+
+    return traced
 
 
 def server_interceptor() -> grpc.aio.ServerInterceptor:  # type: ignore[type-arg]
