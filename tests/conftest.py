@@ -145,13 +145,21 @@ class ProcessStack:
         self.services["compiler"] = start_service(
             "compiler",
             "eigen_compiler",
-            {"EIGEN_COMPILER_PORT": "0", "EIGEN_COMPILER_METRICS_PORT": "0"},
+            {
+                "EIGEN_COMPILER_PORT": "0",
+                "EIGEN_COMPILER_METRICS_PORT": "0",
+                **self.env.get("compiler", {}),
+            },
             logs,
         )
         self.services["driver-manager"] = start_service(
             "driver-manager",
             "eigen_driver_manager",
-            {"EIGEN_DRIVER_MANAGER_PORT": "0", "EIGEN_DRIVER_MANAGER_METRICS_PORT": "0"},
+            {
+                "EIGEN_DRIVER_MANAGER_PORT": "0",
+                "EIGEN_DRIVER_MANAGER_METRICS_PORT": "0",
+                **self.env.get("driver-manager", {}),
+            },
             logs,
         )
         self.services["kernel"] = start_service("kernel", "eigen_kernel", self.kernel_env(), logs)

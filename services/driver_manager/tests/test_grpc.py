@@ -241,13 +241,19 @@ async def test_logs_carry_the_callers_trace_id(
     stub: driver_pb2_grpc.DriverManagerServiceStub,
 ) -> None:
     import structlog
+    from opentelemetry import trace
+    from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
 
+    # the caller's span: the instrumented channel propagates its trace (W3C traceparent)
     trace_id = "4bf92f3577b34da6a3ce929d0e0e4736"
-    md = (("traceparent", f"00-{trace_id}-00f067aa0ba902b7-01"),)
-    with structlog.testing.capture_logs(
-        processors=[structlog.contextvars.merge_contextvars]
-    ) as logs:
-        await stub.ExecuteCircuit(ex(job_id="job-7"), timeout=T, metadata=md)
+    caller = SpanContext(int(trace_id, 16), 0x00F067AA0BA902B7, True, TraceFlags(1))
+    with (
+        structlog.testing.capture_logs(
+            processors=[structlog.contextvars.merge_contextvars]
+        ) as logs,
+        trace.use_span(NonRecordingSpan(caller)),
+    ):
+        await stub.ExecuteCircuit(ex(job_id="job-7"), timeout=T)
     done = [e for e in logs if e["event"] == "circuit executed"]
     assert done and done[0]["trace_id"] == trace_id and done[0]["job_id"] == "job-7"
     assert done[0]["device_id"] == "aer.automatic" and done[0]["driver_name"] == "aer"

@@ -43,7 +43,11 @@ class ServiceSettings(BaseSettings):
     log_json: bool = True
     grace_seconds: float = Field(default=5.0, ge=0)
     max_message_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
-    otel_exporter: str = Field(default="", description="'' (off) or 'console'")
+    otel_exporter: str = Field(
+        default="",
+        description="'' (decided by the OTEL_* variables), 'console', 'otlp' or any installed "
+        "OpenTelemetry span exporter",
+    )
     internal_token: SecretStr | None = None
     internal_token_file: Path | None = None
     tls_cert_file: Path | None = None

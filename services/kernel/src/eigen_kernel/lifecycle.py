@@ -85,7 +85,7 @@ class Lifecycle:
             raise JobEnded() from None
         prev = job.state
         for s in steps:
-            metrics.TRANSITIONS.labels(prev.value, s.state.value).inc()
+            metrics.transition(prev.value, s.state.value)
             prev = s.state
         self.bus.publish(job.job_id)
         if new.state in TERMINAL:
