@@ -9,15 +9,21 @@ result; counts keys have the platform's bit order (clbit 0 is the rightmost char
 
 ``np.random`` is seeded with the decorator's ``seed`` (default :data:`DEFAULT_RANDOM_SEED`) for
 the duration of a local run, as the compiler does, so random initial values agree; the caller's
-global numpy random state is restored afterwards. ``@quantum_circuit`` helpers are plain Python
+global numpy random state is restored afterwards. For the same reason the program's module sees
+:func:`eigen_sum` as ``sum`` during a run (unless it defines its own ``sum``): Eigen-Lang's
+``sum`` is CPython 3.12's compensated algorithm on every interpreter, as the compiler folds it
+(docs/eigen-lang-numerics.md). ``@quantum_circuit`` helpers are plain Python
 functions locally: their gates record into the running program.
 """
 
 from __future__ import annotations
 
 import functools
+import math
 import numbers
-from collections.abc import Callable, Iterator
+import operator
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -81,15 +87,95 @@ def running_program_seed() -> int | None:
     return options.seed if options is not None else None
 
 
+_LONG_MIN, _LONG_MAX = -(2**63), 2**63 - 1
+
+
+def eigen_sum(iterable: Iterable[Any], /, start: Any = 0) -> Any:
+    """``sum`` as Eigen-Lang defines it: CPython 3.12/3.13's algorithm, on every interpreter.
+
+    Integers add exactly while the total fits 64 bits; from the first float on, floats
+    (``numpy.float64`` included) add with Neumaier's compensated summation and 64-bit integers
+    as floats, the compensation joining the total before any other item or at the end; anything
+    else adds with ``+``. The compiler folds ``sum`` with the same algorithm
+    (``eigen_compiler.frontends.eigen_lang.numerics``), so local and compiled runs agree to the
+    bit whatever Python runs them (3.11's builtin is not compensated).
+
+    Raises:
+        TypeError: a string ``start``, or items that cannot be added.
+    """
+    if isinstance(start, str | bytes | bytearray):
+        raise TypeError(f"sum() can't sum {type(start).__name__} [use ''.join(seq) instead]")
+    it = iter(iterable)
+    total = start
+    if type(total) is int and _LONG_MIN <= total <= _LONG_MAX:
+        exact: int = total
+        for item in it:
+            if type(item) is int or type(item) is bool:
+                value = int(item)
+                if _LONG_MIN <= value <= _LONG_MAX and _LONG_MIN <= exact + value <= _LONG_MAX:
+                    exact += value
+                    continue
+            total = operator.add(exact, item)
+            break
+        else:
+            return exact
+    if isinstance(total, float):
+        high, low = float(total), 0.0
+        for item in it:
+            if isinstance(item, float):
+                x = float(item)
+                t = high + x
+                low += (high - t) + x if abs(high) >= abs(x) else (x - t) + high
+                high = t
+                continue
+            if isinstance(item, int) and _LONG_MIN <= item <= _LONG_MAX:
+                high += float(item)
+                continue
+            if low and math.isfinite(low):
+                high += low
+            total = operator.add(high, item)
+            break
+        else:
+            return high + low if low and math.isfinite(low) else high
+    for item in it:
+        total = operator.add(total, item)
+    return total
+
+
+_SUM_LOCK = threading.Lock()
+_SUM_USERS: dict[int, int] = {}  # id(module namespace) → runs using eigen_sum there
+
+
 @contextmanager
-def _program_context(options: ProgramOptions) -> Iterator[None]:
-    """Seed ``np.random`` and mark ``options`` as the running program's for the block."""
+def _eigen_sum_in(namespace: dict[str, Any]) -> Iterator[None]:
+    """``sum`` is :func:`eigen_sum` in ``namespace`` during the block (a program's own stays)."""
+    key = id(namespace)
+    with _SUM_LOCK:
+        ours = namespace.get("sum", eigen_sum) is eigen_sum
+        if ours:
+            _SUM_USERS[key] = _SUM_USERS.get(key, 0) + 1
+            namespace["sum"] = eigen_sum
+    try:
+        yield
+    finally:
+        if ours:
+            with _SUM_LOCK:
+                _SUM_USERS[key] -= 1
+                if not _SUM_USERS[key]:
+                    del _SUM_USERS[key]
+                    namespace.pop("sum", None)
+
+
+@contextmanager
+def _program_context(options: ProgramOptions, namespace: dict[str, Any]) -> Iterator[None]:
+    """Seed ``np.random``, mark ``options`` as the running program's and use :func:`eigen_sum`."""
     seed = options.seed if options.seed is not None else DEFAULT_RANDOM_SEED
     state = np.random.get_state()
     np.random.seed(seed)
     token = _RUNNING.set(options)
     try:
-        yield
+        with _eigen_sum_in(namespace):
+            yield
     finally:
         _RUNNING.reset(token)
         np.random.set_state(state)
@@ -140,7 +226,7 @@ class HybridProgram:
         return to_qiskit(rec)
 
     def _execute(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Recorder, Any]:
-        with _program_context(self.options):
+        with _program_context(self.options, self.func.__globals__):
             return record(self.func, *args, **kwargs)
 
     def run(

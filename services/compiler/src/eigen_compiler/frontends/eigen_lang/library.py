@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from eigen_compiler.frontends.eigen_lang import folding as fo
+from eigen_compiler.frontends.eigen_lang.numerics import python_sum
 from eigen_compiler.frontends.eigen_lang.problem import Problem
 from eigen_compiler.frontends.eigen_lang.rules import LIBRARY
 from eigen_compiler.frontends.eigen_lang.values import (
@@ -64,7 +65,7 @@ NP_RANDOM: tuple[str, ...] = ("seed", "randn", "rand", "random", "uniform", "nor
 #: Builtins folded by :func:`call_pure` (see :data:`.rules.FOLDED_BUILTINS`).
 BUILTINS: dict[str, Callable[..., Any]] = {
     "abs": abs, "float": float, "int": int, "round": round, "min": min, "max": max,
-    "sum": sum, "bool": bool,
+    "sum": python_sum, "bool": bool,
 }  # fmt: skip
 
 
@@ -190,6 +191,10 @@ def call_random(rng: np.random.RandomState, fn: RandomFunction, args: Sequence[A
     return float(out)
 
 
+def _add(left: Any, right: Any) -> Any:
+    return fo.binary("Add", left, right)
+
+
 def call_pure(fn: PureFunction, args: Sequence[Any]) -> Any:
     """Call an allowlisted function on constants (``len`` also takes a register).
 
@@ -222,11 +227,9 @@ def call_pure(fn: PureFunction, args: Sequence[Any]) -> Any:
         args = list(items)
         if not args and name != "sum":
             raise Problem("bad-argument", f"{name}() of an empty sequence")
-        if name == "sum":
-            total: Any = 0
-            for a in args:
-                total = fo.binary("Add", total, a)
-            return total
+        if name == "sum":  # CPython 3.12's algorithm on every interpreter (numerics.py)
+            total = python_sum(args, add=_add, bool_is_int=False)
+            return fo.checked(total) if fo.is_number(total) else total
     nums = [fo.number(a) for a in args]
     try:
         return fo.checked(fn.fn(*nums))
