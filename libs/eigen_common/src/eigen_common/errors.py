@@ -208,6 +208,12 @@ class ValidationError(InvalidArgumentError):
         super().__init__(msg, violations=vs)
 
 
+class MalformedRequestError(InvalidArgumentError):
+    """The request's bytes are not a valid protobuf message of the method's type."""
+
+    reason = "MALFORMED_REQUEST"
+
+
 class CompilationFailedError(InvalidArgumentError):
     """The program does not compile; ``diagnostics`` name rule, line and column."""
 

@@ -27,7 +27,7 @@ from grpc_reflection.v1alpha import reflection
 from prometheus_client import Counter, Gauge, Histogram, start_http_server
 
 from eigen_common import context, security, tracing
-from eigen_common.errors import EigenError, InternalError
+from eigen_common.errors import EigenError, InternalError, MalformedRequestError
 from eigen_common.logs import configure_logging, get_logger
 from eigen_common.security import SecurityConfigError, ServerSecurity
 from eigen_common.settings import ServiceSettings
@@ -184,6 +184,9 @@ class ErrorInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
             if rejected is not None:
                 log.warning("call rejected", method=method, reason=rejected.reason, peer=ctx.peer())
                 raise rejected
+            if isinstance(request, Undecodable):
+                log.warning("undecodable request", method=method, peer=ctx.peer())
+                raise request.error(method)
             tracing.annotate(job_id=job_id, tenant=auth.tenant if auth else "")
             tracing.annotate_request(request)
 
@@ -228,7 +231,7 @@ class ErrorInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
 
             return grpc.unary_unary_rpc_method_handler(
                 unary_unary,
-                request_deserializer=handler.request_deserializer,
+                request_deserializer=_lenient(handler.request_deserializer),
                 response_serializer=handler.response_serializer,
             )
         if handler.unary_stream is not None:
@@ -262,12 +265,46 @@ class ErrorInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
 
             return grpc.unary_stream_rpc_method_handler(
                 unary_stream,
-                request_deserializer=handler.request_deserializer,
+                request_deserializer=_lenient(handler.request_deserializer),
                 response_serializer=handler.response_serializer,
             )
         if rejected is not None:  # client-streaming kinds (none in our protos): refused whole
             return _refusal(handler, rejected)
         return handler
+
+
+@dataclass(frozen=True)
+class Undecodable:
+    """A request whose bytes did not parse as the method's message (corrupt or foreign).
+
+    Stands in for the request so the call ends with our INVALID_ARGUMENT ``MALFORMED_REQUEST``
+    (ErrorInfo, logged) instead of gRPC's bare INTERNAL "Exception deserializing request!".
+    """
+
+    size_bytes: int
+    problem: str
+
+    def error(self, method: str) -> MalformedRequestError:
+        """The error the call ends with."""
+        return MalformedRequestError(
+            f"the {method} request is not a valid protobuf message "
+            f"({self.size_bytes} bytes: {self.problem})",
+            metadata={"method": method},
+        )
+
+
+def _lenient(deserialize: Callable[[bytes], Any] | None) -> Callable[[bytes], Any] | None:
+    """``deserialize`` that returns :class:`Undecodable` instead of raising."""
+    if deserialize is None:
+        return None
+
+    def parse(data: bytes) -> Any:
+        try:
+            return deserialize(data)
+        except Exception as exc:  # protobuf's DecodeError, or any parser failure
+            return Undecodable(len(data), str(exc)[:200] or type(exc).__name__)
+
+    return parse
 
 
 def _refusal(handler: Any, err: EigenError) -> Any:
