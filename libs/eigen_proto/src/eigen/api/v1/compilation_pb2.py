@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from eigen.api.v1 import common_pb2 as eigen_dot_api_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1e\x65igen/api/v1/compilation.proto\x12\x0c\x65igen.api.v1\x1a\x19\x65igen/api/v1/common.proto\"\xe7\x01\n\x13\x43ompilationMetadata\x12\x16\n\x0elogical_qubits\x18\x01 \x01(\x05\x12\r\n\x05\x64\x65pth\x18\x02 \x01(\x05\x12\x12\n\ngate_count\x18\x03 \x01(\x05\x12?\n\x07metrics\x18\x04 \x03(\x0b\x32..eigen.api.v1.CompilationMetadata.MetricsEntry\x12\x10\n\x08warnings\x18\x05 \x03(\t\x12\x12\n\naqo_sha256\x18\x06 \x01(\t\x1a.\n\x0cMetricsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xf3\x02\n\x15\x43ompileCircuitRequest\x12\x33\n\neigen_lang\x18\x01 \x01(\x0b\x32\x1d.eigen.api.v1.EigenLangSourceH\x00\x12(\n\x04qasm\x18\x02 \x01(\x0b\x32\x18.eigen.api.v1.QasmSourceH\x00\x12\x0e\n\x06target\x18\x03 \x01(\t\x12\x41\n\x07options\x18\x04 \x03(\x0b\x32\x30.eigen.api.v1.CompileCircuitRequest.OptionsEntry\x12?\n\x06inputs\x18\x05 \x03(\x0b\x32/.eigen.api.v1.CompileCircuitRequest.InputsEntry\x1a.\n\x0cOptionsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x1a-\n\x0bInputsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01\x42\x08\n\x06source\"y\n\x16\x43ompileCircuitResponse\x12\x10\n\x08\x61qo_json\x18\x01 \x01(\x0c\x12\x33\n\x08metadata\x18\x02 \x01(\x0b\x32!.eigen.api.v1.CompilationMetadata\x12\x18\n\x10hybrid_plan_json\x18\x03 \x01(\x0c\"V\n\x16OptimizeCircuitRequest\x12\x10\n\x08\x61qo_json\x18\x01 \x01(\x0c\x12\x0e\n\x06target\x18\x02 \x01(\t\x12\x1a\n\x12optimization_level\x18\x03 \x01(\x05\"`\n\x17OptimizeCircuitResponse\x12\x10\n\x08\x61qo_json\x18\x01 \x01(\x0c\x12\x33\n\x08metadata\x18\x02 \x01(\x0b\x32!.eigen.api.v1.CompilationMetadata\"\x85\x02\n\x16ValidateCircuitRequest\x12\x33\n\neigen_lang\x18\x01 \x01(\x0b\x32\x1d.eigen.api.v1.EigenLangSourceH\x00\x12(\n\x04qasm\x18\x02 \x01(\x0b\x32\x18.eigen.api.v1.QasmSourceH\x00\x12\x0e\n\x06target\x18\x03 \x01(\t\x12\x42\n\x07options\x18\x04 \x03(\x0b\x32\x31.eigen.api.v1.ValidateCircuitRequest.OptionsEntry\x1a.\n\x0cOptionsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x42\x08\n\x06source\"\x8c\x01\n\x17ValidateCircuitResponse\x12\r\n\x05valid\x18\x01 \x01(\x08\x12-\n\x0b\x64iagnostics\x18\x02 \x03(\x0b\x32\x18.eigen.api.v1.Diagnostic\x12\x33\n\x08metadata\x18\x03 \x01(\x0b\x32!.eigen.api.v1.CompilationMetadata2\xb1\x02\n\x12\x43ompilationService\x12[\n\x0e\x43ompileCircuit\x12#.eigen.api.v1.CompileCircuitRequest\x1a$.eigen.api.v1.CompileCircuitResponse\x12^\n\x0fOptimizeCircuit\x12$.eigen.api.v1.OptimizeCircuitRequest\x1a%.eigen.api.v1.OptimizeCircuitResponse\x12^\n\x0fValidateCircuit\x12$.eigen.api.v1.ValidateCircuitRequest\x1a%.eigen.api.v1.ValidateCircuitResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1e\x65igen/api/v1/compilation.proto\x12\x0c\x65igen.api.v1\x1a\x19\x65igen/api/v1/common.proto\"\xe7\x01\n\x13\x43ompilationMetadata\x12\x16\n\x0elogical_qubits\x18\x01 \x01(\x05\x12\r\n\x05\x64\x65pth\x18\x02 \x01(\x05\x12\x12\n\ngate_count\x18\x03 \x01(\x05\x12?\n\x07metrics\x18\x04 \x03(\x0b\x32..eigen.api.v1.CompilationMetadata.MetricsEntry\x12\x10\n\x08warnings\x18\x05 \x03(\t\x12\x12\n\naqo_sha256\x18\x06 \x01(\t\x1a.\n\x0cMetricsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xf3\x02\n\x15\x43ompileCircuitRequest\x12\x33\n\neigen_lang\x18\x01 \x01(\x0b\x32\x1d.eigen.api.v1.EigenLangSourceH\x00\x12(\n\x04qasm\x18\x02 \x01(\x0b\x32\x18.eigen.api.v1.QasmSourceH\x00\x12\x0e\n\x06target\x18\x03 \x01(\t\x12\x41\n\x07options\x18\x04 \x03(\x0b\x32\x30.eigen.api.v1.CompileCircuitRequest.OptionsEntry\x12?\n\x06inputs\x18\x05 \x03(\x0b\x32/.eigen.api.v1.CompileCircuitRequest.InputsEntry\x1a.\n\x0cOptionsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x1a-\n\x0bInputsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01\x42\x08\n\x06source\"\xa0\x01\n\x16\x43ompileCircuitResponse\x12\x10\n\x08\x61qo_json\x18\x01 \x01(\x0c\x12\x33\n\x08metadata\x18\x02 \x01(\x0b\x32!.eigen.api.v1.CompilationMetadata\x12\x18\n\x10hybrid_plan_json\x18\x03 \x01(\x0c\x12%\n\x03isa\x18\x04 \x01(\x0b\x32\x18.eigen.api.v1.IsaCircuit\"\xfb\x02\n\nIsaCircuit\x12\x11\n\tdevice_id\x18\x01 \x01(\t\x12\x10\n\x08\x61qo_json\x18\x02 \x01(\x0c\x12\x16\n\x0einitial_layout\x18\x03 \x03(\x05\x12\x14\n\x0c\x66inal_layout\x18\x04 \x03(\x05\x12\r\n\x05\x64\x65pth\x18\x05 \x01(\x05\x12\x17\n\x0ftwo_qubit_gates\x18\x06 \x01(\x05\x12=\n\x0bgate_counts\x18\x07 \x03(\x0b\x32(.eigen.api.v1.IsaCircuit.GateCountsEntry\x12\x15\n\ractive_qubits\x18\x08 \x03(\x05\x12\x38\n\x08metadata\x18\t \x03(\x0b\x32&.eigen.api.v1.IsaCircuit.MetadataEntry\x1a\x31\n\x0fGateCountsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x05:\x02\x38\x01\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"V\n\x16OptimizeCircuitRequest\x12\x10\n\x08\x61qo_json\x18\x01 \x01(\x0c\x12\x0e\n\x06target\x18\x02 \x01(\t\x12\x1a\n\x12optimization_level\x18\x03 \x01(\x05\"`\n\x17OptimizeCircuitResponse\x12\x10\n\x08\x61qo_json\x18\x01 \x01(\x0c\x12\x33\n\x08metadata\x18\x02 \x01(\x0b\x32!.eigen.api.v1.CompilationMetadata\"\x85\x02\n\x16ValidateCircuitRequest\x12\x33\n\neigen_lang\x18\x01 \x01(\x0b\x32\x1d.eigen.api.v1.EigenLangSourceH\x00\x12(\n\x04qasm\x18\x02 \x01(\x0b\x32\x18.eigen.api.v1.QasmSourceH\x00\x12\x0e\n\x06target\x18\x03 \x01(\t\x12\x42\n\x07options\x18\x04 \x03(\x0b\x32\x31.eigen.api.v1.ValidateCircuitRequest.OptionsEntry\x1a.\n\x0cOptionsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x42\x08\n\x06source\"\x8c\x01\n\x17ValidateCircuitResponse\x12\r\n\x05valid\x18\x01 \x01(\x08\x12-\n\x0b\x64iagnostics\x18\x02 \x03(\x0b\x32\x18.eigen.api.v1.Diagnostic\x12\x33\n\x08metadata\x18\x03 \x01(\x0b\x32!.eigen.api.v1.CompilationMetadata2\xb1\x02\n\x12\x43ompilationService\x12[\n\x0e\x43ompileCircuit\x12#.eigen.api.v1.CompileCircuitRequest\x1a$.eigen.api.v1.CompileCircuitResponse\x12^\n\x0fOptimizeCircuit\x12$.eigen.api.v1.OptimizeCircuitRequest\x1a%.eigen.api.v1.OptimizeCircuitResponse\x12^\n\x0fValidateCircuit\x12$.eigen.api.v1.ValidateCircuitRequest\x1a%.eigen.api.v1.ValidateCircuitResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -38,6 +38,10 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_COMPILECIRCUITREQUEST_OPTIONSENTRY']._serialized_options = b'8\001'
   _globals['_COMPILECIRCUITREQUEST_INPUTSENTRY']._loaded_options = None
   _globals['_COMPILECIRCUITREQUEST_INPUTSENTRY']._serialized_options = b'8\001'
+  _globals['_ISACIRCUIT_GATECOUNTSENTRY']._loaded_options = None
+  _globals['_ISACIRCUIT_GATECOUNTSENTRY']._serialized_options = b'8\001'
+  _globals['_ISACIRCUIT_METADATAENTRY']._loaded_options = None
+  _globals['_ISACIRCUIT_METADATAENTRY']._serialized_options = b'8\001'
   _globals['_VALIDATECIRCUITREQUEST_OPTIONSENTRY']._loaded_options = None
   _globals['_VALIDATECIRCUITREQUEST_OPTIONSENTRY']._serialized_options = b'8\001'
   _globals['_COMPILATIONMETADATA']._serialized_start=76
@@ -50,18 +54,24 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_COMPILECIRCUITREQUEST_OPTIONSENTRY']._serialized_end=624
   _globals['_COMPILECIRCUITREQUEST_INPUTSENTRY']._serialized_start=626
   _globals['_COMPILECIRCUITREQUEST_INPUTSENTRY']._serialized_end=671
-  _globals['_COMPILECIRCUITRESPONSE']._serialized_start=683
-  _globals['_COMPILECIRCUITRESPONSE']._serialized_end=804
-  _globals['_OPTIMIZECIRCUITREQUEST']._serialized_start=806
-  _globals['_OPTIMIZECIRCUITREQUEST']._serialized_end=892
-  _globals['_OPTIMIZECIRCUITRESPONSE']._serialized_start=894
-  _globals['_OPTIMIZECIRCUITRESPONSE']._serialized_end=990
-  _globals['_VALIDATECIRCUITREQUEST']._serialized_start=993
-  _globals['_VALIDATECIRCUITREQUEST']._serialized_end=1254
+  _globals['_COMPILECIRCUITRESPONSE']._serialized_start=684
+  _globals['_COMPILECIRCUITRESPONSE']._serialized_end=844
+  _globals['_ISACIRCUIT']._serialized_start=847
+  _globals['_ISACIRCUIT']._serialized_end=1226
+  _globals['_ISACIRCUIT_GATECOUNTSENTRY']._serialized_start=1128
+  _globals['_ISACIRCUIT_GATECOUNTSENTRY']._serialized_end=1177
+  _globals['_ISACIRCUIT_METADATAENTRY']._serialized_start=1179
+  _globals['_ISACIRCUIT_METADATAENTRY']._serialized_end=1226
+  _globals['_OPTIMIZECIRCUITREQUEST']._serialized_start=1228
+  _globals['_OPTIMIZECIRCUITREQUEST']._serialized_end=1314
+  _globals['_OPTIMIZECIRCUITRESPONSE']._serialized_start=1316
+  _globals['_OPTIMIZECIRCUITRESPONSE']._serialized_end=1412
+  _globals['_VALIDATECIRCUITREQUEST']._serialized_start=1415
+  _globals['_VALIDATECIRCUITREQUEST']._serialized_end=1676
   _globals['_VALIDATECIRCUITREQUEST_OPTIONSENTRY']._serialized_start=578
   _globals['_VALIDATECIRCUITREQUEST_OPTIONSENTRY']._serialized_end=624
-  _globals['_VALIDATECIRCUITRESPONSE']._serialized_start=1257
-  _globals['_VALIDATECIRCUITRESPONSE']._serialized_end=1397
-  _globals['_COMPILATIONSERVICE']._serialized_start=1400
-  _globals['_COMPILATIONSERVICE']._serialized_end=1705
+  _globals['_VALIDATECIRCUITRESPONSE']._serialized_start=1679
+  _globals['_VALIDATECIRCUITRESPONSE']._serialized_end=1819
+  _globals['_COMPILATIONSERVICE']._serialized_start=1822
+  _globals['_COMPILATIONSERVICE']._serialized_end=2127
 # @@protoc_insertion_point(module_scope)

@@ -59,14 +59,52 @@ class CompileCircuitRequest(_message.Message):
     def __init__(self, eigen_lang: _Optional[_Union[_common_pb2.EigenLangSource, _Mapping]] = ..., qasm: _Optional[_Union[_common_pb2.QasmSource, _Mapping]] = ..., target: _Optional[str] = ..., options: _Optional[_Mapping[str, str]] = ..., inputs: _Optional[_Mapping[str, float]] = ...) -> None: ...
 
 class CompileCircuitResponse(_message.Message):
-    __slots__ = ("aqo_json", "metadata", "hybrid_plan_json")
+    __slots__ = ("aqo_json", "metadata", "hybrid_plan_json", "isa")
     AQO_JSON_FIELD_NUMBER: _ClassVar[int]
     METADATA_FIELD_NUMBER: _ClassVar[int]
     HYBRID_PLAN_JSON_FIELD_NUMBER: _ClassVar[int]
+    ISA_FIELD_NUMBER: _ClassVar[int]
     aqo_json: bytes
     metadata: CompilationMetadata
     hybrid_plan_json: bytes
-    def __init__(self, aqo_json: _Optional[bytes] = ..., metadata: _Optional[_Union[CompilationMetadata, _Mapping]] = ..., hybrid_plan_json: _Optional[bytes] = ...) -> None: ...
+    isa: IsaCircuit
+    def __init__(self, aqo_json: _Optional[bytes] = ..., metadata: _Optional[_Union[CompilationMetadata, _Mapping]] = ..., hybrid_plan_json: _Optional[bytes] = ..., isa: _Optional[_Union[IsaCircuit, _Mapping]] = ...) -> None: ...
+
+class IsaCircuit(_message.Message):
+    __slots__ = ("device_id", "aqo_json", "initial_layout", "final_layout", "depth", "two_qubit_gates", "gate_counts", "active_qubits", "metadata")
+    class GateCountsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: int
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[int] = ...) -> None: ...
+    class MetadataEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    DEVICE_ID_FIELD_NUMBER: _ClassVar[int]
+    AQO_JSON_FIELD_NUMBER: _ClassVar[int]
+    INITIAL_LAYOUT_FIELD_NUMBER: _ClassVar[int]
+    FINAL_LAYOUT_FIELD_NUMBER: _ClassVar[int]
+    DEPTH_FIELD_NUMBER: _ClassVar[int]
+    TWO_QUBIT_GATES_FIELD_NUMBER: _ClassVar[int]
+    GATE_COUNTS_FIELD_NUMBER: _ClassVar[int]
+    ACTIVE_QUBITS_FIELD_NUMBER: _ClassVar[int]
+    METADATA_FIELD_NUMBER: _ClassVar[int]
+    device_id: str
+    aqo_json: bytes
+    initial_layout: _containers.RepeatedScalarFieldContainer[int]
+    final_layout: _containers.RepeatedScalarFieldContainer[int]
+    depth: int
+    two_qubit_gates: int
+    gate_counts: _containers.ScalarMap[str, int]
+    active_qubits: _containers.RepeatedScalarFieldContainer[int]
+    metadata: _containers.ScalarMap[str, str]
+    def __init__(self, device_id: _Optional[str] = ..., aqo_json: _Optional[bytes] = ..., initial_layout: _Optional[_Iterable[int]] = ..., final_layout: _Optional[_Iterable[int]] = ..., depth: _Optional[int] = ..., two_qubit_gates: _Optional[int] = ..., gate_counts: _Optional[_Mapping[str, int]] = ..., active_qubits: _Optional[_Iterable[int]] = ..., metadata: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
 class OptimizeCircuitRequest(_message.Message):
     __slots__ = ("aqo_json", "target", "optimization_level")

@@ -58,6 +58,7 @@ class CompilationServiceServicer:
 
     def CompileCircuit(self, request, context):
         """Compile a program to AQO; a program that does not compile → INVALID_ARGUMENT with diagnostics.
+        With a `target`, the answer also shows the circuit transpiled for that device (`isa`).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

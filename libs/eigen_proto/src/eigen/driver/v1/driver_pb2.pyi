@@ -281,3 +281,47 @@ class EstimateExpectationValuesResponse(_message.Message):
     execution_time_sec: float
     metadata: _containers.ScalarMap[str, str]
     def __init__(self, values: _Optional[_Iterable[_Union[ExpectationValue, _Mapping]]] = ..., execution_time_sec: _Optional[float] = ..., metadata: _Optional[_Mapping[str, str]] = ...) -> None: ...
+
+class TranspileCircuitRequest(_message.Message):
+    __slots__ = ("device_id", "payload")
+    DEVICE_ID_FIELD_NUMBER: _ClassVar[int]
+    PAYLOAD_FIELD_NUMBER: _ClassVar[int]
+    device_id: str
+    payload: _circuit_pb2.CircuitPayload
+    def __init__(self, device_id: _Optional[str] = ..., payload: _Optional[_Union[_circuit_pb2.CircuitPayload, _Mapping]] = ...) -> None: ...
+
+class TranspileCircuitResponse(_message.Message):
+    __slots__ = ("device_id", "payload", "initial_layout", "final_layout", "depth", "two_qubit_gates", "gate_counts", "active_qubits", "metadata")
+    class GateCountsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: int
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[int] = ...) -> None: ...
+    class MetadataEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    DEVICE_ID_FIELD_NUMBER: _ClassVar[int]
+    PAYLOAD_FIELD_NUMBER: _ClassVar[int]
+    INITIAL_LAYOUT_FIELD_NUMBER: _ClassVar[int]
+    FINAL_LAYOUT_FIELD_NUMBER: _ClassVar[int]
+    DEPTH_FIELD_NUMBER: _ClassVar[int]
+    TWO_QUBIT_GATES_FIELD_NUMBER: _ClassVar[int]
+    GATE_COUNTS_FIELD_NUMBER: _ClassVar[int]
+    ACTIVE_QUBITS_FIELD_NUMBER: _ClassVar[int]
+    METADATA_FIELD_NUMBER: _ClassVar[int]
+    device_id: str
+    payload: _circuit_pb2.CircuitPayload
+    initial_layout: _containers.RepeatedScalarFieldContainer[int]
+    final_layout: _containers.RepeatedScalarFieldContainer[int]
+    depth: int
+    two_qubit_gates: int
+    gate_counts: _containers.ScalarMap[str, int]
+    active_qubits: _containers.RepeatedScalarFieldContainer[int]
+    metadata: _containers.ScalarMap[str, str]
+    def __init__(self, device_id: _Optional[str] = ..., payload: _Optional[_Union[_circuit_pb2.CircuitPayload, _Mapping]] = ..., initial_layout: _Optional[_Iterable[int]] = ..., final_layout: _Optional[_Iterable[int]] = ..., depth: _Optional[int] = ..., two_qubit_gates: _Optional[int] = ..., gate_counts: _Optional[_Mapping[str, int]] = ..., active_qubits: _Optional[_Iterable[int]] = ..., metadata: _Optional[_Mapping[str, str]] = ...) -> None: ...

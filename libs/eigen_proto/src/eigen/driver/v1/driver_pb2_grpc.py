@@ -82,6 +82,11 @@ class DriverManagerServiceStub:
                 request_serializer=eigen_dot_driver_dot_v1_dot_driver__pb2.AwaitExecutionRequest.SerializeToString,
                 response_deserializer=eigen_dot_driver_dot_v1_dot_driver__pb2.AwaitExecutionResponse.FromString,
                 _registered_method=True)
+        self.TranspileCircuit = channel.unary_unary(
+                '/eigen.driver.v1.DriverManagerService/TranspileCircuit',
+                request_serializer=eigen_dot_driver_dot_v1_dot_driver__pb2.TranspileCircuitRequest.SerializeToString,
+                response_deserializer=eigen_dot_driver_dot_v1_dot_driver__pb2.TranspileCircuitResponse.FromString,
+                _registered_method=True)
 
 
 class DriverManagerServiceServicer:
@@ -159,6 +164,15 @@ class DriverManagerServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def TranspileCircuit(self, request, context):
+        """Transpile a circuit to a device's ISA with the pass manager (and seed) its driver runs
+        jobs with, without running it (SPEC §13: what the user sees is what runs). Devices
+        without a coupling map answer with the circuit as they run it, on the trivial layout.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_DriverManagerServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -206,6 +220,11 @@ def add_DriverManagerServiceServicer_to_server(servicer, server):
                     servicer.AwaitExecution,
                     request_deserializer=eigen_dot_driver_dot_v1_dot_driver__pb2.AwaitExecutionRequest.FromString,
                     response_serializer=eigen_dot_driver_dot_v1_dot_driver__pb2.AwaitExecutionResponse.SerializeToString,
+            ),
+            'TranspileCircuit': grpc.unary_unary_rpc_method_handler(
+                    servicer.TranspileCircuit,
+                    request_deserializer=eigen_dot_driver_dot_v1_dot_driver__pb2.TranspileCircuitRequest.FromString,
+                    response_serializer=eigen_dot_driver_dot_v1_dot_driver__pb2.TranspileCircuitResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -454,6 +473,33 @@ class DriverManagerService:
             '/eigen.driver.v1.DriverManagerService/AwaitExecution',
             eigen_dot_driver_dot_v1_dot_driver__pb2.AwaitExecutionRequest.SerializeToString,
             eigen_dot_driver_dot_v1_dot_driver__pb2.AwaitExecutionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def TranspileCircuit(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/eigen.driver.v1.DriverManagerService/TranspileCircuit',
+            eigen_dot_driver_dot_v1_dot_driver__pb2.TranspileCircuitRequest.SerializeToString,
+            eigen_dot_driver_dot_v1_dot_driver__pb2.TranspileCircuitResponse.FromString,
             options,
             channel_credentials,
             insecure,

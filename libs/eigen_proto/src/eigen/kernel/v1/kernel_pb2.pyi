@@ -1,6 +1,7 @@
 import datetime
 
 from eigen.api.v1 import admin_pb2 as _admin_pb2
+from eigen.api.v1 import compilation_pb2 as _compilation_pb2
 from eigen.api.v1 import device_pb2 as _device_pb2
 from eigen.api.v1 import job_pb2 as _job_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
@@ -227,3 +228,17 @@ class CollectGarbageResponse(_message.Message):
     RESPONSE_FIELD_NUMBER: _ClassVar[int]
     response: _admin_pb2.CollectGarbageResponse
     def __init__(self, response: _Optional[_Union[_admin_pb2.CollectGarbageResponse, _Mapping]] = ...) -> None: ...
+
+class TranspileCircuitRequest(_message.Message):
+    __slots__ = ("target", "aqo_json")
+    TARGET_FIELD_NUMBER: _ClassVar[int]
+    AQO_JSON_FIELD_NUMBER: _ClassVar[int]
+    target: str
+    aqo_json: bytes
+    def __init__(self, target: _Optional[str] = ..., aqo_json: _Optional[bytes] = ...) -> None: ...
+
+class TranspileCircuitResponse(_message.Message):
+    __slots__ = ("isa",)
+    ISA_FIELD_NUMBER: _ClassVar[int]
+    isa: _compilation_pb2.IsaCircuit
+    def __init__(self, isa: _Optional[_Union[_compilation_pb2.IsaCircuit, _Mapping]] = ...) -> None: ...

@@ -112,6 +112,11 @@ class KernelGatewayServiceStub:
                 request_serializer=eigen_dot_kernel_dot_v1_dot_kernel__pb2.CollectGarbageRequest.SerializeToString,
                 response_deserializer=eigen_dot_kernel_dot_v1_dot_kernel__pb2.CollectGarbageResponse.FromString,
                 _registered_method=True)
+        self.TranspileCircuit = channel.unary_unary(
+                '/eigen.kernel.v1.KernelGatewayService/TranspileCircuit',
+                request_serializer=eigen_dot_kernel_dot_v1_dot_kernel__pb2.TranspileCircuitRequest.SerializeToString,
+                response_deserializer=eigen_dot_kernel_dot_v1_dot_kernel__pb2.TranspileCircuitResponse.FromString,
+                _registered_method=True)
 
 
 class KernelGatewayServiceServicer:
@@ -225,6 +230,14 @@ class KernelGatewayServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def TranspileCircuit(self, request, context):
+        """Transpile a compiled circuit for the device a target resolves to, on the driver-manager
+        that offers it (public CompileCircuit with a target).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_KernelGatewayServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -302,6 +315,11 @@ def add_KernelGatewayServiceServicer_to_server(servicer, server):
                     servicer.CollectGarbage,
                     request_deserializer=eigen_dot_kernel_dot_v1_dot_kernel__pb2.CollectGarbageRequest.FromString,
                     response_serializer=eigen_dot_kernel_dot_v1_dot_kernel__pb2.CollectGarbageResponse.SerializeToString,
+            ),
+            'TranspileCircuit': grpc.unary_unary_rpc_method_handler(
+                    servicer.TranspileCircuit,
+                    request_deserializer=eigen_dot_kernel_dot_v1_dot_kernel__pb2.TranspileCircuitRequest.FromString,
+                    response_serializer=eigen_dot_kernel_dot_v1_dot_kernel__pb2.TranspileCircuitResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -712,6 +730,33 @@ class KernelGatewayService:
             '/eigen.kernel.v1.KernelGatewayService/CollectGarbage',
             eigen_dot_kernel_dot_v1_dot_kernel__pb2.CollectGarbageRequest.SerializeToString,
             eigen_dot_kernel_dot_v1_dot_kernel__pb2.CollectGarbageResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def TranspileCircuit(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/eigen.kernel.v1.KernelGatewayService/TranspileCircuit',
+            eigen_dot_kernel_dot_v1_dot_kernel__pb2.TranspileCircuitRequest.SerializeToString,
+            eigen_dot_kernel_dot_v1_dot_kernel__pb2.TranspileCircuitResponse.FromString,
             options,
             channel_credentials,
             insecure,
