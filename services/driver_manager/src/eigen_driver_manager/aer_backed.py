@@ -62,9 +62,11 @@ from eigen_driver_manager.base import (
     ExecutionItem,
     ExecutionResult,
     SaveState,
+    TranspiledCircuit,
     bind_parameters,
     check_width,
 )
+from eigen_driver_manager.isa import lowered, transpile_on
 from eigen_driver_manager.lowering import lower
 from eigen_driver_manager.options import OptionSpec
 from eigen_ir.aqo import Circuit
@@ -142,6 +144,19 @@ class AerBackedDriver(BaseDriver):
         """The device's own allowlist (the driver's when the id is unknown)."""
         dev = self._devices.get(device_id)
         return dev.options if dev is not None else self.allowed_options
+
+    def transpile_circuit(self, device_id: str, circuit: Circuit) -> TranspiledCircuit:
+        """The circuit as the device runs it (see :func:`eigen_driver_manager.isa.transpile_on`).
+
+        Raises:
+            DeviceNotFoundError, DeviceOfflineError: as :meth:`execute_circuit`.
+            InvalidArgumentError: ``UNBOUND_PARAMETERS``, ``UNSUPPORTED_INSTRUCTION``.
+            FailedPreconditionError: ``CIRCUIT_TOO_LARGE``.
+            UnimplementedError: ``ISA_NOT_EXPRESSIBLE``.
+        """
+        dev = self._online(device_id)
+        check_width(circuit, dev.info)
+        return transpile_on(dev, bind_parameters(circuit, None))
 
     def calibrate_device(self, device_id: str) -> CalibrationResult:
         """Report the calibration the device's noise model is built from.
@@ -402,10 +417,7 @@ class AerBackedDriver(BaseDriver):
         if bound.clbits == 0 and not run_without_clbits:
             return ExecutionResult({}, 0.0, {**meta, "note": _NO_CLBITS_NOTE})
         if dev.native is not None:
-            try:
-                bound = lower(bound, dev.native)
-            except ValueError as exc:
-                raise InvalidArgumentError(str(exc), reason="UNSUPPORTED_INSTRUCTION") from None
+            bound = lowered(dev, bound)
         run_options = self._run_options(dev, bound, parsed)
         if dev.model is None:
             return _Prepared(to_qiskit(bound), bound.clbits, meta, run_options)

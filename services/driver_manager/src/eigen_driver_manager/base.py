@@ -26,7 +26,9 @@ The seed's five methods are the required core. The rest have defaults that any d
 :meth:`BaseDriver.execute_batch` and :meth:`BaseDriver.execute_sweep` loop over
 ``execute_circuit``; :meth:`BaseDriver.cancel_execution` finds nothing to stop;
 :meth:`BaseDriver.start_execution` / :meth:`BaseDriver.await_execution` are for asynchronous
-devices (``Device.asynchronous``) only; :meth:`BaseDriver.execute_with_state` is for simulators.
+devices (``Device.asynchronous``) only; :meth:`BaseDriver.execute_with_state` is for simulators;
+:meth:`BaseDriver.transpile_circuit` shows a circuit as the device runs it (the default: as
+compiled, on the trivial layout; drivers that transpile override it with their own pass manager).
 
 This module imports neither gRPC nor generated protobuf code.
 """
@@ -41,6 +43,7 @@ from typing import ClassVar, TypeAlias
 
 from eigen_common.devices import Calibration, Device, DeviceStatus
 from eigen_common.errors import (
+    DeviceOfflineError,
     EigenError,
     FailedPreconditionError,
     FieldViolation,
@@ -85,6 +88,7 @@ __all__ = [
     "ExecutionResult",
     "SaveState",
     "StartedExecution",
+    "TranspiledCircuit",
     "bind_parameters",
     "check_width",
     "circuit_too_large",
@@ -151,6 +155,28 @@ class EstimateOutcome:
     values: list[float]
     std_errors: list[float]
     execution_time_sec: float
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TranspiledCircuit:
+    """Answer of :meth:`BaseDriver.transpile_circuit`: a circuit as its device runs it.
+
+    Attributes:
+        circuit: the ISA circuit in AQO over the device's physical qubits (AQO qubit ``i`` is
+            physical qubit ``i``; ``circuit.qubits`` ≤ the device's width), with the input's
+            clbits and no symbolic parameters.
+        initial_layout: for each virtual qubit ``v`` of the input, the physical qubit it starts
+            on (length = input qubits, distinct).
+        final_layout: the physical qubit each virtual qubit ends on (after routing swaps;
+            equal to ``initial_layout`` without routing).
+        metadata: how it was transpiled, as strings (``transpiler``, ``optimization_level``,
+            ``seed_transpiler``, ``transpile_time_sec`` in seconds, ...).
+    """
+
+    circuit: Circuit
+    initial_layout: tuple[int, ...]
+    final_layout: tuple[int, ...]
     metadata: dict[str, str] = field(default_factory=dict)
 
 
@@ -405,6 +431,44 @@ class BaseDriver(ABC):
             meta = dict(res.metadata)
         meta["sweep_rows"] = str(len(rows))
         return ExecutionResult({}, elapsed, meta, sweep_counts=tuple(rows))
+
+    def transpile_circuit(self, device_id: str, circuit: Circuit) -> TranspiledCircuit:
+        """Return ``circuit`` as the device runs it, without running it (SPEC §13).
+
+        A driver that transpiles before it runs (to a coupling map and basis gates, a Qiskit
+        ``Target``) overrides this with the very pass manager and seed its executions use, so
+        that what a user is shown (``eigen compile --target``) is what runs. The default is for
+        devices that run AQO as it is (ideal simulators): the circuit unchanged, on the trivial
+        layout, once :meth:`get_device_status` says ONLINE.
+
+        Args:
+            device_id: one of this driver's devices.
+            circuit: a validated AQO circuit, every parameter bound, no wider than the device
+                (the manager checked both).
+
+        Returns:
+            The circuit as it runs (see :class:`TranspiledCircuit`).
+
+        Raises:
+            DeviceNotFoundError: unknown ``device_id``.
+            DeviceOfflineError: the device is not ONLINE.
+            InvalidArgumentError: reason ``UNSUPPORTED_INSTRUCTION``: an instruction the device
+                cannot run.
+            UnimplementedError: reason ``ISA_NOT_EXPRESSIBLE``: the transpiled circuit uses
+                instructions AQO cannot write.
+            BackendUnavailableError: the backend is needed and down.
+        """
+        report = self.get_device_status(device_id)
+        if report.status is not DeviceStatus.ONLINE:
+            why = f": {report.message}" if report.message else ""
+            raise DeviceOfflineError(
+                f"device {device_id!r} is {report.status.value}{why}",
+                metadata={"subject": device_id},
+            )
+        trivial = tuple(range(circuit.qubits))
+        return TranspiledCircuit(
+            circuit, trivial, trivial, {"transpiler": "none: the device runs the circuit as is"}
+        )
 
     def execute_with_state(
         self,

@@ -125,14 +125,15 @@ class DriverCalls:
         track_queue: bool = False,
         weight: int = 1,
         vendor: bool = False,
+        compute: bool = False,
         on_submit: Callable[[Future[T]], None] | None = None,
     ) -> T:
         """Run ``fn(*args)`` in a pool with metrics, error logs and (executions) queue accounting.
 
-        Executions (``track_queue``, counting ``weight`` executions) use the ``max_workers``
-        pool, vendor submissions and waits (``vendor``) their own pool, other calls the
-        control pool. ``on_submit`` receives the
-        pool future (for cancellation).
+        Executions (``track_queue``, counting ``weight`` executions) and other CPU work
+        (``compute``: a transpilation, not counted in the queue) use the ``max_workers`` pool,
+        vendor submissions and waits (``vendor``) their own pool, other calls the control
+        pool. ``on_submit`` receives the pool future (for cancellation).
 
         Queue accounting follows the worker, not the awaiting coroutine: a call whose client went
         away keeps counting until the driver returns, because the thread cannot be interrupted.
@@ -159,7 +160,7 @@ class DriverCalls:
         try:
             if precheck is not None:
                 precheck()  # cheap checks fail fast, before taking a worker
-            pool = self._executor if track_queue else self._control
+            pool = self._executor if track_queue or compute else self._control
             chosen = self._vendor if vendor else pool
             future = chosen.submit(contextvars.copy_context().run, work)
             metrics.IN_FLIGHT.labels(name).inc()

@@ -16,7 +16,13 @@ from eigen_driver_manager.base import (
     ExecutionResult,
     StartedExecution,
 )
-from eigen_driver_manager.requests import EstimationRequest, ExecutionRequest, PayloadFormat
+from eigen_driver_manager.isa import Transpilation
+from eigen_driver_manager.requests import (
+    EstimationRequest,
+    ExecutionRequest,
+    PayloadFormat,
+    TranspileRequest,
+)
 
 _FORMAT_FROM_PROTO: dict[int, PayloadFormat] = {
     circuit_pb2.CircuitPayload.FORMAT_UNSPECIFIED: PayloadFormat.UNSPECIFIED,
@@ -138,4 +144,32 @@ def calibration_to_proto(res: CalibrationResult) -> driver_pb2.CalibrateDeviceRe
         status=status_to_proto(res.status),
         calibration=dict(res.calibration),
         details=None if res.details is None else device_proto.calibration_to_proto(res.details),
+    )
+
+
+def transpile_request_from_proto(req: driver_pb2.TranspileCircuitRequest) -> TranspileRequest:
+    """``TranspileCircuitRequest`` → domain request (an unknown format value → UNSPECIFIED)."""
+    return TranspileRequest(
+        device_id=req.device_id,
+        payload_format=_FORMAT_FROM_PROTO.get(req.payload.format, PayloadFormat.UNSPECIFIED),
+        payload=bytes(req.payload.data),
+    )
+
+
+def transpilation_to_proto(t: Transpilation) -> driver_pb2.TranspileCircuitResponse:
+    """Domain transpilation → ``TranspileCircuitResponse`` (the ISA circuit as AQO JSON)."""
+    f = t.figures
+    return driver_pb2.TranspileCircuitResponse(
+        device_id=t.device_id,
+        payload=circuit_pb2.CircuitPayload(
+            format=circuit_pb2.CircuitPayload.FORMAT_AQO_JSON,
+            data=t.transpiled.circuit.canonical_bytes(),
+        ),
+        initial_layout=t.transpiled.initial_layout,
+        final_layout=t.transpiled.final_layout,
+        depth=f.depth,
+        two_qubit_gates=f.two_qubit_gates,
+        gate_counts=f.gate_counts,
+        active_qubits=f.active_qubits,
+        metadata=t.transpiled.metadata,
     )

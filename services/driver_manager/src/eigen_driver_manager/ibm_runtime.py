@@ -12,6 +12,8 @@ account configured the SDK's usual way) or the SDK's local testing mode
   the vendor failed is FAILED_PRECONDITION ``VENDOR_JOB_FAILED`` with its reason (not
   retried: a rerun would be billed again);
 - ``cancel``: the vendor job's cancel;
+- ``transpile``: the ISA circuit ``start`` would submit (same pass manager, same seed), shown
+  without submitting anything;
 - ``estimate``: ``EstimatorV2`` on the ISA circuit with the observable laid out on it;
   ``shots`` set → ``default_shots`` (the precision follows), unset → the backend's default
   precision (hardware never gives exact values).
@@ -38,6 +40,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import qiskit
 from qiskit.transpiler import generate_preset_pass_manager
 
 from eigen_common.errors import (
@@ -56,6 +59,7 @@ from eigen_driver_manager.base import (
     ExecutionProgress,
     ExecutionResult,
     StartedExecution,
+    TranspiledCircuit,
     bind_parameters,
     circuit_too_large,
 )
@@ -65,6 +69,8 @@ from eigen_driver_manager.execution import (
     ExecutionCancelledError,
     current_job,
 )
+from eigen_driver_manager.isa import isa_from_qiskit
+from eigen_driver_manager.noisy_backend import OPTIMIZATION_LEVEL
 from eigen_ir.aqo import Circuit
 from eigen_ir.aqo_qiskit import to_qiskit
 
@@ -110,12 +116,15 @@ class RuntimeDevices:
         self._poll_first = poll_first
         self._hybrid_mode = hybrid_mode
         self._modes: dict[tuple[str, str], tuple[Any, float]] = {}
+        self._seed = seed_transpiler
         self._backends = {
             f"ibm.{b.name}": _Backend(
                 b.name,
                 b,
                 generate_preset_pass_manager(
-                    optimization_level=1, backend=b, seed_transpiler=seed_transpiler
+                    optimization_level=OPTIMIZATION_LEVEL,
+                    backend=b,
+                    seed_transpiler=seed_transpiler,
                 ),
             )
             for b in backends
@@ -365,17 +374,44 @@ class RuntimeDevices:
     def _isa(
         self, b: _Backend, device_id: str, circuit: Circuit, values: Mapping[str, float]
     ) -> Any:
-        if circuit.qubits > b.backend.num_qubits:
-            raise circuit_too_large(
-                device_id, f"it uses {circuit.qubits} qubits; {b.name} has {b.backend.num_qubits}"
-            )
-        bound = bind_parameters(circuit, values)
+        bound = self._bound(b, device_id, circuit, values)
         if bound.clbits == 0:
             raise InvalidArgumentError(
                 "the circuit measures nothing; a QPU job needs at least one classical bit",
                 reason="NOTHING_MEASURED",
             )
         return b.pass_manager.run(to_qiskit(bound))
+
+    def _bound(
+        self, b: _Backend, device_id: str, circuit: Circuit, values: Mapping[str, float]
+    ) -> Circuit:
+        if circuit.qubits > b.backend.num_qubits:
+            raise circuit_too_large(
+                device_id, f"it uses {circuit.qubits} qubits; {b.name} has {b.backend.num_qubits}"
+            )
+        return bind_parameters(circuit, values)
+
+    def transpile(self, device_id: str, circuit: Circuit) -> TranspiledCircuit:
+        """``circuit`` transpiled to the backend's ISA by the pass manager ``start`` uses.
+
+        Nothing is sent to the vendor.
+
+        Raises:
+            NotFoundError: not one of these devices.
+            FailedPreconditionError: ``CIRCUIT_TOO_LARGE``.
+            InvalidArgumentError: ``UNBOUND_PARAMETERS``.
+            UnimplementedError: ``ISA_NOT_EXPRESSIBLE``.
+        """
+        b = self._backend(device_id)
+        t0 = time.perf_counter()
+        isa = b.pass_manager.run(to_qiskit(self._bound(b, device_id, circuit, {})))
+        meta = {
+            "transpiler": f"qiskit {qiskit.__version__} preset pass manager ({b.name}'s Target)",
+            "optimization_level": str(OPTIMIZATION_LEVEL),
+            "seed_transpiler": str(self._seed),
+            "transpile_time_sec": f"{time.perf_counter() - t0:.6f}",
+        }
+        return isa_from_qiskit(isa, circuit.qubits, device_id, meta)
 
     def _job(self, device_id: str, execution_id: str) -> Any:
         prefix, _, rest = execution_id.partition(":")

@@ -30,10 +30,12 @@ from eigen_driver_manager.base import (
     ExecutionResult,
     SaveState,
     StartedExecution,
+    bind_parameters,
     check_width,
 )
 from eigen_driver_manager.batch import BatchExecutor
 from eigen_driver_manager.calls import DriverCalls
+from eigen_driver_manager.isa import Transpilation, check_transpiled, figures
 from eigen_driver_manager.registry import DriverRegistry
 from eigen_driver_manager.requests import (
     MAX_BATCH_ITEMS,
@@ -42,6 +44,7 @@ from eigen_driver_manager.requests import (
     EstimationRequest,
     ExecutionRequest,
     PayloadFormat,
+    TranspileRequest,
 )
 from eigen_driver_manager.validation import (
     RequestValidator,
@@ -61,6 +64,7 @@ __all__ = [
     "EstimationRequest",
     "ExecutionRequest",
     "PayloadFormat",
+    "TranspileRequest",
 ]
 
 log = get_logger("eigen.driver_manager")
@@ -72,7 +76,7 @@ DEFAULT_MAX_STATE_BYTES = 8 * 1024 * 1024
 class DriverManager:
     """Runs driver calls for the servicer.
 
-    Listing, status, calibration, executions and estimates live here; batches in
+    Listing, status, calibration, executions, estimates and transpilations live here; batches in
     :class:`~eigen_driver_manager.batch.BatchExecutor`, vendor jobs (start/await/cancel) in
     :class:`~eigen_driver_manager.vendor_ops.VendorExecutions`. Every blocking driver method runs
     through :class:`~eigen_driver_manager.calls.DriverCalls` (bounded pools, never the event
@@ -249,6 +253,49 @@ class DriverManager:
             seed=req.seed,
             parameter_values=req.parameter_values,
         )
+
+    async def transpile(self, req: TranspileRequest) -> Transpilation:
+        """Show ``req``'s circuit as its device runs it, with the figures a user reads.
+
+        The driver's :meth:`~eigen_driver_manager.base.BaseDriver.transpile_circuit` runs in
+        the worker pool (a first call on an ``ibm:fake_*`` device loads its backend: seconds)
+        and its answer is checked against the contract.
+
+        Raises:
+            ValidationError: empty ``device_id``, bad ``payload.*``.
+            UnimplementedError: payload format other than AQO JSON; ``ISA_NOT_EXPRESSIBLE``.
+            DeviceNotFoundError: unknown device.
+            InvalidArgumentError: ``UNBOUND_PARAMETERS``, ``UNSUPPORTED_INSTRUCTION``.
+            FailedPreconditionError: ``CIRCUIT_TOO_LARGE``, ``DEVICE_OFFLINE``.
+            BackendUnavailableError: from the driver.
+        """
+        circuit = await self._validator.transpilation(req)
+        driver, info = self._registry.device(req.device_id)
+
+        def precheck() -> None:
+            check_width(circuit, info)
+            bind_parameters(circuit, None)
+
+        def run() -> Transpilation:
+            out = driver.transpile_circuit(req.device_id, circuit)
+            check_transpiled(driver, circuit, info, out)
+            return Transpilation(req.device_id, out, figures(out.circuit))
+
+        with structlog.contextvars.bound_contextvars(
+            device_id=req.device_id, driver_name=driver.name
+        ):
+            result = await self._calls.call(
+                driver, req.device_id, "", run, precheck=precheck, compute=True
+            )
+            log.info(
+                "circuit transpiled",
+                qubits=circuit.qubits,
+                operations=len(circuit.operations),
+                depth=result.figures.depth,
+                two_qubit_gates=result.figures.two_qubit_gates,
+                transpile_time_sec=result.transpiled.metadata.get("transpile_time_sec", ""),
+            )
+        return result
 
     async def execute_batch(
         self, reqs: Sequence[ExecutionRequest]

@@ -6,7 +6,8 @@ noise model on every run costs seconds (Aer converts and checks every one of tho
 errors per run; measured 2.7-4.3 s for a Bell pair on ``FakeBrisbane``) although only the
 errors of the few qubits the circuit touches can act. :class:`BackendModel` therefore
 
-1. transpiles with a seeded pass manager built once (:meth:`BackendModel.compile`);
+1. transpiles with a seeded pass manager built once (:meth:`BackendModel.transpile`, also
+   what ``TranspileCircuit`` shows a user);
 2. drops the idle physical qubits (``DAGCircuit.remove_qubits``), keeping the touched ones and
    the images of every virtual qubit, in ascending physical order;
 3. runs that compact circuit with a noise model built by Aer's own
@@ -28,6 +29,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import qiskit
 from qiskit.circuit import QuantumCircuit
 from qiskit.converters import circuit_to_dag, dag_to_circuit
 from qiskit.providers import BackendV2, Options
@@ -36,6 +38,8 @@ from qiskit_aer.noise import NoiseModel
 
 #: Noise models kept per device (one per distinct set of active physical qubits).
 NOISE_CACHE_SIZE = 64
+#: Optimisation level of the preset pass manager every noisy device transpiles with.
+OPTIMIZATION_LEVEL = 1
 
 
 @dataclass(frozen=True)
@@ -167,16 +171,33 @@ class BackendModel:
             if self._loaded is None:
                 target = self._load().target
                 pm = generate_preset_pass_manager(
-                    optimization_level=1, target=target, seed_transpiler=self._seed
+                    optimization_level=OPTIMIZATION_LEVEL, target=target, seed_transpiler=self._seed
                 )
                 self._loaded = (target, pm)
             return self._loaded
 
-    def compile(self, circuit: QuantumCircuit) -> Compiled:
-        """Transpile ``circuit`` to the backend and reduce it to its active qubits."""
-        target, pm = self._parts()
+    def describe(self) -> dict[str, str]:
+        """How :meth:`transpile` transpiles (pass manager, optimisation level, seed)."""
+        return {
+            "transpiler": f"qiskit {qiskit.__version__} preset pass manager (the backend's Target)",
+            "optimization_level": str(OPTIMIZATION_LEVEL),
+            "seed_transpiler": str(self._seed),
+        }
+
+    def transpile(self, circuit: QuantumCircuit) -> QuantumCircuit:
+        """The ISA circuit of ``circuit`` on all the backend's physical qubits.
+
+        The seeded pass manager's output, exactly what :meth:`compile` reduces and runs.
+        """
+        _, pm = self._parts()
         with self._lock:
             isa: QuantumCircuit = pm.run(circuit)
+        return isa
+
+    def compile(self, circuit: QuantumCircuit) -> Compiled:
+        """Transpile ``circuit`` to the backend and reduce it to its active qubits."""
+        target, _ = self._parts()
+        isa = self.transpile(circuit)
         virtual = (
             list(isa.layout.final_index_layout())
             if isa.layout is not None

@@ -83,3 +83,18 @@ class EstimationRequest:
     shots: int | None = None
     options: Mapping[str, str] = field(default_factory=dict)
     seed: int | None = None
+
+
+@dataclass(frozen=True)
+class TranspileRequest:
+    """A TranspileCircuit request in domain terms.
+
+    Attributes:
+        device_id: the device to transpile for.
+        payload_format: how ``payload`` is encoded; only ``AQO_JSON`` is accepted.
+        payload: the circuit bytes, every parameter bound.
+    """
+
+    device_id: str
+    payload_format: PayloadFormat
+    payload: bytes

@@ -112,3 +112,12 @@ class DriverManagerServicer(driver_pb2_grpc.DriverManagerServiceServicer):
             request.device_id, request.execution_id, request.wait_seconds, request.job_id
         )
         return convert.progress_to_proto(progress)
+
+    async def TranspileCircuit(
+        self,
+        request: driver_pb2.TranspileCircuitRequest,
+        context: _Ctx[driver_pb2.TranspileCircuitRequest, driver_pb2.TranspileCircuitResponse],
+    ) -> driver_pb2.TranspileCircuitResponse:
+        """The circuit as its device runs it (same pass manager and seed), not run."""
+        result = await self._manager.transpile(convert.transpile_request_from_proto(request))
+        return convert.transpilation_to_proto(result)

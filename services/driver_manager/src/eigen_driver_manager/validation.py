@@ -20,6 +20,7 @@ from eigen_driver_manager.requests import (
     EstimationRequest,
     ExecutionRequest,
     PayloadFormat,
+    TranspileRequest,
 )
 from eigen_ir.aqo import AqoError, Circuit, parse
 
@@ -114,6 +115,21 @@ class RequestValidator:
                 await self._offload(partial(observable_violations, req.observable, circuit))
             )
         violations.extend(binding_violations(req.bindings, circuit))
+        if violations:
+            raise ValidationError(violations)
+        return _require_circuit(circuit, req.payload_format)
+
+    async def transpilation(self, req: TranspileRequest) -> Circuit:
+        """Check every field of a TranspileCircuit request; return the parsed circuit.
+
+        Raises:
+            ValidationError: every field problem at once.
+            UnimplementedError: a payload format other than AQO JSON.
+        """
+        violations: list[FieldViolation] = []
+        if not req.device_id:
+            violations.append(FieldViolation("device_id", "must not be empty"))
+        circuit = await self.parse_payload(req.payload_format, req.payload, violations)
         if violations:
             raise ValidationError(violations)
         return _require_circuit(circuit, req.payload_format)

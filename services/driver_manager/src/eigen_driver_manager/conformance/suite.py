@@ -17,7 +17,9 @@ UNSUPPORTED_INSTRUCTION are skipped, with the reason); cancellation (``cancel_ex
 idempotent and never raising for unknown jobs); option validation (INVALID_ARGUMENT
 ``INVALID_OPTION``); the error mapping (unknown device → NOT_FOUND, too wide →
 FAILED_PRECONDITION ``CIRCUIT_TOO_LARGE``, unbound parameters → INVALID_ARGUMENT); batches
-(one bad item fails alone).
+(one bad item fails alone); ``transpile_circuit`` (its answer's contract, the device's basis
+gates and coupling map when it declares them; skipped when the device's ISA cannot be written
+in AQO, UNIMPLEMENTED).
 """
 
 from __future__ import annotations
@@ -49,8 +51,10 @@ from eigen_driver_manager.base import (
     DeviceStatusReport,
     ExecutionItem,
     ExecutionResult,
+    TranspiledCircuit,
 )
 from eigen_driver_manager.conformance import circuits
+from eigen_driver_manager.isa import check_transpiled
 
 #: The QASMBench circuits of a default (``-m "not slow"``) run: entanglement, a QFT and a
 #: three-qubit controlled gate. The rest of ``tests/corpus/qasmbench/small`` is marked ``slow``;
@@ -240,6 +244,27 @@ class DriverConformance:
             device.device_id, param, 100, {}, parameter_values={"a": math.pi}
         )
         assert ok.counts.get("1", 0) >= 90 * self.min_fidelity
+
+    def test_transpile(self, driver: BaseDriver, device: DeviceInfo) -> None:
+        """Conformance: transpile (the circuit as the device runs it)."""
+        bell = circuits.aqo(2, 2, circuits.BELL)
+        try:
+            out = driver.transpile_circuit(device.device_id, bell)
+        except UnimplementedError as exc:
+            pytest.skip(f"the device's ISA cannot be written in AQO: {exc.message}")
+        assert isinstance(out, TranspiledCircuit)
+        check_transpiled(driver, bell, device, out)
+        gates = {o.op.lower() for o in out.circuit.operations} - {"measure", "reset", "barrier"}
+        if device.basis_gates:
+            basis = {g.lower() for g in device.basis_gates}
+            assert gates <= basis, f"gates outside the device's basis: {sorted(gates - basis)}"
+        if device.coupling_map:
+            edges = set(device.coupling_map)
+            for o in out.circuit.operations:
+                if o.op.lower() in gates and len(o.q) == 2:
+                    assert o.q in edges, f"{o.op} on {o.q}: not in the coupling map"
+        with pytest.raises(DeviceNotFoundError):
+            driver.transpile_circuit("no-such.device", bell)
 
     def test_batch(self, driver: BaseDriver, device: DeviceInfo) -> None:
         """Conformance: batch."""

@@ -52,6 +52,7 @@ from eigen_driver_manager.base import (
     ExecutionProgress,
     ExecutionResult,
     StartedExecution,
+    TranspiledCircuit,
 )
 from eigen_driver_manager.ibm_fake import fake_device
 from eigen_driver_manager.ibm_runtime import HYBRID_MODES, RuntimeDevices, map_error
@@ -208,6 +209,15 @@ class IbmDriver(AerBackedDriver):
         return super().execute_circuit(
             device_id, circuit, shots, options, seed=seed, parameter_values=parameter_values
         )
+
+    def transpile_circuit(self, device_id: str, circuit: Circuit) -> TranspiledCircuit:
+        """The ISA circuit: of a cloud backend (nothing submitted) or a fake device's."""
+        if self._is_cloud(device_id):
+            assert self._cloud is not None
+            return self._cloud.transpile(device_id, circuit)
+        if self._cloud_problem is not None and device_id == _CLOUD_PLACEHOLDER:
+            return self._cloud_problem.transpile_circuit(device_id, circuit)
+        return super().transpile_circuit(device_id, circuit)
 
     def start_execution(self, item: ExecutionItem) -> StartedExecution:
         """Submit to an IBM Quantum backend with SamplerV2 (cloud devices only)."""
