@@ -39,6 +39,7 @@ from eigen_kernel.settings import KernelSettings
 from eigen_kernel.store import SqliteJobStore
 from eigen_kernel.store_postgres import PostgresFeed, PostgresJobStore
 from eigen_kernel.timers import Timers
+from eigen_kernel.transpile import DeviceTranspiler
 
 
 @dataclass
@@ -54,6 +55,7 @@ class Qrtx:
     devices: DeviceDirectory
     reservations: Reservations
     retention: Retention
+    transpiler: DeviceTranspiler
 
     async def start(self, wait_for_devices: float = 0.0) -> None:
         """Resume unfinished jobs and reservations; start background work.
@@ -151,9 +153,10 @@ def assemble(
             settings.retention_interval_seconds,
         ),
     )
+    transpiler = DeviceTranspiler(catalog, driver, settings.compile_timeout)
     return Qrtx(
         store, artifacts, lifecycle, scheduler, runtime, jobs, DeviceDirectory(catalog, scheduler),
-        reservations, retention,
+        reservations, retention, transpiler,
     )  # fmt: skip
 
 
@@ -193,7 +196,9 @@ def build(settings: KernelSettings) -> KernelApp:
         settings=settings,
         bindings=[
             ServiceBinding(
-                KernelGateway(qrtx.jobs, qrtx.devices, qrtx.reservations, qrtx.retention),
+                KernelGateway(
+                    qrtx.jobs, qrtx.devices, qrtx.reservations, qrtx.retention, qrtx.transpiler
+                ),
                 kernel_pb2_grpc.add_KernelGatewayServiceServicer_to_server,
                 "eigen.kernel.v1.KernelGatewayService",
             )

@@ -24,6 +24,7 @@ from eigen_kernel.domain import (
     CompiledProgram,
     EstimateOutcome,
     ExecutionOutcome,
+    IsaCircuit,
     Submission,
     VendorProgress,
 )
@@ -275,6 +276,32 @@ class GrpcDriverManager:
             [v.value for v in resp.values],
             [v.std_error for v in resp.values],
             resp.execution_time_sec,
+            dict(resp.metadata),
+        )
+
+    async def transpile(self, device_id: str, aqo_json: bytes, timeout: float) -> IsaCircuit:
+        """The circuit as the device runs it (see the port)."""
+        req = driver_pb2.TranspileCircuitRequest(
+            device_id=device_id,
+            payload=circuit_pb2.CircuitPayload(
+                format=circuit_pb2.CircuitPayload.FORMAT_AQO_JSON, data=aqo_json
+            ),
+        )
+        try:
+            resp = await self._stub.TranspileCircuit(
+                req, timeout=timeout, metadata=outgoing_metadata()
+            )
+        except grpc.RpcError as exc:
+            raise from_rpc_error(exc) from None
+        return IsaCircuit(
+            resp.device_id,
+            bytes(resp.payload.data),
+            tuple(resp.initial_layout),
+            tuple(resp.final_layout),
+            resp.depth,
+            resp.two_qubit_gates,
+            dict(resp.gate_counts),
+            tuple(resp.active_qubits),
             dict(resp.metadata),
         )
 

@@ -227,6 +227,26 @@ class ExecutionOutcome:
 
 
 @dataclass(frozen=True)
+class IsaCircuit:
+    """A circuit as its device runs it (the driver-manager's TranspileCircuit answer).
+
+    ``aqo_json``: the ISA circuit (canonical AQO) over the device's physical qubits;
+    ``initial_layout``/``final_layout``: physical qubit of each virtual qubit at the start and
+    the end; ``gate_counts``: lower-case name → count; ``metadata``: how it was transpiled.
+    """
+
+    device_id: str
+    aqo_json: bytes
+    initial_layout: tuple[int, ...]
+    final_layout: tuple[int, ...]
+    depth: int
+    two_qubit_gates: int
+    gate_counts: dict[str, int]
+    active_qubits: tuple[int, ...]
+    metadata: dict[str, str]
+
+
+@dataclass(frozen=True)
 class VendorExecution:
     """An execution on an asynchronous device.
 

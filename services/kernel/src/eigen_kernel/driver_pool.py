@@ -33,7 +33,7 @@ from typing import TypeVar
 from eigen_common import errors
 from eigen_common.devices import Device, DeviceStatus
 from eigen_common.logs import get_logger
-from eigen_kernel.domain import EstimateOutcome, ExecutionOutcome, VendorProgress
+from eigen_kernel.domain import EstimateOutcome, ExecutionOutcome, IsaCircuit, VendorProgress
 from eigen_kernel.ports import DriverPort
 
 log = get_logger("eigen.kernel.driver_pool")
@@ -350,6 +350,11 @@ class DriverPool:
         if progress.done:
             self._executions.pop(execution_id, None)
         return progress
+
+    async def transpile(self, device_id: str, aqo_json: bytes, timeout: float) -> IsaCircuit:
+        """Transpile on a member offering the device (see the port)."""
+        out, _ = await self._route(device_id, lambda p: p.transpile(device_id, aqo_json, timeout))
+        return out
 
     async def cancel(self, job_id: str, device_id: str, execution_id: str = "") -> bool:
         """Tell the member running the job (else every healthy one offering the device)."""

@@ -20,6 +20,7 @@ from eigen_kernel.domain import (
     Evaluation,
     Event,
     ExecutionOutcome,
+    IsaCircuit,
     Job,
     JobOutcome,
     Reservation,
@@ -363,4 +364,8 @@ class DriverPort(Protocol):
         self, job_id: str, device_id: str, execution_id: str, wait_seconds: float
     ) -> VendorProgress:
         """Wait up to ``wait_seconds`` for a started execution (long poll)."""
+        ...
+
+    async def transpile(self, device_id: str, aqo_json: bytes, timeout: float) -> IsaCircuit:
+        """The circuit as the device runs it (its driver's own pass manager); not run."""
         ...

@@ -8,7 +8,7 @@ from typing import Any
 
 import grpc
 
-from eigen.api.v1 import admin_pb2, device_pb2
+from eigen.api.v1 import admin_pb2, compilation_pb2, device_pb2
 from eigen.kernel.v1 import kernel_pb2, kernel_pb2_grpc
 from eigen_common import errors
 from eigen_common.context import AuthContext, auth_var
@@ -17,6 +17,7 @@ from eigen_kernel.devices import DeviceDirectory
 from eigen_kernel.jobs import JobService, Update
 from eigen_kernel.reservations import Reservations
 from eigen_kernel.retention import Retention
+from eigen_kernel.transpile import DeviceTranspiler
 
 Ctx = grpc.aio.ServicerContext[Any, Any]
 
@@ -37,11 +38,13 @@ class KernelGateway(kernel_pb2_grpc.KernelGatewayServiceServicer):
         devices: DeviceDirectory,
         reservations: Reservations,
         retention: Retention,
+        transpiler: DeviceTranspiler,
     ):
         self._jobs = jobs
         self._devices = devices
         self._reservations = reservations
         self._retention = retention
+        self._transpiler = transpiler
 
     def _job(self, tenant: str, job_id: str) -> Any:
         job = self._jobs.get(tenant, job_id)
@@ -97,8 +100,7 @@ class KernelGateway(kernel_pb2_grpc.KernelGatewayServiceServicer):
         )
         return kernel_pb2.ListJobsResponse(
             jobs=[
-                convert.job_to_proto(j, self._jobs.queue_info(j), self._jobs.shots(j))
-                for j in jobs
+                convert.job_to_proto(j, self._jobs.queue_info(j), self._jobs.shots(j)) for j in jobs
             ],
             next_page_token=nxt,
         )
@@ -247,4 +249,24 @@ class KernelGateway(kernel_pb2_grpc.KernelGatewayServiceServicer):
         jobs, freed = self._retention.collect(older, request.request.dry_run)
         return kernel_pb2.CollectGarbageResponse(
             response=admin_pb2.CollectGarbageResponse(jobs_removed=jobs, bytes_freed=freed)
+        )
+
+    async def TranspileCircuit(
+        self, request: kernel_pb2.TranspileCircuitRequest, context: Ctx
+    ) -> kernel_pb2.TranspileCircuitResponse:
+        """The compiled circuit as the target's device runs it (see DeviceTranspiler)."""
+        _auth()
+        isa = await self._transpiler.transpile(request.target, request.aqo_json)
+        return kernel_pb2.TranspileCircuitResponse(
+            isa=compilation_pb2.IsaCircuit(
+                device_id=isa.device_id,
+                aqo_json=isa.aqo_json,
+                initial_layout=isa.initial_layout,
+                final_layout=isa.final_layout,
+                depth=isa.depth,
+                two_qubit_gates=isa.two_qubit_gates,
+                gate_counts=isa.gate_counts,
+                active_qubits=isa.active_qubits,
+                metadata=isa.metadata,
+            )
         )

@@ -23,6 +23,7 @@ from eigen_kernel.domain import (
     CompiledProgram,
     EstimateOutcome,
     ExecutionOutcome,
+    IsaCircuit,
     Submission,
     VendorProgress,
 )
@@ -67,7 +68,8 @@ class FakeDriver:
 
     ``gate`` blocks executions while cleared; ``down`` makes calls UNAVAILABLE; ``devices``
     is what ListDevices answers. ``executions`` records job ids in start order;
-    ``cancelled`` the CancelExecution calls; ``finished`` the executions that ran to the end.
+    ``cancelled`` the CancelExecution calls; ``finished`` the executions that ran to the end;
+    ``transpiled`` the devices TranspileCircuit was asked for.
     """
 
     seconds: float = 0.0
@@ -79,6 +81,7 @@ class FakeDriver:
     listings: int = 0
     polls: int = 0
     vendor_jobs: dict[str, int] = field(default_factory=dict)
+    transpiled: list[str] = field(default_factory=list)
     gate: asyncio.Event = field(default_factory=asyncio.Event)
     cancel_seen: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -139,6 +142,15 @@ class FakeDriver:
         self.cancelled.append(job_id)
         self.cancel_seen.set()
         return True
+
+    async def transpile(self, device_id: str, aqo_json: bytes, timeout: float) -> IsaCircuit:
+        """The circuit as is, on the trivial layout (an ideal device); records the device."""
+        if self.down:
+            raise errors.ServiceUnavailableError("driver-manager down")
+        self.transpiled.append(device_id)
+        trivial = tuple(range(int(json.loads(aqo_json).get("qubits", 0))))
+        meta = {"transpiler": "none"}
+        return IsaCircuit(device_id, aqo_json, trivial, trivial, 0, 0, {}, trivial, meta)
 
     # --- an asynchronous device (a vendor QPU): jobs started, then awaited ------------------
 
