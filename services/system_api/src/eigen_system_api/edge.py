@@ -146,7 +146,8 @@ class Edge:
         if route.quota and not getattr(resp, "deduplicated", False):
             auth = auth_var.get()
             await self.quotas.charge(auth.tenant if auth else "", submitted_shots(request))
-        return route.from_internal(resp)
+        out = route.from_internal(resp)
+        return out if route.then is None else await route.then(self, request, out)
 
     def stream(self, route: Route, request: Any) -> AsyncIterator[Any]:
         """The public messages of an admitted server-streaming call."""

@@ -12,9 +12,9 @@ own relay (resume after a kernel restart, results on the terminal event).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from eigen.api.v1 import (
     admin_pb2_grpc,
@@ -35,6 +35,14 @@ def _same(x: Any) -> Any:
     return x
 
 
+class Forwarder(Protocol):
+    """What a route's follow-up step may call: a backend's unary method (the edge's ``call``)."""
+
+    async def call(self, backend: str, method: str, internal: Any, public: Any = None) -> Any:
+        """Call ``backend.method(internal)`` with deadline and auth metadata; errors typed."""
+        ...
+
+
 @dataclass(frozen=True)
 class Route:
     """One public RPC.
@@ -50,6 +58,9 @@ class Route:
         streaming: server-streaming RPC.
         quota: admission control (rate, shots, queued jobs) before forwarding.
         relay: a stream relay of its own (``"job_updates"``) instead of message-by-message.
+        then: a follow-up step of a unary route, ``(forwarder, public request, public
+            response) → public response``, that completes the answer with another backend's
+            (CompileCircuit with a target: the kernel's TranspileCircuit).
     """
 
     rpc: str
@@ -62,6 +73,7 @@ class Route:
     streaming: bool = False
     quota: bool = False
     relay: str = ""
+    then: Callable[[Forwarder, Any, Any], Awaitable[Any]] | None = None
 
 
 @dataclass(frozen=True)
@@ -82,6 +94,28 @@ def _compile_request(req: compilation_pb2.CompileCircuitRequest) -> Any:
     else:
         out.qasm.CopyFrom(req.qasm)
     return out
+
+
+async def _with_isa(
+    backends: Forwarder,
+    request: compilation_pb2.CompileCircuitRequest,
+    response: compilation_pb2.CompileCircuitResponse,
+) -> compilation_pb2.CompileCircuitResponse:
+    """Add the circuit as the target's device runs it (SPEC §13), when a target is named.
+
+    The kernel resolves the target and has the device's driver transpile the compiled AQO
+    with the pass manager its jobs run with. A hybrid program (its circuit is parametrised,
+    in the plan) gets none.
+    """
+    if not request.target or not response.aqo_json:
+        return response
+    answer = await backends.call(
+        "kernel",
+        "TranspileCircuit",
+        kernel_pb2.TranspileCircuitRequest(target=request.target, aqo_json=response.aqo_json),
+    )
+    response.isa.CopyFrom(answer.isa)
+    return response
 
 
 def _validate_request(req: compilation_pb2.ValidateCircuitRequest) -> Any:
@@ -258,6 +292,7 @@ COMPILATION = PublicService(
             lambda r: compilation_pb2.CompileCircuitResponse(
                 aqo_json=r.payload.data, metadata=r.metadata, hybrid_plan_json=r.hybrid_plan_json
             ),
+            then=_with_isa,
         ),
         Route(
             "OptimizeCircuit",
