@@ -104,10 +104,10 @@ async def _with_isa(
     """Add the circuit as the target's device runs it (SPEC §13), when a target is named.
 
     The kernel resolves the target and has the device's driver transpile the compiled AQO
-    with the pass manager its jobs run with. A hybrid program (its circuit is parametrised,
-    in the plan) gets none.
+    with the pass manager its jobs run with. A hybrid program gets none: its circuit is
+    parametrised, and a transpiled angle (``θ + π/2``) is no AQO parameter.
     """
-    if not request.target or not response.aqo_json:
+    if not request.target or not response.aqo_json or response.hybrid_plan_json:
         return response
     answer = await backends.call(
         "kernel",
