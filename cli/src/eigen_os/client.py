@@ -132,12 +132,20 @@ def compile_request(
 
 def _compile_request(
     program: compilation_pb2.CompileCircuitRequest | JobSpec | ParsedJob,
+    target: str | None = None,
 ) -> compilation_pb2.CompileCircuitRequest:
     if isinstance(program, ParsedJob):
         program = program.spec
     if isinstance(program, JobSpec):
-        return program.to_compile_request()
-    return program
+        req = program.to_compile_request()
+    elif target is not None:
+        req = compilation_pb2.CompileCircuitRequest()
+        req.CopyFrom(program)  # the caller's request stays as it was
+    else:
+        return program
+    if target is not None:
+        req.target = target
+    return req
 
 
 _Validatable = (
@@ -335,10 +343,11 @@ class _ClientBase(abc.ABC):
     def _compile_call(
         self,
         program: compilation_pb2.CompileCircuitRequest | JobSpec | ParsedJob,
+        target: str | None,
         timeout: float | None,
     ) -> Unary[compilation_pb2.CompileCircuitResponse]:
         t = self._compile_t(timeout)
-        return Unary(self._compiler.CompileCircuit, _compile_request(program), t)
+        return Unary(self._compiler.CompileCircuit, _compile_request(program, target), t)
 
     def _validate_call(
         self, program: _Validatable, timeout: float | None
@@ -457,14 +466,32 @@ class _BlockingBase(_ClientBase):
         self,
         program: compilation_pb2.CompileCircuitRequest | JobSpec | ParsedJob,
         *,
+        target: str | None = None,
         timeout: float | None = None,
     ) -> compilation_pb2.CompileCircuitResponse:
         """Compile a program to AQO via the API's CompilationService.
 
+        With a target (``target``, else the program's own), the answer's ``isa`` is the circuit
+        as that device runs it (SPEC §13), transpiled by the pass manager its driver runs jobs
+        with: ``isa.aqo_json`` (AQO over the device's physical qubits), ``initial_layout`` /
+        ``final_layout`` (virtual qubit → physical qubit), ``depth``, ``two_qubit_gates``,
+        ``gate_counts``, ``active_qubits``. Hybrid programs get no ``isa``.
+
+        Args:
+            program: a request, job spec or parsed job.yaml.
+            target: device id, target name or alias; overrides the program's target.
+            timeout: deadline in seconds (default ``compile_timeout``).
+
         Raises:
             CompilationFailedError: the program does not compile (``diagnostics`` give line:col).
+            TargetNotFoundError: unknown target (the message lists the available ones).
+            DeviceOfflineError: the device is not ONLINE.
+            FailedPreconditionError: ``CIRCUIT_TOO_LARGE``: wider than the device.
+            InvalidArgumentError: ``UNBOUND_PARAMETERS``: bind them with ``inputs``.
+            UnimplementedError: ``ISA_NOT_EXPRESSIBLE``: the device's ISA has gates AQO v0.1
+                cannot write.
         """
-        return self._run(self._compile_call(program, timeout))
+        return self._run(self._compile_call(program, target, timeout))
 
     def validate(
         self, program: _Validatable, *, timeout: float | None = None
@@ -905,10 +932,11 @@ class AsyncEigenClient(_ClientBase):
         self,
         program: compilation_pb2.CompileCircuitRequest | JobSpec | ParsedJob,
         *,
+        target: str | None = None,
         timeout: float | None = None,
     ) -> compilation_pb2.CompileCircuitResponse:
         """See :meth:`EigenClient.compile`."""
-        return await self._run(self._compile_call(program, timeout))
+        return await self._run(self._compile_call(program, target, timeout))
 
     async def validate(
         self, program: _Validatable, *, timeout: float | None = None

@@ -1,15 +1,26 @@
-"""``eigen compile``: compile or validate a program through the API and draw the circuit."""
+"""``eigen compile``: compile or validate a program through the API and draw the circuit.
+
+With ``--target`` (or a job.yaml's target) the answer also holds the circuit as that device
+runs it (SPEC §13): transpiled to its ISA by the pass manager its driver runs jobs with. It is
+shown after the compiled circuit: device, transpiler, depth, two-qubit gates, gate counts, the
+physical qubits used, the layout (virtual → physical) and the mapped circuit, drawn on the
+physical qubits it uses (listed, not drawn, when it is wide or long).
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import click
+from rich.console import Console, Group
+from rich.table import Table
 from rich.text import Text
 
 from eigen.api.v1 import compilation_pb2
+from eigen_ir import aqo
 from eigen_ir.aqo import AqoError
 from eigen_ir.hybrid import HybridPlan, PlanError, parse_plan
 from eigen_os.cli import render
@@ -20,12 +31,91 @@ from eigen_os.cli.params import parse_inputs, parse_pairs
 from eigen_os.client import compile_request
 from eigen_os.jobspec import LANGUAGES, Overrides, load_jobspec, program_from_file
 
+#: A mapped circuit acting on more physical qubits, or with more operations, is listed rather
+#: than drawn (a drawing that wide or long is unreadable in a terminal).
+DRAW_MAX_QUBITS = 16
+DRAW_MAX_OPERATIONS = 400
+#: Operations of a listed mapped circuit printed before a count of the rest.
+LIST_MAX_OPERATIONS = 300
+
 
 def _decoded(data: dict[str, Any], resp: compilation_pb2.CompileCircuitResponse) -> dict[str, Any]:
-    """Replace the base64 ``aqo_json`` / ``hybrid_plan_json`` with the decoded JSON documents."""
+    """Replace the base64 AQO / plan documents with the decoded JSON; ``isa`` null when absent."""
     data["aqo_json"] = json.loads(resp.aqo_json) if resp.aqo_json else None
     data["hybrid_plan_json"] = json.loads(resp.hybrid_plan_json) if resp.hybrid_plan_json else None
+    if resp.HasField("isa"):
+        data["isa"]["aqo_json"] = json.loads(resp.isa.aqo_json)
+    else:
+        data["isa"] = None
     return data
+
+
+def _layout_text(layout: Sequence[int]) -> str:
+    return "  ".join(f"q[{v}]→{p}" for v, p in enumerate(layout))
+
+
+def _isa_rows(isa: compilation_pb2.IsaCircuit) -> list[tuple[str, str]]:
+    meta = dict(isa.metadata)
+    rows = [("device", isa.device_id), ("transpiler", meta.pop("transpiler", ""))]
+    rows += [(k, meta.pop(k)) for k in ("optimization_level", "seed_transpiler") if k in meta]
+    rows += [
+        ("depth", str(isa.depth)),
+        ("two_qubit_gates", str(isa.two_qubit_gates)),
+        ("gates", ", ".join(f"{name} {n}" for name, n in sorted(isa.gate_counts.items()))),
+        ("physical_qubits", ", ".join(map(str, isa.active_qubits))),
+        ("layout", _layout_text(isa.initial_layout)),
+    ]
+    if list(isa.final_layout) != list(isa.initial_layout):
+        rows.append(("final_layout", _layout_text(isa.final_layout)))
+    rows += sorted(meta.items())
+    return rows
+
+
+def mapped_circuit_text(circuit: aqo.Circuit, width: int) -> str:
+    """The mapped circuit on the physical qubits it uses: Qiskit's text drawing, or a listing.
+
+    Idle physical qubits are left out (a device has up to hundreds). Wider than
+    :data:`DRAW_MAX_QUBITS` or longer than :data:`DRAW_MAX_OPERATIONS`: one line per operation
+    (``cz q[28], q[29]``), the first :data:`LIST_MAX_OPERATIONS` of them.
+    """
+    used = {q for o in circuit.operations for q in o.q}
+    if len(used) <= DRAW_MAX_QUBITS and len(circuit.operations) <= DRAW_MAX_OPERATIONS:
+        from eigen_ir.aqo_qiskit import to_qiskit
+
+        return str(to_qiskit(circuit).draw("text", idle_wires=False, fold=max(40, width)))
+    lines = [f"{len(circuit.operations)} operations on {len(used)} physical qubits"]
+    for o in circuit.operations[:LIST_MAX_OPERATIONS]:
+        params = f"({', '.join(f'{p:.6g}' for p in o.params)})" if o.params else ""
+        meas = f" -> {', '.join(f'c[{c}]' for c in o.c)}" if o.c else ""
+        cond = f" if c{list(o.cond[0])}=={o.cond[1]}" if o.cond else ""
+        lines.append(f"  {o.op.lower()}{params} {', '.join(f'q[{q}]' for q in o.q)}{meas}{cond}")
+    if len(circuit.operations) > LIST_MAX_OPERATIONS:
+        lines.append(f"  ... {len(circuit.operations) - LIST_MAX_OPERATIONS} more")
+    return "\n".join(lines)
+
+
+def render_isa(
+    console: Console, isa: compilation_pb2.IsaCircuit, compiled: bytes, *, draw: bool
+) -> None:
+    """The circuit as the device runs it: figures, layout and (``draw``) the mapped circuit."""
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(overflow="fold")
+    for k, v in _isa_rows(isa):
+        table.add_row(k, Text(v))
+    console.print(Group(Text(f"on {isa.device_id}", style="bold underline"), table))
+    if not draw:
+        return
+    try:
+        mapped = aqo.parse(isa.aqo_json)
+        source = aqo.parse(compiled)
+    except AqoError as exc:  # a server bug; the figures above are still useful
+        console.print(Text(f"cannot draw the mapped circuit: {exc}", style="yellow"))
+        return
+    if (mapped.qubits, mapped.operations) == (source.qubits, source.operations):
+        console.print(Text(f"{isa.device_id} runs the compiled circuit as it is", style="dim"))
+        return
+    console.out(mapped_circuit_text(mapped, console.width), highlight=False)
 
 
 @click.command(name="compile")
@@ -41,7 +131,12 @@ def _decoded(data: dict[str, Any], resp: compilation_pb2.CompileCircuitResponse)
     default=None,
     help="Compile the program of this job.yaml (with its target and compiler options).",
 )
-@click.option("--target", default=None, help="Target to compile for (overrides the job.yaml).")
+@click.option(
+    "--target",
+    default=None,
+    help="Device or target to compile for (overrides the job.yaml); also shows the circuit "
+    "mapped to its ISA (layout, depth, gate counts) as the device runs it.",
+)
 @click.option(
     "--language",
     type=click.Choice(LANGUAGES),
@@ -140,6 +235,16 @@ def compile_cmd(
             console.print(Text(f"cannot draw the circuit: {exc}", style="yellow"))
         else:
             console.out(drawing, highlight=False)
+    if resp.HasField("isa"):
+        render_isa(console, resp.isa, resp.aqo_json, draw=draw)
+    elif plan is not None and request.target:
+        console.print(
+            Text(
+                "no mapped circuit for a hybrid program: its circuit is parametrised (the "
+                "device transpiles it once, its angles bound per run)",
+                style="dim",
+            )
+        )
 
 
 COMMANDS = [compile_cmd]
