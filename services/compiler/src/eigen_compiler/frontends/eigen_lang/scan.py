@@ -33,6 +33,7 @@ from eigen_compiler.frontends.eigen_lang.rules import (
     CONSTRUCTS,
     FORBIDDEN_BUILTINS,
     IMPORT_HINT,
+    LIBRARY,
     RESULT_METHODS,
     is_dunder,
     is_main_guard,
@@ -109,6 +110,7 @@ class ModuleScan:
         self._assigned: dict[ast.FunctionDef, set[str]] = {}
         self._graph: dict[ast.FunctionDef, list[ast.Call]] = {}  # module function → its calls
         self._count = 1  # the module node itself
+        self._unknown_calls: set[str] = set()  # callees reported (once per name)
 
     def run(self) -> ModuleFacts:
         """Walk the module; violations are in :attr:`violations` afterwards.
@@ -252,7 +254,16 @@ class ModuleScan:
                     return
         if isinstance(func, ast.Attribute) and func.attr in RESULT_METHODS:
             return  # ``result.optimal_parameters.tolist()``: checked when lowered
-        message = f"{snippet(func)!r} is not a function Eigen-Lang can call"
+        callee = snippet(func)
+        if callee in self._unknown_calls:
+            return  # one diagnostic per name, at its first call
+        self._unknown_calls.add(callee)
+        if isinstance(func, ast.Name) and func.id in LIBRARY:
+            message = f"{func.id!r} is an eigen_lang name that this program does not import"
+            hint = f"add it to the imports: `from eigen_lang import {func.id}`"
+            self._add("missing-import", message, node, hint)
+            return
+        message = f"{callee!r} is not a function Eigen-Lang can call"
         hint = "call eigen_lang functions, @quantum_circuit functions, math/np or range/len"
         self._add("unknown-call", message, node, hint)
 

@@ -14,9 +14,9 @@ from typing import Any
 
 from eigen_compiler.frontends.eigen_lang.diagnostics import Diagnostics, Silent
 from eigen_compiler.frontends.eigen_lang.library import builtin
-from eigen_compiler.frontends.eigen_lang.rules import FORBIDDEN_BUILTINS
+from eigen_compiler.frontends.eigen_lang.rules import FORBIDDEN_BUILTINS, LIBRARY
 
-#: The value of a name whose assignment failed.
+#: The value of a name whose assignment (or import) failed.
 POISON = object()
 _UNBOUND = object()
 
@@ -34,6 +34,7 @@ class Scope:
         self.locals: dict[str, Any] | None = None
         self.local_names: Collection[str] = frozenset()
         self._checked: set[str] = set()  # names already accepted by :meth:`check_name`
+        self._unresolved: set[str] = set()  # names already reported as not defined
 
     def check_name(self, name: str, node: ast.AST) -> None:
         """Reject a forbidden builtin or a dunder as a name (``forbidden-call``, ``dunder``)."""
@@ -50,8 +51,9 @@ class Scope:
         """The value of ``name`` (locals, then globals, then allowlisted builtins).
 
         Raises:
-            Reject: ``unbound-name``, ``unknown-name`` or a :meth:`check_name` rule.
-            Silent: the name is poisoned.
+            Reject: ``unbound-name``, ``unknown-name``, ``missing-import`` (an eigen_lang name
+                used without its import) or a :meth:`check_name` rule.
+            Silent: the name is poisoned, or was already reported as not defined.
         """
         if name not in self._checked:
             self.check_name(name, node)
@@ -70,8 +72,22 @@ class Scope:
         found = builtin(name)
         if found is not None:
             return found
+        if name in self._unresolved:
+            raise Silent  # reported at its first use
+        self._unresolved.add(name)
+        if name in LIBRARY:
+            message = f"{name!r} is an eigen_lang name that this program does not import"
+            hint = f"add it to the imports: `from eigen_lang import {name}`"
+            self.diagnostics.reject("missing-import", message, node, hint)
         hint = "define it before use, or import it from eigen_lang"
         self.diagnostics.reject("unknown-name", f"name {name!r} is not defined", node, hint)
+
+    def poisoned(self, name: str) -> bool:
+        """True when ``name`` holds :data:`POISON` or was already reported as not defined."""
+        locals_ = self.locals
+        if locals_ is not None and name in locals_:
+            return locals_[name] is POISON
+        return self.globals.get(name) is POISON or name in self._unresolved
 
     def current(self) -> dict[str, Any]:
         """The dict assignments go to (locals in a function, else globals)."""

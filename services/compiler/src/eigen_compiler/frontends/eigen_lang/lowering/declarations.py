@@ -23,6 +23,7 @@ from eigen_compiler.frontends.eigen_lang.rules import (
     LIBRARY,
     is_main_guard,
 )
+from eigen_compiler.frontends.eigen_lang.scope import POISON
 from eigen_compiler.frontends.eigen_lang.syntax import is_docstring, snippet
 from eigen_compiler.frontends.eigen_lang.values import HelperRef, LibRef, ModuleRef
 from eigen_ir.gates import DECORATOR_OPTIONS
@@ -84,11 +85,13 @@ class ModuleLevel:
         return candidates
 
     def _import(self, stmt: ast.Import | ast.ImportFrom) -> None:
+        """Bind the imported names; each bad one is reported once and poisoned (no cascade)."""
         if isinstance(stmt, ast.Import):
             for alias in stmt.names:
                 if alias.name not in ALLOWED_MODULES:
                     message = f"import of {alias.name!r} is not allowed"
                     self.diagnostics.error("forbidden-import", message, stmt, IMPORT_HINT)
+                    self.scope.globals[(alias.asname or alias.name).split(".")[0]] = POISON
                     continue
                 module = ModuleRef(ALLOWED_MODULES[alias.name])
                 self._bind(alias.asname or alias.name, module, stmt)
@@ -96,14 +99,21 @@ class ModuleLevel:
         name = stmt.module or ""
         if stmt.level or name not in ALLOWED_MODULES:
             message = f"import from {'.' * stmt.level}{name!r} is not allowed"
-            self.diagnostics.reject("forbidden-import", message, stmt, IMPORT_HINT)
+            self.diagnostics.error("forbidden-import", message, stmt, IMPORT_HINT)
+            self.scope.poison([a.asname or a.name for a in stmt.names if a.name != "*"])
+            return
         module = ModuleRef(ALLOWED_MODULES[name])
         if module.name == "__future__":
             return
         for alias in stmt.names:
             if alias.name != "*":
-                with self.diagnostics.located(stmt):
-                    value = member(module, alias.name)
+                try:
+                    with self.diagnostics.located(stmt):
+                        value = member(module, alias.name)
+                except Reject as rej:  # this name only: the others are still imported
+                    self.diagnostics.add(rej.diag)
+                    self.scope.globals[alias.asname or alias.name] = POISON
+                    continue
                 self._bind(alias.asname or alias.name, value, stmt)
             elif module.name == "eigen_lang":
                 for lib_name in LIBRARY:
@@ -139,7 +149,9 @@ class ModuleLevel:
         target = call.func if call else dec
         try:
             resolved = self.parts.expressions.eval(target)
-        except Reject:
+        except Reject as rej:
+            if rej.diag.rule == "missing-import":  # `@cost_function` without its import
+                raise
             resolved = None
         if resolved == LibRef("hybrid_program"):
             return self._options(call) if call else {}

@@ -179,8 +179,11 @@ class ProgramFunction:
             self.diagnostics.reject("unsupported-statement", message, stmt)
         if value is None or (isinstance(value, ast.Constant) and value.value is None):
             return
-        if hybrid.minimize is None and hybrid.minimize_failed:
-            raise Silent  # minimize() was rejected (reported): its result has no fields
+        if hybrid.minimize is None and (
+            hybrid.minimize_failed
+            or any(isinstance(n, ast.Name) and self.scope.poisoned(n.id) for n in ast.walk(value))
+        ):
+            raise Silent  # minimize() or a name it returns failed (reported): no cascade
         if hybrid.minimize is None:
             hint = "measurement counts are the program's result; only programs that call "
             hint += "minimize() return a dict"
