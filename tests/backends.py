@@ -218,7 +218,8 @@ class ScaledStack:
     """The scaled shape as processes; ``services`` by name, the S3 server apart.
 
     ``kernels`` 1 or 2 (``k1`` starts first and leases the devices; the system-api is given
-    ``ipv4:k2,k1``, so ``k2`` takes the calls); two driver-managers ``dm1``, ``dm2``.
+    ``ipv4:k2,k1`` and spreads its calls over both, round-robin); two driver-managers ``dm1``,
+    ``dm2``.
     ``shared=False`` is the embedded store (SQLite, local QFS) for one kernel: a reference.
     """
 

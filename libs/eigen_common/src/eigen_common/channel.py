@@ -13,7 +13,15 @@ from eigen_common import tracing
 #: No retryPolicy here: UNAVAILABLE is retried once, by the caller's bounded exponential backoff
 #: (the kernel's pipeline, SPEC §7). gRPC still retries transparently when a call never left
 #: the client. A channel policy as well would multiply attempts (4 × 5 = 20).
-_SERVICE_CONFIG = json.dumps({"methodConfig": [{"name": [{}], "waitForReady": False}]})
+# round_robin: a target that resolves to several addresses (``dns:///kernel:50052`` behind a
+# headless service, ``ipv4:10.0.0.1:50052,10.0.0.2:50052``) spreads calls over all of them
+# instead of pinning every call to the first (gRPC's default pick_first).
+_SERVICE_CONFIG = json.dumps(
+    {
+        "loadBalancingConfig": [{"round_robin": {}}],
+        "methodConfig": [{"name": [{}], "waitForReady": False}],
+    }
+)
 
 
 def channel_options(max_message_bytes: int = 16 * 1024 * 1024) -> list[tuple[str, Any]]:
@@ -33,6 +41,9 @@ def create_channel(
     security: _security.ClientSecurity | None = None,
 ) -> grpc.aio.Channel:
     """Return a ``grpc.aio`` channel to the internal service at ``target`` (``host:port``).
+
+    ``target`` may name several replicas (``ipv4:a:p,b:p`` or a DNS name with several
+    addresses): calls are spread round-robin over the ready ones.
 
     TLS (with this service's certificate as the client certificate) when ``security`` — by
     default this process's, :func:`eigen_common.security.configure` — has channel credentials,
