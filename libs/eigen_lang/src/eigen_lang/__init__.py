@@ -46,6 +46,11 @@ optimiser (:func:`eigen_ir.optimize.minimize`) on Aer expectation values.
 - ``@cost_function``: ``f(params) -> ExpectationValue``, the objective of ``minimize``.
 - ``minimize(objective, initial_guess, method, max_iter, tolerance)`` → ``MinimizeResult``
   (``optimal_value``, ``optimal_parameters``, ``success``, ``iterations``, ``history``).
+- Quantum machine learning (:mod:`eigen_lang.qml`, docs/qml.md): ``load_dataset(name, ...)``
+  (scikit-learn's iris, breast_cancer, digits; ``moons``/``circles`` generated with a seed),
+  feature maps ``angle_encoding`` / ``zz_feature_map``, ``QuantumModel(feature_map, ansatz,
+  observable)``, ``SupervisedTask(model, dataset, test_size, seed, loss, optimizer, max_iter,
+  ...)`` and ``task.fit()`` → ``TrainingResult`` (test/train accuracy, parameters, loss history).
 - Local utilities: ``get_program_ast(program)`` (the tree the compiler analyses) and
   ``visualize_circuit(obj, output="text"|"png"|"svg", filename, values)``.
 
@@ -98,6 +103,16 @@ from eigen_lang.drawing import visualize_circuit
 from eigen_lang.expectation import CostFunction, ExpectationValue, cost_function
 from eigen_lang.optimize import MinimizeResult, minimize
 from eigen_lang.program import HybridProgram, ProgramOptions, hybrid_program, quantum_circuit
+from eigen_lang.qml import (
+    Dataset,
+    FeatureMap,
+    QuantumModel,
+    SupervisedTask,
+    TrainingResult,
+    angle_encoding,
+    load_dataset,
+    zz_feature_map,
+)
 from eigen_lang.source import get_program_ast
 
 __all__ = [
@@ -108,15 +123,21 @@ __all__ = [
     "ClassicalRegister",
     "Clbit",
     "CostFunction",
+    "Dataset",
     "ExpectationValue",
+    "FeatureMap",
     "GateSpec",
     "HybridProgram",
     "MinimizeResult",
     "Observable",
     "Param",
     "ProgramOptions",
+    "QuantumModel",
     "Qubit",
     "QubitRegister",
+    "SupervisedTask",
+    "TrainingResult",
+    "angle_encoding",
     "ansatz",
     "barrier",
     "ccx",
@@ -135,6 +156,7 @@ __all__ = [
     "get_program_ast",
     "h",
     "hybrid_program",
+    "load_dataset",
     "measure",
     "measure_all",
     "minimize",
@@ -158,4 +180,5 @@ __all__ = [
     "x",
     "y",
     "z",
+    "zz_feature_map",
 ]
