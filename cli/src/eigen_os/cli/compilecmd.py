@@ -71,6 +71,10 @@ def _isa_rows(isa: compilation_pb2.IsaCircuit) -> list[tuple[str, str]]:
     return rows
 
 
+def _param_text(p: aqo.Param) -> str:
+    return f"{p:.6g}" if isinstance(p, int | float) else str(p)
+
+
 def mapped_circuit_text(circuit: aqo.Circuit, width: int) -> str:
     """The mapped circuit on the physical qubits it uses: Qiskit's text drawing, or a listing.
 
@@ -85,7 +89,7 @@ def mapped_circuit_text(circuit: aqo.Circuit, width: int) -> str:
         return str(to_qiskit(circuit).draw("text", idle_wires=False, fold=max(40, width)))
     lines = [f"{len(circuit.operations)} operations on {len(used)} physical qubits"]
     for o in circuit.operations[:LIST_MAX_OPERATIONS]:
-        params = f"({', '.join(f'{p:.6g}' for p in o.params)})" if o.params else ""
+        params = f"({', '.join(_param_text(p) for p in o.params)})" if o.params else ""
         meas = f" -> {', '.join(f'c[{c}]' for c in o.c)}" if o.c else ""
         cond = f" if c{list(o.cond[0])}=={o.cond[1]}" if o.cond else ""
         lines.append(f"  {o.op.lower()}{params} {', '.join(f'q[{q}]' for q in o.q)}{meas}{cond}")
