@@ -249,3 +249,28 @@ async def test_a_driver_breaking_the_contract_is_an_internal_error() -> None:
             await manager.transpile(req)
     finally:
         manager.close()
+
+
+def test_a_cloud_backend_is_transpiled_as_its_jobs_are_submitted() -> None:
+    """The SDK's local testing mode stands in for IBM Quantum; nothing is submitted."""
+    from qiskit.transpiler import generate_preset_pass_manager
+    from qiskit_ibm_runtime.fake_provider import FakeManilaV2
+    from qiskit_ibm_runtime.fake_provider.local_service import QiskitRuntimeLocalService
+
+    from eigen_driver_manager.isa import isa_from_qiskit
+
+    drv = IbmDriver()
+    drv.initialize({"fake_backends": "", "credentials": "none", "seed_transpiler": "77"})
+    backend = FakeManilaV2()
+    drv.use_service(QiskitRuntimeLocalService(), [backend], seed=77)
+    (dev,) = drv.get_devices()
+    out = drv.transpile_circuit(dev.device_id, GHZ4)
+    assert_runs_on(dev, GHZ4, out)
+    assert out.metadata["seed_transpiler"] == "77" and "fake_manila" in out.metadata["transpiler"]
+    # what start() submits: the backend's preset pass manager at level 1 with that seed
+    pm = generate_preset_pass_manager(optimization_level=1, backend=backend, seed_transpiler=77)
+    submitted = isa_from_qiskit(pm.run(to_qiskit(GHZ4)), 4, dev.device_id, {})
+    assert submitted.circuit == out.circuit and submitted.initial_layout == out.initial_layout
+    with pytest.raises(FailedPreconditionError):
+        drv.transpile_circuit(dev.device_id, aqo_circuit(6, 1, [BELL_OPERATIONS[0]]))
+    drv.close()
