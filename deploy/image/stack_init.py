@@ -199,7 +199,7 @@ def compose(private: Path, shared: Path, keys: Path, hosts: list[str], tenant: s
 
 def k8s_hosts(namespace: str, hosts: Iterable[str]) -> list[str]:
     """Certificate names of the Kubernetes Services in ``namespace`` plus ``hosts``."""
-    names = [*SERVICES, "driver-manager-pods"]
+    names = [*SERVICES, "driver-manager-pods", "kernel-pods"]
     out: list[str] = []
     for n in names:
         out += [n, f"{n}.{namespace}", f"{n}.{namespace}.svc", f"{n}.{namespace}.svc.cluster.local"]

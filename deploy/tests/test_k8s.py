@@ -189,6 +189,11 @@ def test_the_scaled_overlay_runs_two_kernels_and_two_driver_managers_on_postgres
     assert env["EIGEN_KERNEL_DRIVER_MANAGER_ADDRESSES"]["value"] == "dns:driver-manager-pods:50054"
     assert env["EIGEN_KERNEL_TLS_SERVER_NAME"]["value"] == "eigen-internal"  # pods dialled by IP
     assert kinds(objs, "Service")["driver-manager-pods"]["spec"]["clusterIP"] == "None"
+    # the system-api spreads its calls over every kernel pod (round_robin), not one ClusterIP
+    assert kinds(objs, "Service")["kernel-pods"]["spec"]["clusterIP"] == "None"
+    (api,) = deps["system-api"]["spec"]["template"]["spec"]["containers"]
+    api_env = {e["name"]: e.get("value") for e in api["env"]}
+    assert api_env["EIGEN_SYSTEM_API_KERNEL_ADDRESS"] == "dns:///kernel-pods:50052"
     assert set(kinds(objs, "StatefulSet")) == {"postgres", "minio"}
     embedded = kinds(rendered["embedded"], "Deployment")
     assert embedded["kernel"]["spec"]["strategy"]["type"] == "Recreate"
