@@ -13,6 +13,10 @@ from eigen_common.status import from_rpc_error
 from eigen_common.testing import start_test_server
 
 
+class RustPanic(BaseException):
+    """Like PyO3's ``PanicException`` (a Rust panic in Qiskit): a BaseException, not Exception."""
+
+
 def _add(_servicer, server):
     async def raise_validation(request, ctx):
         raise errors.ValidationError(
@@ -27,6 +31,9 @@ def _add(_servicer, server):
         bound = structlog.contextvars.get_contextvars()
         assert bound["trace_id"] == tracing.current_trace_id()
         return f"{bound['trace_id']}|{auth.tenant if auth else ''}|{bound['job_id']}".encode()
+
+    async def panic(request, ctx):
+        raise RustPanic("called `Option::unwrap()` on a `None` value")
 
     async def unavailable(request, ctx):
         raise errors.BackendUnavailableError("backend down", retry_after=2.5)
@@ -45,6 +52,7 @@ def _add(_servicer, server):
                     "Crash": h(crash),
                     "Echo": h(echo_trace),
                     "Unavailable": h(unavailable),
+                    "Panic": h(panic),
                 },
             )
         ]
@@ -85,6 +93,17 @@ async def test_crash_is_internal_with_correlation_id_and_no_internals(channel, c
     assert cid in exc.value.details()
     assert "/etc/shadow" not in exc.value.details() and "Traceback" not in exc.value.details()
     assert "secret path" not in str(rpc_status.from_call(exc.value))
+
+
+async def test_a_rust_panic_is_internal_and_the_server_goes_on(channel):
+    with pytest.raises(grpc.aio.AioRpcError) as exc:
+        await call(channel, "Panic")(b"", timeout=5)
+    assert exc.value.code() == grpc.StatusCode.INTERNAL
+    assert "correlation_id" in from_rpc_error(exc.value).metadata
+    assert "unwrap" not in exc.value.details()
+    with pytest.raises(grpc.aio.AioRpcError) as again:
+        await call(channel, "Validation")(b"", timeout=5)
+    assert again.value.code() == grpc.StatusCode.INVALID_ARGUMENT
 
 
 async def test_unavailable_is_retryable_with_retry_info(channel):

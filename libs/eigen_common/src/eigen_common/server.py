@@ -220,7 +220,9 @@ class ErrorInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
                 except grpc.aio.AbortError:
                     code = "ABORTED"
                     raise
-                except Exception as exc:
+                except (KeyboardInterrupt, SystemExit):
+                    raise
+                except BaseException as exc:  # PyO3's PanicException (Qiskit's Rust) too
                     code = getattr(exc, "code", grpc.StatusCode.INTERNAL).name
                     await fail(exc, ctx)
                 finally:
@@ -255,7 +257,9 @@ class ErrorInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
                 except grpc.aio.AbortError:
                     code = "ABORTED"
                     raise
-                except Exception as exc:
+                except (KeyboardInterrupt, SystemExit):
+                    raise
+                except BaseException as exc:  # PyO3's PanicException (Qiskit's Rust) too
                     code = getattr(exc, "code", grpc.StatusCode.INTERNAL).name
                     await fail(exc, ctx)
                 finally:
