@@ -12,7 +12,10 @@ An AQO document is a JSON object::
   parameter listed in ``parameters`` (sorted). ``U`` takes ``[theta, phi, lambda]``.
 - ``cond`` (extension recorded in docs/aqo.md) makes an operation classically conditioned, as in
   OpenQASM 2 ``if (creg == value)``: ``{"c": [clbit, ...], "value": int}`` where ``c`` lists the
-  register's clbits least-significant first.
+  register's clbits least-significant first; with ``"cmp": "!="`` the operation applies when
+  the clbits do *not* hold ``value``. The condition is read once, when the operation starts.
+- A param may also be an affine expression of symbolic parameters (extension, docs/aqo.md):
+  ``{"terms": {"a": 2.0}, "offset": 0.1}`` is ``2.0*a + 0.1``.
 - Bit order: clbit 0 is the rightmost character of a counts bitstring (Qiskit's order).
 
 This module is pure Python (no Qiskit); see :mod:`eigen_ir.aqo_qiskit` for conversion.
@@ -23,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeGuard
 
@@ -91,7 +95,84 @@ class AqoError(ValueError):
         super().__init__(f"invalid AQO: {first}{more}")
 
 
+class ParamExpr(str):
+    """An affine expression of symbolic parameters: ``offset + sum(coefficient * name)``.
+
+    JSON: ``{"terms": {"a": 2.0}, "offset": 0.1}``. It is a ``str`` (its text, e.g.
+    ``"2.0*a + 0.1"``) so that code which treats every string param as "symbolic, bind first"
+    keeps doing so; equality and hashing use the terms and offset, not the text.
+
+    Attributes:
+        terms: ``(name, coefficient)`` pairs sorted by name, coefficients finite and non-zero.
+        offset: the constant part (radians).
+    """
+
+    terms: tuple[tuple[str, float | int], ...]
+    offset: float | int
+
+    def __new__(
+        cls, terms: Iterable[tuple[str, float | int]], offset: float | int = 0
+    ) -> ParamExpr:
+        """Build the expression from ``(name, coefficient)`` pairs and an ``offset``."""
+        ordered = tuple(sorted(terms))
+        text = " + ".join(f"{c!r}*{n}" for n, c in ordered) + f" + {offset!r}"
+        obj = super().__new__(cls, text)
+        obj.terms = ordered
+        obj.offset = offset
+        return obj
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, ParamExpr):
+            return self.terms == other.terms and self.offset == other.offset
+        return False
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    def __hash__(self) -> int:
+        return hash((self.terms, self.offset))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (ParamExpr, (self.terms, self.offset))
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The parameter names the expression reads, sorted."""
+        return tuple(n for n, _ in self.terms)
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON object of the expression."""
+        return {"terms": dict(self.terms), "offset": self.offset}
+
+
+def affine(terms: Iterable[tuple[str, float | int]], offset: float | int = 0) -> Param:
+    """The canonical param of ``offset + sum(c * name)``.
+
+    A number without terms, a plain name for ``1 * name + 0``, else a :class:`ParamExpr`
+    (repeated names summed, zero coefficients dropped).
+    """
+    merged: dict[str, float | int] = {}
+    for name, coefficient in terms:
+        merged[name] = merged.get(name, 0) + coefficient
+    kept = [(n, c) for n, c in merged.items() if c != 0]
+    if not kept:
+        return offset
+    if len(kept) == 1 and kept[0][1] == 1 and offset == 0:
+        return kept[0][0]
+    return ParamExpr(kept, offset)
+
+
 Param = float | int | str
+#: A condition: ``(clbits LSB first, value)`` (equal) or ``(clbits, value, "!=")``.
+Cond = tuple[tuple[int, ...], int] | tuple[tuple[int, ...], int, str]
+#: The comparisons a condition may make (``==`` is the default and is not written).
+CMPS = ("==", "!=")
+
+
+def cond_holds(cond: Cond, clbits: Sequence[int]) -> bool:
+    """Whether ``cond`` holds when clbit ``i`` has value ``clbits[i]`` (0 or 1)."""
+    value = sum(clbits[b] << k for k, b in enumerate(cond[0]))
+    return (value == cond[1]) != (len(cond) == 3 and cond[2] == "!=")
 
 
 @dataclass(frozen=True)
@@ -99,14 +180,15 @@ class Operation:
     """One AQO operation.
 
     ``q``: qubit indices; ``c``: clbit indices (MEASURE only, same length as ``q``);
-    ``params``: numbers in radians or parameter names; ``cond``: ``(clbits LSB first, value)``.
+    ``params``: numbers in radians, parameter names or :class:`ParamExpr`; ``cond``:
+    ``(clbits LSB first, value)`` or ``(clbits, value, "!=")`` (see :data:`Cond`).
     """
 
     op: str
     q: tuple[int, ...]
     c: tuple[int, ...] = ()
     params: tuple[Param, ...] = ()
-    cond: tuple[tuple[int, ...], int] | None = None
+    cond: Cond | None = None
 
     def to_json(self) -> dict[str, Any]:
         """Return the JSON object of this operation (omits empty optional fields)."""
@@ -114,9 +196,11 @@ class Operation:
         if self.c:
             out["c"] = list(self.c)
         if self.params:
-            out["params"] = list(self.params)
+            out["params"] = [p.to_json() if isinstance(p, ParamExpr) else p for p in self.params]
         if self.cond is not None:
             out["cond"] = {"c": list(self.cond[0]), "value": self.cond[1]}
+            if len(self.cond) == 3 and self.cond[2] != "==":
+                out["cond"]["cmp"] = self.cond[2]
         return out
 
 
@@ -183,6 +267,62 @@ def _int_list(
         else:
             out.append(x)
     return tuple(out)
+
+
+def _finite(v: Any) -> TypeGuard[float | int]:
+    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _param(p: Any, path: str, errs: list[tuple[str, str]]) -> Param | None:
+    """One entry of ``params``: a finite number, a name, or an affine expression object."""
+    if isinstance(p, str) and p:
+        return p
+    if _finite(p):
+        return p
+    if isinstance(p, dict):
+        terms, offset = p.get("terms"), p.get("offset", 0)
+        good = (
+            set(p) <= {"terms", "offset"}
+            and isinstance(terms, dict)
+            and terms
+            and all(isinstance(n, str) and n and _finite(c) and c != 0 for n, c in terms.items())
+            and _finite(offset)
+        )
+        if good:
+            assert isinstance(terms, dict) and _finite(offset)
+            return ParamExpr(terms.items(), offset)
+        errs.append(
+            (
+                path,
+                'an expression must be {"terms": {name: non-zero number, ...}, "offset": number}',
+            )
+        )
+        return None
+    errs.append((path, "must be a finite number, a parameter name or an affine expression"))
+    return None
+
+
+def _cond(rc: Any, path: str, nc: int, errs: list[tuple[str, str]]) -> Cond | None:
+    """The ``cond`` object ``{c, value, cmp?}`` of an operation."""
+    if not isinstance(rc, dict):
+        errs.append((path, "must be an object {c, value, cmp?}"))
+        return None
+    cbits = _int_list(rc.get("c"), f"{path}.c", nc, errs, "clbit")
+    val = rc.get("value")
+    cmp = rc.get("cmp", "==")
+    if not cbits:
+        errs.append((f"{path}.c", "must name at least one clbit"))
+    if len(set(cbits)) != len(cbits):
+        errs.append((f"{path}.c", "clbits must be distinct"))
+    if cmp not in CMPS:
+        errs.append((f"{path}.cmp", f"must be one of {', '.join(CMPS)}, got {cmp!r}"))
+    extra = set(rc) - {"c", "value", "cmp"}
+    if extra:
+        errs.append((path, f"unknown field(s) {sorted(extra)}"))
+    if not _is_int(val) or not 0 <= val < 2 ** max(len(cbits), 1):
+        errs.append((f"{path}.value", "must be an integer that fits the clbits"))
+        return None
+    return (cbits, val) if cmp == "==" else (cbits, val, cmp)
 
 
 def parse(
@@ -271,29 +411,14 @@ def parse(
             errs.append((f"{path}.params", f"{name} takes {spec.num_params} parameter(s)"))
         else:
             for j, p in enumerate(params_raw):
-                if isinstance(p, str) and p:
-                    used.add(p)
-                    params.append(p)
-                elif isinstance(p, int | float) and not isinstance(p, bool) and math.isfinite(p):
-                    params.append(p)
-                else:
-                    errs.append(
-                        (f"{path}.params[{j}]", "must be a finite number or a parameter name")
-                    )
-        cond = None
-        if "cond" in raw:
-            rc = raw["cond"]
-            if not isinstance(rc, dict):
-                errs.append((f"{path}.cond", "must be an object {c, value}"))
-            else:
-                cbits = _int_list(rc.get("c"), f"{path}.cond.c", nc, errs, "clbit")
-                val = rc.get("value")
-                if not cbits:
-                    errs.append((f"{path}.cond.c", "must name at least one clbit"))
-                if not _is_int(val) or not 0 <= val < 2 ** max(len(cbits), 1):
-                    errs.append((f"{path}.cond.value", "must be an integer that fits the clbits"))
-                elif _is_int(val):
-                    cond = (cbits, val)
+                value = _param(p, f"{path}.params[{j}]", errs)
+                if value is not None:
+                    params.append(value)
+                    if isinstance(value, ParamExpr):
+                        used.update(value.names)
+                    elif isinstance(value, str):
+                        used.add(value)
+        cond = _cond(raw["cond"], f"{path}.cond", nc, errs) if "cond" in raw else None
         extra = set(raw) - {"op", "q", "c", "params", "cond"}
         if extra:
             errs.append((path, f"unknown field(s) {sorted(extra)}"))
@@ -325,14 +450,25 @@ def bind(circuit: Circuit, values: dict[str, float]) -> Circuit:
     if bad:
         raise AqoError(bad)
     ops = tuple(
-        Operation(
-            o.op,
-            o.q,
-            o.c,
-            tuple(values.get(p, p) if isinstance(p, str) else p for p in o.params),
-            o.cond,
-        )
+        Operation(o.op, o.q, o.c, tuple(_bind_param(p, values) for p in o.params), o.cond)
         for o in circuit.operations
     )
+    for i, o in enumerate(ops):
+        for j, p in enumerate(o.params):
+            if isinstance(p, float) and not math.isfinite(p):
+                bad.append(
+                    (f"operations[{i}].params[{j}]", "evaluates to a value that is not finite")
+                )
+    if bad:
+        raise AqoError(bad)
     remaining = tuple(p for p in circuit.parameters if p not in values)
     return Circuit(circuit.qubits, circuit.clbits, ops, remaining, circuit.metadata)
+
+
+def _bind_param(p: Param, values: dict[str, float]) -> Param:
+    if isinstance(p, ParamExpr):
+        offset = p.offset + math.fsum(c * values[n] for n, c in p.terms if n in values)
+        return affine(((n, c) for n, c in p.terms if n not in values), float(offset))
+    if isinstance(p, str):
+        return values.get(p, p)
+    return p

@@ -13,8 +13,6 @@ from qiskit.circuit import (
     Barrier,
     CircuitInstruction,
     ClassicalRegister,
-    Clbit,
-    IfElseOp,
     Measure,
     Parameter,
     ParameterExpression,
@@ -23,9 +21,10 @@ from qiskit.circuit import (
     Reset,
 )
 from qiskit.circuit import library as lib
-from qiskit.circuit.classical import expr
 
-from eigen_ir.aqo import GATES, AqoError, Circuit, Operation, Param
+from eigen_ir.aqo import GATES, AqoError, Circuit, Cond, Operation, Param, ParamExpr, affine
+from eigen_ir.aqo_conditions import cond_expr
+from eigen_ir.aqo_qiskit_flow import flatten, qiskit_condition
 
 #: Qiskit instruction name → AQO op (the AQO basis).
 _TO_AQO: dict[str, str] = {
@@ -101,21 +100,34 @@ assert set(_TO_AQO.values()) == set(GATES), "AQO gate table and Qiskit mapping d
 
 
 def _param_out(value: Any, path: str) -> Param:
-    if isinstance(value, ParameterExpression):
-        if value.parameters and isinstance(value, Parameter):
-            return str(value.name)
-        if not value.parameters:
-            return float(value)
-        raise AqoError([(path, f"parameter expression {value} is not a plain parameter name")])
-    return float(value)
+    """A Qiskit gate parameter as an AQO param: number, name or affine :class:`ParamExpr`.
+
+    Raises:
+        AqoError: an expression that is not affine (``a*b``, ``sin(a)``) or not real.
+    """
+    if isinstance(value, Parameter):
+        return str(value.name)
+    if not isinstance(value, ParameterExpression):
+        return float(value)
+    if not value.parameters:
+        return _real(value, path)
+    terms: list[tuple[str, float | int]] = []
+    for p in sorted(value.parameters, key=lambda p: p.name):
+        try:
+            terms.append((str(p.name), _real(value.gradient(p), path)))
+        except TypeError:
+            raise AqoError(
+                [(path, f"parameter expression {value} is not affine (a*x + b*y + c)")]
+            ) from None
+    offset = _real(value.bind({p: 0 for p in value.parameters}), path)
+    return affine(terms, offset)
 
 
-def _cond_out(cond: Any, circuit: QuantumCircuit, path: str) -> tuple[tuple[int, ...], int]:
-    if not isinstance(cond, tuple) or len(cond) != 2:
-        raise AqoError([(path, "only `register == value` conditions are supported in AQO v0.1")])
-    target, value = cond
-    bits = [target] if isinstance(target, Clbit) else list(target)
-    return tuple(circuit.find_bit(b).index for b in bits), int(value)
+def _real(value: Any, path: str) -> float:
+    number = complex(value)
+    if number.imag:
+        raise AqoError([(path, f"parameter value {value} is not real")])
+    return float(number.real)
 
 
 def from_qiskit(circuit: QuantumCircuit, metadata: dict[str, Any] | None = None) -> Circuit:
@@ -123,51 +135,33 @@ def from_qiskit(circuit: QuantumCircuit, metadata: dict[str, Any] | None = None)
 
     Qubits and clbits are numbered by their flat index in ``circuit``; multiple classical
     registers are concatenated in declaration order (the first register holds clbit 0).
+    ``if_else`` blocks become conditioned operations (:mod:`eigen_ir.aqo_qiskit_flow`).
 
     Raises:
-        AqoError: an instruction has no AQO form (e.g. an ``else`` branch, a ``while`` loop,
-            a gate outside the basis, a parameter expression like ``2*theta``).
+        AqoError: an instruction has no AQO form (a ``while`` loop, a gate outside the basis, a
+            parameter expression that is not affine, a block that rereads a condition it wrote).
     """
     ops: list[Operation] = []
     names: set[str] = set()
 
-    def emit(inst: Any, qmap: list[int], cmap: list[int], cond: Any, path: str) -> None:
-        op = inst.operation
-        qs = tuple(qmap[circuit_like.find_bit(b).index] for b in inst.qubits)
-        cs = tuple(cmap[circuit_like.find_bit(b).index] for b in inst.clbits)
-        if isinstance(op, IfElseOp):
-            if cond is not None:
-                raise AqoError([(path, "nested classical conditions are not supported")])
-            true_body, false_body = op.blocks[0], op.blocks[1] if len(op.blocks) > 1 else None
-            if false_body is not None and len(false_body.data):
-                raise AqoError([(path, "`else` branches are not supported in AQO v0.1")])
-            c = _cond_out(op.condition, circuit, path)
-            inner_q = list(qs)
-            inner_c = list(cs)
-            for k, sub in enumerate(true_body.data):
-                sub_q = tuple(inner_q[true_body.find_bit(b).index] for b in sub.qubits)
-                sub_c = tuple(inner_c[true_body.find_bit(b).index] for b in sub.clbits)
-                _emit_plain(sub.operation, sub_q, sub_c, c, f"{path}.body[{k}]")
-            return
-        _emit_plain(op, qs, cs, cond, path)
-
-    def _emit_plain(
-        op: Any, qs: tuple[int, ...], cs: tuple[int, ...], cond: Any, path: str
+    def emit(
+        op: Any, qs: tuple[int, ...], cs: tuple[int, ...], conds: list[Cond | None], path: str
     ) -> None:
         aqo_name = _TO_AQO.get(op.name)
         if aqo_name is None:
             raise AqoError([(path, f"instruction {op.name!r} is not in the AQO basis")])
         params = tuple(_param_out(p, f"{path}.params") for p in op.params)
-        names.update(p for p in params if isinstance(p, str))
+        for p in params:
+            if isinstance(p, ParamExpr):
+                names.update(p.names)
+            elif isinstance(p, str):
+                names.add(p)
         if aqo_name == "BARRIER" and not qs:
             return
-        ops.append(Operation(aqo_name, qs, cs if aqo_name == "MEASURE" else (), params, cond))
+        for cond in conds:
+            ops.append(Operation(aqo_name, qs, cs if aqo_name == "MEASURE" else (), params, cond))
 
-    circuit_like = circuit
-    ident_q = list(range(circuit.num_qubits))
-    ident_c = list(range(circuit.num_clbits))
-    for i, inst in enumerate(circuit.data):
-        emit(inst, ident_q, ident_c, None, f"operations[{i}]")
+    flatten(circuit, emit)
     meta = dict(metadata or {})
     return Circuit(circuit.num_qubits, circuit.num_clbits, tuple(ops), tuple(sorted(names)), meta)
 
@@ -175,8 +169,9 @@ def from_qiskit(circuit: QuantumCircuit, metadata: dict[str, Any] | None = None)
 def to_qiskit(aqo: Circuit, values: dict[str, float] | None = None) -> QuantumCircuit:
     """Build a Qiskit circuit from AQO, with one register ``q`` and one register ``c``.
 
-    Symbolic parameters become :class:`qiskit.circuit.Parameter` unless bound in ``values``.
-    A ``cond`` becomes an ``if_test`` on a classical expression (AND of per-bit tests), so the
+    Symbolic parameters become :class:`qiskit.circuit.Parameter` unless bound in ``values``
+    (an affine :class:`ParamExpr` becomes the same expression of them). A ``cond`` becomes an
+    ``if_test`` on a classical expression (AND of per-bit tests, negated for ``!=``), so the
     counts of the result keep one unbroken bitstring of width ``aqo.clbits``.
     """
     qreg = QuantumRegister(aqo.qubits, "q")
@@ -189,6 +184,11 @@ def to_qiskit(aqo: Circuit, values: dict[str, float] | None = None) -> QuantumCi
     bound = values or {}
 
     def param(p: Param) -> Any:
+        if isinstance(p, ParamExpr):
+            out: Any = p.offset
+            for name, coefficient in p.terms:
+                out = out + coefficient * param(name)
+            return out
         if isinstance(p, str):
             return bound[p] if p in bound else symbols[p]
         return p
@@ -224,13 +224,6 @@ def to_qiskit(aqo: Circuit, values: dict[str, float] | None = None) -> QuantumCi
                 gate = _FROM_AQO[o.op](*[param(p) for p in o.params])
                 qc._append(CircuitInstruction(gate, tuple(qubits[i] for i in o.q), ()))
             continue
-        bits, value = o.cond
-        cond: Any = None
-        for k, b in enumerate(bits):
-            term: Any = expr.lift(qc.clbits[b])
-            if not (value >> k) & 1:
-                term = expr.logic_not(term)
-            cond = term if cond is None else expr.logic_and(cond, term)
-        with qc.if_test(cond):
+        with qc.if_test(qiskit_condition(cond_expr(o.cond), clbits)):
             apply(o)
     return qc
