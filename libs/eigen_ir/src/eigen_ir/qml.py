@@ -100,7 +100,22 @@ def model_circuit(feature_map: FeatureMap, ansatz: aqo.Circuit) -> aqo.Circuit:
         )
     params = tuple(sorted(set(ansatz.parameters) | set(feature_map.parameters)))
     ops = feature_map.operations() + ansatz.operations
-    return aqo.Circuit(feature_map.n_qubits, 0, ops, params)
+    return canonical_order(aqo.Circuit(feature_map.n_qubits, 0, ops, params))
+
+
+def canonical_order(circuit: aqo.Circuit) -> aqo.Circuit:
+    """``circuit`` with its operations in the order Qiskit's DAG lists them.
+
+    The same gates, commuting ones (on different qubits) reordered the way the compiler's
+    translation emits them, so the circuit a local run simulates is the one the platform
+    compiles to, operation for operation (floating-point results depend on the order).
+    """
+    from qiskit.converters import circuit_to_dag, dag_to_circuit
+
+    from eigen_ir.aqo_qiskit import from_qiskit, to_qiskit
+
+    ordered = from_qiskit(dag_to_circuit(circuit_to_dag(to_qiskit(circuit))))
+    return aqo.Circuit(circuit.qubits, circuit.clbits, ordered.operations, circuit.parameters)
 
 
 def initial_weights(count: int, seed: int) -> tuple[float, ...]:

@@ -26,6 +26,8 @@ from eigen_compiler.frontends.eigen_lang.values import (
     ParamRef,
     ResultField,
     TermBudget,
+    TrainingField,
+    TrainingResultValue,
     kind,
 )
 from eigen_ir.ansatz import ENTANGLEMENTS, ROTATION_GATES, ROTATION_PRESETS, create_hea_ansatz
@@ -360,8 +362,11 @@ def json_constant(value: Any) -> Any:
 
 def return_entry(value: Any) -> dict[str, Any]:
     """One ``returns`` entry of a plan: ``{"result": field}`` or ``{"value": constant}``."""
-    if isinstance(value, ResultField):
+    if isinstance(value, ResultField | TrainingField):
         return {"result": value.field}
+    if isinstance(value, TrainingResultValue):
+        message = "return a field of the result (result.test_accuracy, ...), not the result"
+        raise Problem("unsupported-return", message)
     if isinstance(value, MinimizeResult):
         message = "return a field of the result (result.optimal_value, ...), not the result"
         raise Problem("unsupported-return", message)

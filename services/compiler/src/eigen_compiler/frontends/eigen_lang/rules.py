@@ -50,10 +50,15 @@ HYBRID_NAMES: tuple[str, ...] = (
     "create_ising_model_hamiltonian",
     "get_program_ast",
     "visualize_circuit",
+    "load_dataset",
+    "angle_encoding",
+    "zz_feature_map",
+    "QuantumModel",
+    "SupervisedTask",
 )
 
 #: Methods a program may call on library values (``result.optimal_parameters.tolist()``).
-RESULT_METHODS: frozenset[str] = frozenset(["tolist"])
+RESULT_METHODS: frozenset[str] = frozenset(["tolist", "fit"])
 
 
 def library_names() -> Iterable[str]:

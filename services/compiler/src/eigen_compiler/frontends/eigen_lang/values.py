@@ -15,6 +15,9 @@ from typing import Any
 from eigen_compiler.frontends.eigen_lang.problem import Problem
 from eigen_ir.aqo import Circuit
 from eigen_ir.observable import Observable
+from eigen_ir.qml import TrainingPlan
+from eigen_ir.qml_data import DatasetSpec
+from eigen_ir.qml_encoding import FeatureMap
 
 # --- names ----------------------------------------------------------------------------------
 
@@ -218,10 +221,63 @@ class ResultMethod:
     field: str
 
 
+# --- QML values (seed 004: load_dataset, feature maps, QuantumModel, SupervisedTask) --------
+
+
+@dataclass(frozen=True)
+class DatasetValue:
+    """``load_dataset(...)``: the checked spec (the data is loaded by the kernel, not here)."""
+
+    spec: DatasetSpec
+
+
+@dataclass(frozen=True)
+class FeatureMapValue:
+    """``angle_encoding(...)`` / ``zz_feature_map(...)``."""
+
+    feature_map: FeatureMap
+
+
+@dataclass(frozen=True, eq=False)
+class ModelValue:
+    """``QuantumModel(feature_map, ansatz, observable)``: observable terms None = default Z."""
+
+    feature_map: FeatureMap
+    ansatz: AnsatzValue
+    terms: tuple[tuple[str, float], ...] | None
+
+
+@dataclass(frozen=True, eq=False)
+class TaskValue:
+    """``SupervisedTask(...)``: the training plan it trains (without the program's returns)."""
+
+    plan: TrainingPlan
+
+
+@dataclass(frozen=True, eq=False)
+class TaskMethod:
+    """``task.fit`` (calling it records the training plan)."""
+
+    task: TaskValue
+
+
+@dataclass(frozen=True)
+class TrainingResultValue:
+    """What ``task.fit()`` returns: fields are known only when the kernel has trained."""
+
+
+@dataclass(frozen=True)
+class TrainingField:
+    """``result.<field>`` of a training result (:data:`eigen_ir.qml.RESULT_FIELDS`)."""
+
+    field: str
+
+
 #: Values a name may hold besides constants (``x = QubitRegister(2)``, ``obs = Observable(...)``).
 STORABLE = (
     QReg, CReg, QubitRef, ClbitRef, ParamRef, ObservableValue, AnsatzValue, AnsatzFunction,
-    CostFunction, MinimizeResult, ResultField, DictValue, Expectation,
+    CostFunction, MinimizeResult, ResultField, DictValue, Expectation, DatasetValue,
+    FeatureMapValue, ModelValue, TaskValue, TrainingResultValue, TrainingField,
 )  # fmt: skip
 
 
@@ -257,4 +313,11 @@ _KINDS: dict[type, str] = {
     ResultField: "a minimize() result field (known only after the run)",
     ResultMethod: "a method",
     DictValue: "a dict",
+    DatasetValue: "a dataset",
+    FeatureMapValue: "a feature map",
+    ModelValue: "a QuantumModel",
+    TaskValue: "a SupervisedTask",
+    TaskMethod: "a method",
+    TrainingResultValue: "the fit() result (known only after training)",
+    TrainingField: "a fit() result field (known only after training)",
 }

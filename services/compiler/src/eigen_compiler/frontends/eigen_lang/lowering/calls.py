@@ -13,6 +13,7 @@ from typing import Any
 
 from eigen_compiler.frontends.eigen_lang.library import call_pure, call_random
 from eigen_compiler.frontends.eigen_lang.lowering.context import Parts
+from eigen_compiler.frontends.eigen_lang.qml_library import QML_CALLS
 from eigen_compiler.frontends.eigen_lang.syntax import make_range, signature, snippet
 from eigen_compiler.frontends.eigen_lang.values import (
     AnsatzFunction,
@@ -23,6 +24,7 @@ from eigen_compiler.frontends.eigen_lang.values import (
     RandomFunction,
     ResultField,
     ResultMethod,
+    TaskMethod,
 )
 
 #: Library functions evaluated by :mod:`.hybrid_calls` (compile-time values).
@@ -69,9 +71,13 @@ class CallDispatch:
                 return make_range(args)
             return call_pure(callee, args)
         if isinstance(callee, LibRef):
+            if callee.name in QML_CALLS:
+                return self.parts.qml.call(callee.name, node)
             if callee.name in HYBRID_CALLS:
                 return self.parts.hybrid_calls.call(callee.name, node)
             return self.parts.circuit.call(callee.name, node)
+        if isinstance(callee, TaskMethod):
+            return self.parts.qml.fit(callee, node)
         if isinstance(callee, ResultMethod):
             if node.args or node.keywords:
                 self.diagnostics.reject("bad-argument", "tolist() takes no arguments", node)

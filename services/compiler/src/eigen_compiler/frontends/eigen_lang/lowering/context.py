@@ -24,10 +24,13 @@ from eigen_compiler.frontends.eigen_lang.values import (
     CostFunction,
     Expectation,
     ParamVector,
+    TaskMethod,
     TermBudget,
+    TrainingResultValue,
 )
 from eigen_compiler.model import Limits
 from eigen_ir.hybrid import OptimizerSpec
+from eigen_ir.qml import TrainingPlan
 
 #: A ``@hybrid_program`` function and its decorator options.
 Candidate = tuple[ast.FunctionDef, dict[str, int | str]]
@@ -43,10 +46,16 @@ class HybridState:
     vector_uses: dict[str, set[int]] = field(default_factory=dict)  # active vector → indices
     ansatz_cache: dict[int, AnsatzValue | None] = field(default_factory=dict)  # id(def)
     minimize: tuple[Expectation, OptimizerSpec] | None = None
-    minimize_failed: bool = False  # a minimize() call was rejected (its result is unknown)
+    minimize_failed: bool = False  # a minimize()/fit() call was rejected (result unknown)
+    training: TrainingPlan | None = None  # set by task.fit() (without the program's returns)
     budget: TermBudget = field(default_factory=lambda: TermBudget(TERM_WORK))
     returns: dict[str, dict[str, Any]] = field(default_factory=dict)
     param_names: set[str] = field(default_factory=set)  # Param angles outside ansätze
+
+    @property
+    def planned(self) -> bool:
+        """The program lowers to a plan (it called ``minimize`` or ``task.fit()``)."""
+        return self.minimize is not None or self.training is not None
 
     def at_program_level(self, scope: Scope, inlining: list[str]) -> bool:
         """True directly in the ``@hybrid_program`` function (not in a helper or an ansatz)."""
@@ -160,6 +169,18 @@ class HybridCalls(Protocol):
         ...
 
 
+class QmlCalls(Protocol):
+    """Calls of the QML constructs and ``task.fit()`` (:mod:`.qml_calls`)."""
+
+    def call(self, name: str, node: ast.Call) -> Any:
+        """The value of the QML library call ``name``."""
+        ...
+
+    def fit(self, method: TaskMethod, node: ast.Call) -> TrainingResultValue:
+        """Record the task's training plan."""
+        ...
+
+
 class Declarations(Protocol):
     """Module-level statements and decorators (:mod:`.declarations`)."""
 
@@ -201,4 +222,5 @@ class Parts:
     circuit: CircuitCalls
     hybrid_values: HybridValues
     hybrid_calls: HybridCalls
+    qml: QmlCalls
     declarations: Declarations

@@ -138,6 +138,9 @@ class HybridLibrary:
         if hybrid.minimize is not None:
             message = "a program calls minimize() once (one plan per program)"
             self.diagnostics.reject("multiple-minimize", message, node, "combine the objectives")
+        if hybrid.training is not None:
+            message = "a program trains one model or calls minimize() once (one plan per program)"
+            self.diagnostics.reject("multiple-plans", message, node)
         objective = args["objective"]
         if not isinstance(objective, CostFunction):
             message = f"objective must be a @cost_function, not {kind(objective)}"

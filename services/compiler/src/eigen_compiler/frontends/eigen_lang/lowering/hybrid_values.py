@@ -12,6 +12,7 @@ import ast
 from typing import Any, NoReturn
 
 from eigen_compiler.frontends.eigen_lang import hybrid_library as hy
+from eigen_compiler.frontends.eigen_lang import qml_library as ql
 from eigen_compiler.frontends.eigen_lang.circuit import CircuitBuilder
 from eigen_compiler.frontends.eigen_lang.diagnostics import Silent
 from eigen_compiler.frontends.eigen_lang.lowering.context import Parts
@@ -21,12 +22,17 @@ from eigen_compiler.frontends.eigen_lang.values import (
     AnsatzFunction,
     AnsatzValue,
     CostFunction,
+    DatasetValue,
     MinimizeResult,
+    ModelValue,
     ObservableValue,
     ParamRef,
     ParamVector,
     ResultField,
     ResultMethod,
+    TaskMethod,
+    TaskValue,
+    TrainingResultValue,
     kind,
 )
 from eigen_ir.hybrid import MAX_PARAMETERS
@@ -97,6 +103,11 @@ class HybridFunctions:
             return hy.observable_attribute(base, name)
         if isinstance(base, MinimizeResult) and name in hy.RESULT_FIELDS:
             return ResultField(name)
+        if isinstance(base, TaskValue) and name == "fit":
+            return TaskMethod(base)
+        if isinstance(base, DatasetValue | ModelValue | TaskValue | TrainingResultValue):
+            with self.diagnostics.located(node):
+                return ql.attribute(base, name)
         if isinstance(base, ResultField) and (base.field, name) == _TOLIST:
             return ResultMethod(base.field)
         if isinstance(base, MinimizeResult):

@@ -17,6 +17,7 @@ from eigen_compiler.frontends.eigen_lang.lowering.expressions import Evaluator
 from eigen_compiler.frontends.eigen_lang.lowering.hybrid_calls import HybridLibrary
 from eigen_compiler.frontends.eigen_lang.lowering.hybrid_values import HybridFunctions
 from eigen_compiler.frontends.eigen_lang.lowering.program import LoweredProgram, ProgramFunction
+from eigen_compiler.frontends.eigen_lang.lowering.qml_calls import QmlCalls
 from eigen_compiler.frontends.eigen_lang.lowering.statements import Runner
 from eigen_compiler.frontends.eigen_lang.scan import ModuleScan
 from eigen_compiler.frontends.eigen_lang.scope import Scope
@@ -69,6 +70,7 @@ def wire(diagnostics: Diagnostics, state: LoweringState) -> Parts:
     parts.circuit = CircuitLibrary(parts)
     parts.hybrid_values = HybridFunctions(parts)
     parts.hybrid_calls = HybridLibrary(parts)
+    parts.qml = QmlCalls(parts)
     parts.declarations = ModuleLevel(parts)
     return parts
 

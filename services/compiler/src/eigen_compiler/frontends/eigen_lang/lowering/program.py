@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ast
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
 
@@ -122,14 +122,17 @@ class ProgramFunction:
     def _plan(self, fn: ast.FunctionDef, builder: CircuitBuilder) -> HybridPlan | None:
         """The hybrid plan of a program that called ``minimize`` (else None)."""
         hybrid = self.state.hybrid
-        if hybrid.minimize is None:
+        if not hybrid.planned:
             return None
         if builder.ops or builder.num_qubits or builder.num_clbits:
-            message = "a program that calls minimize() runs its @ansatz only"
+            message = "a program that calls minimize() or fit() runs its model or @ansatz only"
             hint = "apply the gates inside the @ansatz function"
             self.diagnostics.error("mixed-program", message, fn, hint)
-        objective, spec = hybrid.minimize
         returns = tuple(sorted(hybrid.returns.items()))
+        if hybrid.training is not None:
+            return replace(hybrid.training, returns=returns)
+        assert hybrid.minimize is not None
+        objective, spec = hybrid.minimize
         ansatz = objective.ansatz
         return HybridPlan(
             ansatz.circuit, ansatz.parameters, objective.terms, objective.shots, spec, returns
@@ -179,12 +182,12 @@ class ProgramFunction:
             self.diagnostics.reject("unsupported-statement", message, stmt)
         if value is None or (isinstance(value, ast.Constant) and value.value is None):
             return
-        if hybrid.minimize is None and (
+        if not hybrid.planned and (
             hybrid.minimize_failed
             or any(isinstance(n, ast.Name) and self.scope.poisoned(n.id) for n in ast.walk(value))
         ):
             raise Silent  # minimize() or a name it returns failed (reported): no cascade
-        if hybrid.minimize is None:
+        if not hybrid.planned:
             hint = "measurement counts are the program's result; only programs that call "
             hint += "minimize() return a dict"
             self.diagnostics.reject(
