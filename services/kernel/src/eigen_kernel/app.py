@@ -39,6 +39,7 @@ from eigen_kernel.settings import KernelSettings
 from eigen_kernel.store import SqliteJobStore
 from eigen_kernel.store_postgres import PostgresFeed, PostgresJobStore
 from eigen_kernel.timers import Timers
+from eigen_kernel.training import TrainingStage
 from eigen_kernel.transpile import DeviceTranspiler
 
 
@@ -125,6 +126,9 @@ def assemble(
         store=store,
         catalog=catalog,
         vendor_poll_seconds=settings.vendor_poll_seconds,
+        training=TrainingStage(
+            lifecycle, store, artifacts, driver, patience, settings.execute_timeout
+        ),
     )
     reservations = Reservations(store, scheduler, catalog, lifecycle, timers)
     runtime = Runtime(

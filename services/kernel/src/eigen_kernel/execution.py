@@ -6,7 +6,8 @@ COMPLETED event in another, so a job cancelled meanwhile never shows a late resu
 - a circuit: counts (once, or once per binding of a sweep — one driver call either way);
 - an estimation job (observables; Qiskit's EstimatorV2): expectation values per binding and
   observable through ``EstimateExpectationValues``;
-- a hybrid plan: the kernel-managed loop (:class:`eigen_kernel.hybrid.HybridStage`).
+- a hybrid plan: the kernel-managed loop (:class:`eigen_kernel.hybrid.HybridStage`);
+- a training plan (QML): the training loop (:class:`eigen_kernel.training.TrainingStage`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from eigen_common import errors, tracing
+from eigen_ir.qml import is_training_plan
 from eigen_kernel import metrics
 from eigen_kernel.admission import run_options
 from eigen_kernel.artifacts import Artifacts
@@ -39,6 +41,7 @@ from eigen_kernel.lifecycle import Lifecycle
 from eigen_kernel.ports import DriverPort, JobStore
 from eigen_kernel.retry import Patience
 from eigen_kernel.states import TaskState
+from eigen_kernel.training import TrainingStage
 
 
 def bindings(sub: Submission, compiled: CompiledProgram) -> list[dict[str, float]]:
@@ -109,6 +112,7 @@ class Execution:
         store: JobStore,
         catalog: DeviceCatalog,
         vendor_poll_seconds: float = 10.0,
+        training: TrainingStage | None = None,
     ):
         self._lifecycle = lifecycle
         self._artifacts = artifacts
@@ -121,6 +125,7 @@ class Execution:
         self._store = store
         self._catalog = catalog
         self._poll = vendor_poll_seconds
+        self._training = training
 
     async def run(self, job: Job, reservation_id: str = "", resume: bool = False) -> None:
         """Run a dispatched job to its end (its execution time feeds the queue's estimates).
@@ -156,7 +161,11 @@ class Execution:
                 ),
             )
         t0 = time.perf_counter()
-        if hybrid:
+        if hybrid and is_training_plan(compiled.hybrid_plan_json):
+            if self._training is None:
+                raise errors.InternalError("this kernel cannot train", reason="NO_TRAINING")
+            outcome, message = await self._training.run(job, compiled)
+        elif hybrid:
             outcome, message = await self._hybrid.run(job, compiled)
         elif job.submission.is_estimation:
             outcome, message = await self._estimate(job, compiled)
