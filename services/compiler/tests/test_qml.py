@@ -167,3 +167,29 @@ def test_default_seed_agrees_with_the_lowering_and_the_runtime():
     from eigen_lang.program import DEFAULT_RANDOM_SEED as RUNTIME
 
     assert qml_library.DEFAULT_SEED == DEFAULT_RANDOM_SEED == RUNTIME
+
+
+def test_an_ansatz_function_model_lowers_like_the_local_one():
+    from eigen_lang import Observable, QuantumModel, SupervisedTask, load_dataset, zz_feature_map
+    from eigen_lang.program import _RUNNING, ProgramOptions
+
+    source = (
+        "from eigen_lang import *\n\n@ansatz\ndef two(theta):\n    q = QubitRegister(2)\n"
+        "    ry(theta[0], q[0])\n    rz(0.5, q[1])\n    ry(theta[1], q[1])\n"
+        "    cx(q[0], q[1])\n    ry(theta[2], q[0])\n\n@hybrid_program(seed=3)\ndef train():\n"
+        '    data = load_dataset("moons", n_samples=30, noise=0.1)\n'
+        '    model = QuantumModel(zz_feature_map(2), two, Observable("ZI"))\n'
+        "    result = SupervisedTask(model, data, max_iter=5).fit()\n"
+    )
+    lowered = lower_program(source).plan
+    assert lowered is not None
+    namespace: dict[str, object] = {}
+    exec(source, namespace)  # the user's machine runs the program; the compiler never does
+    token = _RUNNING.set(ProgramOptions(seed=3))
+    try:
+        model = QuantumModel(zz_feature_map(2), namespace["two"], Observable("ZI"))
+        data = load_dataset("moons", n_samples=30, noise=0.1)
+        local = SupervisedTask(model, data, max_iter=5).plan
+    finally:
+        _RUNNING.reset(token)
+    assert lowered.canonical_bytes() == local.canonical_bytes()
