@@ -28,6 +28,12 @@ Accepted:
   ``minimize(objective, initial_guess, method, max_iter, tolerance)`` whose result fields the
   program's final ``return {...}`` may name. Such a program lowers to a
   :class:`~eigen_ir.hybrid.HybridPlan` (``LoweredProgram.plan``) around its ansatz circuit.
+- QML constructs (seed 004, docs/qml.md; :mod:`.qml_library` checks every size against the
+  dataset table, nothing is loaded): ``load_dataset``, ``angle_encoding``/``zz_feature_map``,
+  ``QuantumModel(feature_map, ansatz, observable)``, ``SupervisedTask(...)`` and one
+  ``task.fit()`` in the program function, whose result fields the final ``return {...}`` may
+  name. Such a program lowers to a :class:`~eigen_ir.qml.TrainingPlan` (a ``HybridPlan`` whose
+  circuit is the feature map then the ansatz), which the kernel trains.
 
 Before a loop is unrolled or a function inlined, its work is estimated (iterations × statically
 counted statements) and the program is rejected at once when it would exceed
