@@ -102,9 +102,13 @@ def load_qasm(source: str, version: str = "", limits: Limits | None = None) -> L
     if major == "3" and size > lim.max_qasm3_bytes:
         raise fail([_too_large(size, lim.max_qasm3_bytes, qasm3_parser=True)])
     check_sizes(source, major, lim)
-    circuit = parse2(source) if major == "2" else parse3(source)
+    notes: list[Diagnostic] = []
+    if major == "2":
+        circuit = parse2(source)
+    else:
+        circuit, notes = parse3(source, lim)
     check_circuit(circuit, lim)
-    loaded = LoadedQasm(circuit, major)
+    loaded = LoadedQasm(circuit, major, notes)
     if not circuit.data:
         message = "the program has no operations"
         loaded.warnings.append(Diagnostic("empty-program", message, severity="warning"))

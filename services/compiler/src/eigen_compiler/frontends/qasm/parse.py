@@ -3,9 +3,10 @@
 - OpenQASM 2: ``qiskit.qasm2.loads`` with ``LEGACY_CUSTOM_INSTRUCTIONS`` (QASMBench files use
   ``sx``/``swap``/``cswap`` without defining them) and an empty include path, so only the built-in
   ``qelib1.inc`` can be included — a program can never read files of the server.
-- OpenQASM 3: ``qiskit.qasm3.loads`` (qiskit-qasm3-import); only ``stdgates.inc`` is includable.
-  Constructs the importer does not handle (subroutines, ``const``, ``uint``, casts, ...) are
-  rejected with rule ``qasm3-unsupported``.
+- OpenQASM 3: parsed by ``openqasm3`` (the reference parser), converted by qiskit-qasm3-import
+  where it can, else lowered by :mod:`eigen_compiler.frontends.qasm.oq3` (``const``, ``uint``,
+  casts, subroutines, loops, run-time conditions); only ``stdgates.inc`` is includable. What
+  neither can run is rejected with rule ``qasm3-unsupported`` and the construct's line.
 
 Diagnostic lines and columns are 1-based.
 """
@@ -18,27 +19,18 @@ import os
 import re
 import traceback
 
-from qiskit import qasm2, qasm3
-from qiskit.circuit import QuantumCircuit
+import openqasm3
+import qiskit_qasm3_import
+from qiskit import qasm2
+from qiskit.circuit import ControlFlowOp, IfElseOp, QuantumCircuit
 
 from eigen_common.errors import Diagnostic
-from eigen_compiler.model import fail
+from eigen_compiler.frontends.qasm.oq3 import lower
+from eigen_compiler.model import Limits, fail
 
 _QASM2_POS = re.compile(r"\A<input>:(\d+),(\d+):\s*(.*)\Z", re.DOTALL)
-_QASM3_CONVERT_POS = re.compile(r"\A(\d+),(\d+):\s*(.*)\Z", re.DOTALL)
 _QASM3_PARSE_POS = re.compile(r"\AL(\d+):C(\d+):\s*(.*)\Z", re.DOTALL)
-_UNSUPPORTED_MARKERS = (
-    "not supported",
-    "not currently supported",
-    "cannot be resolved",
-    "conditions must be",
-    "unsupported",
-    "not handled",
-)
-_QASM3_HINT = (
-    "the OpenQASM 3 importer handles gates, registers, measurement, `input float` parameters "
-    "and `if` on bits/registers; rewrite the construct or use OpenQASM 2"
-)
+_QASM3_HINT = "see docs/openqasm3.md for the OpenQASM 3 this platform runs"
 
 
 def parse2(source: str) -> QuantumCircuit:
@@ -78,32 +70,63 @@ def _qasm2_hint(message: str) -> str:
     return ""
 
 
-def parse3(source: str) -> QuantumCircuit:
-    """Parse OpenQASM 3 ``source``.
+def parse3(source: str, limits: Limits | None = None) -> tuple[QuantumCircuit, list[Diagnostic]]:
+    """Parse OpenQASM 3 ``source`` (parsed once by the ``openqasm3`` reference parser).
 
-    The ANTLR parser prints each syntax error to ``sys.stderr`` as well; that text is dropped
-    (the error comes back as a diagnostic), so junk programs cannot fill the service's log with
-    lines that are not JSON.
+    Qiskit's importer (qiskit-qasm3-import) converts the program when it can and its circuit
+    has no loops; otherwise :func:`eigen_compiler.frontends.qasm.oq3.lower` lowers the same AST
+    (classical types, ``const``, ``def``, casts, loops, run-time conditions). The ANTLR parser
+    prints each syntax error to ``sys.stderr`` as well; that text is dropped (the error comes
+    back as a diagnostic), so junk programs cannot fill the service's log with lines that are
+    not JSON.
+
+    Returns:
+        The circuit and warnings of the lowering.
 
     Raises:
-        CompilationFailedError: ``qasm-syntax``, ``qasm3-unsupported`` or ``too-complex``.
+        CompilationFailedError: ``qasm-syntax``, ``qasm3-unsupported``, ``too-complex`` or a
+            rule of :func:`~eigen_compiler.frontends.qasm.oq3.lower`.
     """
     try:
         with contextlib.redirect_stderr(io.StringIO()):
-            return qasm3.loads(source)
-    except qasm3.QASM3ImporterError as exc:
-        line, col, text = _position(_QASM3_CONVERT_POS, _message(exc))
-        unsupported = any(m in text for m in _UNSUPPORTED_MARKERS)
-        rule, hint = ("qasm3-unsupported", _QASM3_HINT) if unsupported else ("qasm-syntax", "")
-        raise fail([Diagnostic(rule, text, line, col, hint)]) from None
+            program = openqasm3.parse(source)
     except (RecursionError, MemoryError) as exc:
         raise fail([_too_complex(exc)]) from None
-    except Exception as exc:  # openqasm3.QASM3ParsingError, or an importer fault on odd input
+    except Exception as exc:  # openqasm3.QASM3ParsingError, or an ANTLR fault on odd input
         raise fail([_qasm3_parse_diagnostic(exc)]) from None
     except BaseException as exc:
         if not is_panic(exc):
             raise
         raise fail([_panicked("3")]) from None
+    try:
+        circuit = qiskit_qasm3_import.convert(program)
+    except (RecursionError, MemoryError) as exc:
+        raise fail([_too_complex(exc)]) from None
+    except Exception:  # the importer stops here (ConversionError, or a fault on odd input)
+        circuit = None
+    if circuit is not None and not _beyond_aqo(circuit):
+        return circuit, []
+    lowered = lower(program, source, limits or Limits())
+    return lowered.circuit, lowered.warnings
+
+
+def _beyond_aqo(circuit: QuantumCircuit) -> bool:
+    """Whether the importer's circuit has what AQO cannot write.
+
+    That is control flow other than ``if_else``, classical variables and stores, ``delay``. The
+    lowering then takes the program (it runs loops when compiling and names a construct it
+    refuses with its line).
+    """
+    if circuit.num_vars:
+        return True
+    for inst in circuit.data:
+        op = inst.operation
+        if isinstance(op, ControlFlowOp):
+            if not isinstance(op, IfElseOp) or any(_beyond_aqo(b) for b in op.blocks):
+                return True
+        elif op.name in ("store", "delay"):
+            return True
+    return False
 
 
 def is_panic(exc: BaseException) -> bool:
