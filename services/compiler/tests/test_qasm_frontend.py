@@ -191,11 +191,9 @@ def test_version_from_request_and_header() -> None:
 
 def test_qasm3_inputs_bind_parameters(compiler: Compiler) -> None:
     src = (
-        'OPENQASM 3.0;\ninclude "stdgates.inc";\ninput float theta;\ninput float phi;\n'
-        "qubit[1] q;\nbit[1] c;\nrx(theta) q[0];\nrz(2 * phi) q[0];\nc[0] = measure q[0];\n"
+        'OPENQASM 3.0;\ninclude "stdgates.inc";\ninput float theta;\ninput angle phi;\n'
+        "qubit[1] q;\nbit[1] c;\nrx(theta) q[0];\nrz(2 * phi + 0.5) q[0];\nc[0] = measure q[0];\n"
     )
-    assert diagnostics(compiler, src) == [("unbound-parameter", 3, 1), ("unbound-parameter", 4, 1)]
-    assert diagnostics(compiler, src, inputs={"theta": 0.5}) == [("unbound-parameter", 4, 1)]
     result = compiler.compile(
         CompileRequest(
             QasmSource(src),
@@ -205,9 +203,38 @@ def test_qasm3_inputs_bind_parameters(compiler: Compiler) -> None:
     )
     ops = aqo.parse(result.aqo_json).operations
     assert ops[0] == aqo.Operation("RX", (0,), (), (0.5,))
-    assert ops[1] == aqo.Operation("RZ", (0,), (), (0.5,))
+    assert ops[1] == aqo.Operation("RZ", (0,), (), (1.0,))
     assert result.metrics["num_parameters"] == "0"
     assert [w.rule for w in result.warnings] == ["unused-input"]
+
+
+def test_qasm3_inputs_left_unbound_stay_symbolic(compiler: Compiler) -> None:
+    """An ``input`` without a value is an AQO parameter the job binds at execution (a sweep)."""
+    src = (
+        'OPENQASM 3.0;\ninclude "stdgates.inc";\ninput float theta;\ninput angle phi;\n'
+        "qubit[1] q;\nbit[1] c;\nrx(theta) q[0];\nrz(2 * phi + 0.5) q[0];\nc[0] = measure q[0];\n"
+    )
+    request = CompileRequest(QasmSource(src), options={"optimization_level": "0"})
+    result = compiler.compile(request)
+    circuit = aqo.parse(result.aqo_json)
+    assert circuit.parameters == ("phi", "theta") and result.metrics["parameters"] == "phi,theta"
+    assert circuit.operations[0].params == ("theta",)
+    assert circuit.operations[1].params == (aqo.ParamExpr([("phi", 2.0)], 0.5),)
+    assert compiler.compile(request).aqo_json == result.aqo_json  # deterministic
+    bound = aqo.bind(circuit, {"theta": 0.5, "phi": 0.25})
+    given = compiler.compile(
+        CompileRequest(
+            QasmSource(src), inputs={"theta": 0.5, "phi": 0.25}, options={"optimization_level": "0"}
+        )
+    )
+    assert bound.operations == aqo.parse(given.aqo_json).operations  # binding later = binding now
+    partly = compiler.compile(CompileRequest(QasmSource(src), inputs={"theta": 0.5}))
+    assert aqo.parse(partly.aqo_json).parameters == ("phi",)
+    assert result.metrics["optimization_level"] == "0"
+    optimised = compiler.compile(CompileRequest(QasmSource(src)))
+    assert aqo.parse(optimised.aqo_json).parameters == ("phi", "theta")
+    nonlinear = src.replace("2 * phi + 0.5", "sin(phi)")
+    assert diagnostics(compiler, nonlinear) == [("unsupported-construct", 0, 0)]
 
 
 def test_classical_conditions_become_cond(compiler: Compiler) -> None:

@@ -188,7 +188,7 @@ class Compiler:
                 loaded = load_qasm(src.source, src.version, self.limits)
                 language = f"qasm{loaded.version}"
                 warnings += loaded.warnings
-                qc = bind_qiskit(loaded.circuit, inputs, src.source, warnings)
+                qc = bind_qiskit(loaded.circuit, inputs, warnings)
                 raw = src.source.encode("utf-8")
             else:
                 language = AQO
@@ -202,6 +202,9 @@ class Compiler:
                     result = _with_plan(result, lowered.plan, self.limits)
                 else:
                     result.metrics["parameters"] = ",".join(result.circuit.parameters)
+            elif isinstance(src, QasmSource) and qc.parameters:  # inputs bound at execution
+                result = self._finish_parametrised(qc, level, meta, language, t0, warnings)
+                result.metrics["parameters"] = ",".join(result.circuit.parameters)
             else:
                 result = self._finish(qc, level, meta, language, t0, warnings)
         except CompilationFailedError as exc:

@@ -1,8 +1,8 @@
 """Request-level checks and parameter bindings shared by every source language.
 
 Compiler ``options`` are an allowlist (unknown keys are warnings), job ``inputs`` must be finite
-and bind symbolic parameters by name; a parameter left without a value is
-``unbound-parameter`` with the position of its declaration when the source has one.
+and bind symbolic parameters by name. An OpenQASM ``input`` left without a value stays a
+symbolic AQO parameter (bound at execution); an AQO document's parameters must all be bound.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from collections.abc import Mapping
 from qiskit.circuit import QuantumCircuit
 
 from eigen_common.errors import Diagnostic, FieldViolation, InvalidOptionError, ValidationError
-from eigen_compiler.frontends.qasm import unbound_parameter_positions
 from eigen_compiler.model import Limits, fail
 from eigen_ir import aqo
 from eigen_ir.aqo_qiskit import to_qiskit
@@ -75,15 +74,13 @@ def parse_aqo(data: bytes, limits: Limits) -> aqo.Circuit:
 def bind_qiskit(
     qc: QuantumCircuit,
     inputs: Mapping[str, float],
-    source: str,
     warnings: list[Diagnostic],
 ) -> QuantumCircuit:
-    """Bind ``inputs`` to the circuit's parameters by name (OpenQASM ``input float``).
+    """Bind ``inputs`` to the circuit's parameters by name (OpenQASM ``input float``/``angle``).
 
-    Inputs matching no parameter add an ``unused-input`` warning to ``warnings``.
-
-    Raises:
-        CompilationFailedError: ``unbound-parameter`` for each parameter left without a value.
+    Inputs matching no parameter add an ``unused-input`` warning to ``warnings``. Parameters
+    left without a value stay symbolic: the compiled AQO lists them in ``parameters`` and the
+    job binds them at execution (its inputs, or a sweep's rows).
     """
     params = {p.name: p for p in qc.parameters}
     for name in sorted(set(inputs) - set(params)):
@@ -91,13 +88,7 @@ def bind_qiskit(
             Diagnostic("unused-input", f"input {name!r} matches no parameter", severity="warning")
         )
     binding = {params[k]: v for k, v in inputs.items() if k in params}
-    if binding:
-        qc = qc.assign_parameters(binding)
-    remaining = sorted(p.name for p in qc.parameters)
-    if remaining:
-        where = unbound_parameter_positions(source, remaining)
-        raise fail([unbound(n, *where.get(n, (0, 0))) for n in remaining])
-    return qc
+    return qc.assign_parameters(binding) if binding else qc
 
 
 def bind_aqo(

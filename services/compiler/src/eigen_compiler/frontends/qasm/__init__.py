@@ -9,7 +9,6 @@ Diagnostic lines and columns are 1-based.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from qiskit.circuit import QuantumCircuit
@@ -24,7 +23,7 @@ from eigen_compiler.frontends.qasm.version import (
     header_version,
     normalise_version,
 )
-from eigen_compiler.model import Limits, fail, source_lines
+from eigen_compiler.model import Limits, fail
 
 __all__ = [
     "LoadedQasm",
@@ -33,7 +32,6 @@ __all__ = [
     "header_version",
     "load_qasm",
     "normalise_version",
-    "unbound_parameter_positions",
 ]
 
 
@@ -122,14 +120,3 @@ def _too_large(size: int, limit: int, *, qasm3_parser: bool = False) -> Diagnost
         f"program is {size} bytes; {what} {limit} bytes",
         hint="split the circuit or use OpenQASM 2 for very large circuits",
     )
-
-
-def unbound_parameter_positions(source: str, names: list[str]) -> dict[str, tuple[int, int]]:
-    """Locate ``input <type> <name>;`` declarations (OpenQASM 3) for diagnostics."""
-    out: dict[str, tuple[int, int]] = {}
-    for i, line in enumerate(source_lines(source), start=1):
-        for name in names:
-            m = re.search(rf"\binput\b[^;]*?\b{re.escape(name)}\s*;", line)
-            if m and name not in out:
-                out[name] = (i, m.start() + 1)
-    return out
