@@ -26,7 +26,7 @@ from cli.tests.conftest import (
     submit_long_job,
 )
 from eigen.api.v1 import job_pb2
-from eigen_common.errors import DeviceNotFoundError, InternalError, InvalidArgumentError
+from eigen_common.errors import DeviceNotFoundError, InvalidArgumentError
 from eigen_os.circuits import AER_SEED_STRIDE, circuit_program
 from eigen_os.qiskit import (
     EigenBackend,
@@ -48,12 +48,6 @@ H2 = SparsePauliOp.from_list(
     ]
 )
 H2_EXACT = -1.857275030202
-#: Sweep and estimation jobs (SubmitJobRequest.sweep / .observables) need the server's side: the
-#: kernel binds a sweep's rows at execution, but the compiler still requires a value for every
-#: OpenQASM ``input`` (``unbound-parameter``), so these jobs fail to compile for now.
-SWEEPS_PENDING = pytest.mark.xfail(
-    strict=True, raises=(JobFailedError, InternalError), reason="server-side sweeps pending"
-)
 
 
 def bell() -> QuantumCircuit:
@@ -255,7 +249,6 @@ def test_sampler_job_can_be_cancelled(tmp_path: Path) -> None:
                 cancel_quietly(a, job_id)
 
 
-@SWEEPS_PENDING
 def test_sampler_sweep_is_one_job_in_the_pub_shape(api: Api) -> None:
     qc, _ = rotations()
     grid = np.linspace(0.1, 1.5, 12).reshape(2, 2, 3)  # shape (2, 2), 3 parameters each
@@ -304,14 +297,12 @@ def test_vqe_reference_on_qiskit_estimator() -> None:
     assert math.isclose(vqe(StatevectorEstimator()), H2_EXACT, abs_tol=1e-5)
 
 
-@SWEEPS_PENDING
 def test_h2_vqe_runs_unchanged_on_eigen_estimator(api: Api) -> None:
     with api.client() as c:
         energy = vqe(EigenEstimatorV2("sim:local", client=c))
     assert math.isclose(energy, vqe(StatevectorEstimator()), abs_tol=1e-6)
 
 
-@SWEEPS_PENDING
 def test_estimator_broadcasts_observables_and_bindings(api: Api) -> None:
     theta = Parameter("t")
     qc = QuantumCircuit(2)
