@@ -3,8 +3,10 @@
 Braket's gate names (``ctrl @`` for the controlled rotations and ``ch``); Braket reports
 counts per measured qubit, first character = first measured qubit, normalised here to our clbit
 order (clbit 0 rightmost, unmeasured clbits 0, counts sum to shots). Measurements must be
-terminal (no gate on a qubit after it is measured, each qubit measured once) and there are no
-classical conditions or resets: anything else is INVALID_ARGUMENT ``UNSUPPORTED_INSTRUCTION``.
+terminal (no gate on a qubit after it is measured, each qubit measured once) and there is no
+run-time classical control (AQO ``cond``, ``==`` or ``!=``: an OpenQASM 3 ``if``/``while`` on a
+measurement) and no reset: anything else is INVALID_ARGUMENT ``UNSUPPORTED_INSTRUCTION`` naming
+the feature. Parameters must be bound (an affine expression is bound like a name).
 """
 
 from __future__ import annotations
@@ -55,7 +57,7 @@ def to_openqasm(circuit: Circuit) -> tuple[str, list[tuple[int, int]]]:
 
     Raises:
         InvalidArgumentError: ``UNSUPPORTED_INSTRUCTION`` (conditions, resets, non-terminal or
-            repeated measurements, symbolic parameters left).
+            repeated measurements, symbolic parameters or expressions left).
     """
     lines = ["OPENQASM 3.0;", f"qubit[{circuit.qubits}] q;"]
     if circuit.clbits:
@@ -63,8 +65,15 @@ def to_openqasm(circuit: Circuit) -> tuple[str, list[tuple[int, int]]]:
     measured: dict[int, int] = {}
     pairs: list[tuple[int, int]] = []
     for i, op in enumerate(circuit.operations):
-        if op.cond is not None or op.op == "RESET":
-            raise _unsupported(f"operations[{i}]: {op.op} with a classical condition or reset")
+        if op.cond is not None:
+            test = "!=" if len(op.cond) == 3 and op.cond[2] == "!=" else "=="
+            raise _unsupported(
+                f"operations[{i}]: {op.op} conditioned on measured clbits {list(op.cond[0])} "
+                f"{test} {op.cond[1]} (run-time classical control: an `if` or `while` on a "
+                "measurement)"
+            )
+        if op.op == "RESET":
+            raise _unsupported(f"operations[{i}]: RESET (a mid-circuit reset)")
         if op.op == "BARRIER":
             continue
         if op.op == "MEASURE":
@@ -77,8 +86,9 @@ def to_openqasm(circuit: Circuit) -> tuple[str, list[tuple[int, int]]]:
             continue
         if any(q in measured for q in op.q):
             raise _unsupported(f"operations[{i}]: {op.op} after a measurement of its qubit")
-        if any(isinstance(p, str) for p in op.params):
-            raise _unsupported(f"operations[{i}]: unbound parameter")
+        unbound = [p for p in op.params if isinstance(p, str)]
+        if unbound:
+            raise _unsupported(f"operations[{i}]: unbound parameter {unbound[0]!r}")
         args = f"({', '.join(repr(float(p)) for p in op.params)})" if op.params else ""
         qubits = ", ".join(f"q[{q}]" for q in op.q)
         lines.append(f"{BRAKET_GATE[op.op]}{args} {qubits};")
