@@ -27,28 +27,15 @@ from eigen_compiler.frontends.qasm.oq3.gates import (
     modified,
 )
 from eigen_compiler.frontends.qasm.oq3.scope import Definition, Qubits, Var
+from eigen_compiler.frontends.qasm.oq3.state import State
 from eigen_compiler.frontends.qasm.oq3.values import FLOAT, Linear, Ty, Val, number
 from eigen_ir.aqo_conditions import FALSE, Bit, Const
 
 _REPR_PRECISION = 17
 
 
-class Quantum:
-    """Mixin of :class:`~.interp.Interpreter` for quantum statements."""
-
-    # provided by the interpreter
-    scopes: Any
-    level: int
-    std: bool
-    phase_sink: list[Any] | None
-    slot_conditional: list[bool]
-    definitions: dict[Any, Gate]
-    ev: Any
-    integer: Any
-    positions: Any
-    emit: Any
-    budget_left: Any
-    run_gate_body: Any
+class Quantum(State):
+    """The quantum part of :class:`~.interp.Interpreter`."""
 
     # --- operands ------------------------------------------------------------------------
 
@@ -127,8 +114,11 @@ class Quantum:
         apps = self.broadcast([self.qubits_of(q) for q in node.qubits], node)
         symbol = self.scopes.lookup(name)
         info = self.gate_info(name, symbol, node)
-        arity = info.num_qubits if info is not None else len(symbol.node.qubits)
-        params = info.num_params if info is not None else len(symbol.node.arguments)
+        if info is not None:
+            arity, params = info.num_qubits, info.num_params
+        else:
+            assert isinstance(symbol, Definition)  # gate_info returns None only for these
+            arity, params = len(symbol.node.qubits), len(symbol.node.arguments)
         if len(args) != params:
             raise QasmError("qasm-syntax", f"{name} takes {params} parameter(s)", node)
         if len(node.qubits) != arity + controls(mods):
@@ -194,12 +184,7 @@ class Quantum:
         return float(value)
 
     def apply_measured_angle(
-        self,
-        info: GateInfo,
-        mods: list[Modifier],
-        angle: Linear,
-        qs: tuple[int, ...],
-        name: str,
+        self, info: GateInfo, mods: list[Modifier], angle: Linear, qs: tuple[int, ...], name: str
     ) -> None:
         """``G(offset + Σ w·bit)`` as ``G(offset)`` and ``G(w)`` under each bit."""
         limit = self.budget_left()
@@ -261,12 +246,6 @@ class Quantum:
         self.definitions[key] = gate
         return gate
 
-    def capture_gate(
-        self, gnode: Any, args: list[Val], qs: tuple[int, ...], node: Any
-    ) -> list[Node]:  # pragma: no cover - provided by the interpreter
-        """The operations of a custom gate's body for these arguments and qubits."""
-        raise NotImplementedError
-
     # --- measurement, reset, barrier -------------------------------------------------------
 
     def new_slot(self, conditional: bool) -> int:
@@ -299,9 +278,7 @@ class Quantum:
         q = self.qubits_of(qubit_node)
         if len(q.indices) != len(where):
             raise QasmError(
-                "qasm-syntax",
-                f"measuring {len(q.indices)} qubit(s) into {len(where)} bit(s)",
-                node,
+                "qasm-syntax", f"measuring {len(q.indices)} qubit(s) into {len(where)} bit(s)", node
             )
         cells = list(cells_of(var.val, node))
         for qubit, pos in zip(q.indices, where, strict=True):
