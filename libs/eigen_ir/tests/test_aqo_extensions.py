@@ -195,12 +195,33 @@ def test_comparisons_over_bits() -> None:
 
 def test_cube_limit() -> None:
     parity = Bit(0)
-    for i in range(1, 12):
+    for i in range(1, 10):
         parity = xor(parity, Bit(i))  # type: ignore[assignment]
-    with pytest.raises(ConditionTooComplex):
+    assert len(disjoint_cubes(parity, limit=512)) == 512  # one cube per odd assignment
+    with pytest.raises(ConditionTooComplex, match="more than 256 cubes"):
         disjoint_cubes(parity, limit=256)
 
 
 def test_cond_expr_inverts_cube_cond() -> None:
     assert cond_expr(((0, 1), 2)) == conj(Not(Bit(0)), Bit(1))
     assert evaluate(cond_expr(((0, 1), 2, "!=")), {0: False, 1: True}) is False
+
+
+def test_shared_subtrees_cannot_make_traversals_exponential() -> None:
+    """``xor`` uses each operand twice: a chain of 40 doubles 40 times as a tree. Every
+    traversal refuses it at once instead of walking 2**40 nodes."""
+    import time
+
+    from eigen_ir.aqo_conditions import MAX_TERMS, check_size, support, tree_size
+
+    chain = Bit(0)
+    for i in range(1, 40):
+        chain = disj(conj(chain, Not(Bit(i))), conj(Not(chain), Bit(i)))  # shares, builds fast
+    t0 = time.perf_counter()
+    assert tree_size(chain) == MAX_TERMS + 1
+    assert support(chain) == frozenset(range(40))  # linear in the shared graph
+    assert evaluate(chain, {0: True}) is True
+    for call in (lambda: check_size(chain), lambda: neg(chain), lambda: to_conds(chain)):
+        with pytest.raises(ConditionTooComplex, match="more than 4096 terms"):
+            call()
+    assert time.perf_counter() - t0 < 2

@@ -278,6 +278,14 @@ def test_every_unrolling_stops_at_a_limit(compiler: Compiler, body: str, rule: s
     assert time.perf_counter() - t0 < 10
 
 
+def test_huge_conditions_on_measured_bits_are_refused_at_once(compiler: Compiler) -> None:
+    parity = " ^ ".join(f"c[{i}]" for i in range(40))
+    body = f"qubit[40] q;\nbit[40] c;\nc = measure q;\nif ({parity}) x q[0];"
+    t0 = time.perf_counter()
+    assert rules(compiler, body) == [("qasm3-unsupported", 4)]
+    assert time.perf_counter() - t0 < 5
+
+
 def test_the_budget_counts_expanded_operations(compiler: Compiler) -> None:
     body = "qubit[2] q;\nfor int i in [0:999] { h q; }"
     assert len(compile_(compiler, body, options={"optimization_level": "0"}).operations) == 2000

@@ -20,6 +20,12 @@ from eigen_ir.aqo import Cond
 
 #: At most this many disjoint cubes per condition (each repeats the conditioned operation).
 MAX_CUBES = 256
+#: At most this many nodes in a condition written out as a tree. Expressions share subtrees
+#: (``xor`` uses each operand twice), so a chain of ``^`` doubles at every step; every
+#: traversal checks this first, so none can take exponential time.
+MAX_TERMS = 4096
+#: Shannon expansion steps :func:`disjoint_cubes` may take (dead ends included).
+MAX_STEPS = 4096
 
 
 @dataclass(frozen=True)
@@ -63,7 +69,45 @@ FALSE = Const(False)
 
 
 class ConditionTooComplex(ValueError):
-    """A condition needs more than :data:`MAX_CUBES` cubes."""
+    """A condition is too large: more than :data:`MAX_TERMS` terms or :data:`MAX_CUBES` cubes."""
+
+
+def tree_size(item: BoolExpr, cap: int = MAX_TERMS) -> int:
+    """Nodes of ``item`` written out as a tree, at most ``cap + 1``.
+
+    Shared subtrees count each time they appear; the count is linear in the shared graph.
+    """
+    memo: dict[int, int] = {}
+
+    def size(e: BoolExpr) -> int:
+        key = id(e)
+        if key not in memo:
+            if isinstance(e, And | Or):
+                total = 1
+                for i in e.items:
+                    total = min(total + size(i), cap + 1)
+                memo[key] = total
+            elif isinstance(e, Not):
+                memo[key] = min(1 + size(e.item), cap + 1)
+            else:
+                memo[key] = 1
+        return memo[key]
+
+    return size(item)
+
+
+def check_size(item: BoolExpr) -> BoolExpr:
+    """``item`` unless it has more than :data:`MAX_TERMS` terms.
+
+    Raises:
+        ConditionTooComplex: it has.
+    """
+    if tree_size(item) > MAX_TERMS:
+        raise ConditionTooComplex(
+            f"the condition has more than {MAX_TERMS} terms (Boolean operators on measured bits "
+            "nest too far, e.g. a long chain of ^)"
+        )
+    return item
 
 
 def conj(*items: BoolExpr) -> BoolExpr:
@@ -91,15 +135,23 @@ def disj(*items: BoolExpr) -> BoolExpr:
 
 
 def neg(item: BoolExpr) -> BoolExpr:
-    """Negation, pushed inwards (De Morgan) so literals stay at the leaves."""
+    """Negation, pushed inwards (De Morgan) so literals stay at the leaves.
+
+    Raises:
+        ConditionTooComplex: ``item`` has more than :data:`MAX_TERMS` terms.
+    """
+    return _neg(check_size(item))
+
+
+def _neg(item: BoolExpr) -> BoolExpr:
     if isinstance(item, Const):
         return Const(not item.value)
     if isinstance(item, Not):
         return item.item
     if isinstance(item, And):
-        return disj(*(neg(i) for i in item.items))
+        return disj(*(_neg(i) for i in item.items))
     if isinstance(item, Or):
-        return conj(*(neg(i) for i in item.items))
+        return conj(*(_neg(i) for i in item.items))
     return Not(item)
 
 
@@ -128,40 +180,71 @@ def less_bits(a: Sequence[BoolExpr], b: Sequence[BoolExpr]) -> BoolExpr:
 
 
 def support(item: BoolExpr) -> frozenset[int]:
-    """The clbits ``item`` reads."""
-    if isinstance(item, Bit):
-        return frozenset((item.index,))
-    if isinstance(item, Not):
-        return support(item.item)
-    if isinstance(item, And | Or):
-        return frozenset().union(*(support(i) for i in item.items))
-    return frozenset()
+    """The clbits ``item`` reads (linear in the shared graph)."""
+    found: set[int] = set()
+    seen: set[int] = set()
+    stack = [item]
+    while stack:
+        e = stack.pop()
+        if id(e) in seen:
+            continue
+        seen.add(id(e))
+        if isinstance(e, Bit):
+            found.add(e.index)
+        elif isinstance(e, Not):
+            stack.append(e.item)
+        elif isinstance(e, And | Or):
+            stack.extend(e.items)
+    return frozenset(found)
 
 
 def restrict(item: BoolExpr, bit: int, value: bool) -> BoolExpr:
-    """``item`` with clbit ``bit`` fixed to ``value`` (simplified)."""
-    if isinstance(item, Bit):
-        return Const(value) if item.index == bit else item
-    if isinstance(item, Not):
-        return neg(restrict(item.item, bit, value))
-    if isinstance(item, And):
-        return conj(*(restrict(i, bit, value) for i in item.items))
-    if isinstance(item, Or):
-        return disj(*(restrict(i, bit, value) for i in item.items))
-    return item
+    """``item`` with clbit ``bit`` fixed to ``value`` (simplified; linear in the shared graph).
+
+    Raises:
+        ConditionTooComplex: ``item`` has more than :data:`MAX_TERMS` terms.
+    """
+    check_size(item)
+    memo: dict[int, BoolExpr] = {}
+
+    def walk(e: BoolExpr) -> BoolExpr:
+        key = id(e)
+        if key not in memo:
+            if isinstance(e, Bit):
+                memo[key] = Const(value) if e.index == bit else e
+            elif isinstance(e, Not):
+                memo[key] = _neg(walk(e.item))
+            elif isinstance(e, And):
+                memo[key] = conj(*(walk(i) for i in e.items))
+            elif isinstance(e, Or):
+                memo[key] = disj(*(walk(i) for i in e.items))
+            else:
+                memo[key] = e
+        return memo[key]
+
+    return walk(item)
 
 
 def evaluate(item: BoolExpr, bits: Mapping[int, bool]) -> bool:
     """The value of ``item`` for clbit values ``bits`` (missing clbits are 0)."""
-    if isinstance(item, Const):
-        return item.value
-    if isinstance(item, Bit):
-        return bool(bits.get(item.index, False))
-    if isinstance(item, Not):
-        return not evaluate(item.item, bits)
-    if isinstance(item, And):
-        return all(evaluate(i, bits) for i in item.items)
-    return any(evaluate(i, bits) for i in item.items)
+    memo: dict[int, bool] = {}
+
+    def walk(e: BoolExpr) -> bool:
+        key = id(e)
+        if key not in memo:
+            if isinstance(e, Const):
+                memo[key] = e.value
+            elif isinstance(e, Bit):
+                memo[key] = bool(bits.get(e.index, False))
+            elif isinstance(e, Not):
+                memo[key] = not walk(e.item)
+            elif isinstance(e, And):
+                memo[key] = all(walk(i) for i in e.items)
+            else:
+                memo[key] = any(walk(i) for i in e.items)
+        return memo[key]
+
+    return walk(item)
 
 
 Cube = tuple[tuple[int, bool], ...]
@@ -197,11 +280,19 @@ def disjoint_cubes(item: BoolExpr, limit: int = MAX_CUBES) -> list[Cube]:
     """Pairwise disjoint cubes whose union is ``item`` (Shannon expansion, in bit order).
 
     Raises:
-        ConditionTooComplex: more than ``limit`` cubes are needed.
+        ConditionTooComplex: more than ``limit`` cubes or :data:`MAX_STEPS` steps are needed,
+            or ``item`` has more than :data:`MAX_TERMS` terms.
     """
+    check_size(item)
     out: list[Cube] = []
+    steps = [0]
 
     def walk(e: BoolExpr, path: tuple[tuple[int, bool], ...]) -> None:
+        steps[0] += 1
+        if steps[0] > MAX_STEPS:
+            raise ConditionTooComplex(
+                f"splitting the condition into cubes takes more than {MAX_STEPS} steps"
+            )
         if isinstance(e, Const):
             if e.value:
                 out.append(tuple(sorted(path)))
@@ -248,6 +339,7 @@ def to_conds(item: BoolExpr, *, single: bool = False) -> list[Cond | None]:
         ConditionTooComplex: ``single`` and the condition is not one cube or its complement, or
             more than :data:`MAX_CUBES` cubes would be needed.
     """
+    check_size(item)
     if isinstance(item, Const):
         return [None] if item.value else []
     cube = as_cube(item)

@@ -46,6 +46,7 @@ from eigen_ir.aqo_conditions import (
     Const,
     Not,
     Or,
+    check_size,
     conj,
     disj,
     equal_bits,
@@ -88,7 +89,10 @@ def condition_expr(cond: Any, bit_index: Callable[[Clbit], int], path: str) -> B
             bits = [Bit(bit_index(b)) for b in target]
             return equal_bits(bits, _const_bits(int(value), len(bits)))
     if isinstance(cond, expr.Expr):
-        return _ExprReader(bit_index, path).boolean(cond)
+        try:
+            return check_size(_ExprReader(bit_index, path).boolean(cond))
+        except ConditionTooComplex as exc:
+            raise AqoError([(path, str(exc))]) from None
     raise AqoError([(path, f"condition {cond!r} is not supported in AQO")])
 
 
@@ -301,6 +305,10 @@ class _Flattener:
     ) -> None:
         self.check(frames, path)
         inner = [*frames, _Frame(support(cond))]
+        try:
+            negated = neg(cond)
+        except ConditionTooComplex as exc:
+            raise AqoError([(path, str(exc))]) from None
         true_body, false_body = op.blocks[0], op.blocks[1] if len(op.blocks) > 1 else None
         self.block(
             true_body.data, true_body, list(qs), list(cs), conj(guard, cond), inner, f"{path}.then"
@@ -311,7 +319,7 @@ class _Flattener:
                 false_body,
                 list(qs),
                 list(cs),
-                conj(guard, neg(cond)),
+                conj(guard, negated),
                 inner,
                 f"{path}.else",
             )

@@ -33,6 +33,7 @@ from eigen_compiler.frontends.qasm.oq3.state import (
     EndProgram,
     describe,
 )
+from eigen_ir.aqo_conditions import ConditionTooComplex
 
 __all__ = ["MAX_CALL_DEPTH", "MAX_WHILE_ITERATIONS", "Interpreter"]
 
@@ -76,6 +77,8 @@ class Interpreter(Classical, Flow, Calls, Quantum, Operators, Expressions):
             if exc.node is None:
                 exc.node = node  # the innermost statement that went wrong
             raise
+        except ConditionTooComplex as exc:
+            raise QasmError("qasm3-unsupported", str(exc), node) from None
         finally:
             self.stmt = outer
 
