@@ -55,9 +55,7 @@ def plan(method="cobyla", max_iter=120, shots=None, x0=(0.1, 0.1), tol=1e-8) -> 
 
 
 class Compiler:
-    def __init__(
-        self, p: HybridPlan | None = None, params: tuple[str, ...] = (), metrics=None
-    ):
+    def __init__(self, p: HybridPlan | None = None, params: tuple[str, ...] = (), metrics=None):
         self.plan = p
         self.params = params
         self.metrics = metrics or {}

@@ -307,10 +307,7 @@ def artifact_name_ok(name: str) -> bool:
     """
     path = name[len("qfs://") :] if name.startswith("qfs://") else name
     segs = path.split("/")
-    return (
-        0 < len(name) <= 512
-        and all(QFS_SEGMENT_RE.fullmatch(s) and ".." not in s for s in segs)
-    )
+    return 0 < len(name) <= 512 and all(QFS_SEGMENT_RE.fullmatch(s) and ".." not in s for s in segs)
 
 
 def get_artifact(req: job_pb2.GetJobArtifactRequest, limits: Limits) -> None:
