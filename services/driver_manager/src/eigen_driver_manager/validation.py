@@ -150,7 +150,8 @@ class RequestValidator:
                 if len(payload) <= _PARSE_INLINE_BYTES:
                     return parse(payload)
                 # a big document takes long to parse: keep the event loop free
-                return await self._offload(partial(parse, payload))
+                circuit: Circuit = await self._offload(partial(parse, payload))
+                return circuit
             except AqoError as exc:
                 violations.extend(
                     FieldViolation(f"payload.data.{p}" if p != "$" else "payload.data", d)

@@ -8,4 +8,5 @@ from eigen_system_api.app import build
 from eigen_system_api.settings import SystemApiSettings
 
 if __name__ == "__main__":
-    run(build, SystemApiSettings(_cli_parse_args=True, _cli_kebab_case=True))
+    # init-only options of BaseSettings, unseen by mypy's dataclass_transform view of __init__
+    run(build, SystemApiSettings(_cli_parse_args=True, _cli_kebab_case=True))  # type: ignore[call-arg]
