@@ -465,7 +465,7 @@ def test_compile_job_uses_job_options(api: Api, tmp_path: Path) -> None:
     data = as_json(api.cli("compile", "--job", str(job), "--input", "theta=0.5", "--json"))
     assert data["aqo_json"]["operations"][0] == {"op": "RX", "params": [0.5], "q": [0]}
     r = api.cli("compile", "--job", str(job))  # no binding for theta
-    assert r.exit_code == 2 and "unbound-parameter" in r.stderr
+    assert r.exit_code == 2 and "without a value: theta" in r.stderr
 
 
 def test_compile_failure_shows_diagnostics_exit_2(api: Api, tmp_path: Path) -> None:
