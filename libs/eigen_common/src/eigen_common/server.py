@@ -13,11 +13,14 @@
 from __future__ import annotations
 
 import asyncio
+import cProfile
+import os
 import signal
 import sys
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TypeVar
 
 import grpc
@@ -519,6 +522,9 @@ def run(build: Callable[[S], App], settings: S) -> None:
     Args:
         build: the service's composition root.
         settings: the service's settings, parsed once (``KernelSettings()``).
+
+    ``EIGEN_PROFILE_DIR`` (a directory; for benchmarks only) runs the process under cProfile
+    and writes ``<service>.pstats`` there when it stops.
     """
     configure_logging(settings.service_name, settings.log_level, settings.log_json)
 
@@ -526,13 +532,20 @@ def run(build: Callable[[S], App], settings: S) -> None:
         security.configure(settings)
         await serve(build(settings))  # built inside the loop: constructors may create tasks
 
+    profile_dir = os.environ.get("EIGEN_PROFILE_DIR", "")
+    profiler = cProfile.Profile() if profile_dir else None
     try:
         exporters = configure_tracing(settings.service_name, settings.otel_exporter)
         if exporters:
             log.info("exporting traces", exporters=exporters)
+        if profiler is not None:  # bench/profile_throughput.py: where a service's CPU goes
+            profiler.enable()
         asyncio.run(main())
     except (SecurityConfigError, StartupError, TracingConfigError) as exc:
         log.error("cannot start", error=str(exc))
         sys.exit(2)
     finally:
+        if profiler is not None:
+            profiler.disable()
+            profiler.dump_stats(Path(profile_dir) / f"{settings.service_name}.pstats")
         shutdown_tracing()
