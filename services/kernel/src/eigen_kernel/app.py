@@ -96,7 +96,7 @@ def assemble(
     lifecycle = Lifecycle(store, bus, settings.kernel_id)
     policy = SchedulingPolicy(PolicyConfig(settings.aging_seconds, settings.tenant_running_cap))
     stats = DeviceStats(store.device_stats(), settings.default_execution_seconds)
-    scheduler = Scheduler(policy, stats, settings.device_slots)
+    scheduler = Scheduler(policy, stats, settings.device_slots, batch=settings.batch_size)
     catalog = DeviceCatalog(driver, store, settings.device_refresh_seconds, settings.target_aliases)
     patience = Patience(
         settings.retry_base_seconds, settings.retry_cap_seconds, settings.backend_patience_seconds
@@ -126,6 +126,7 @@ def assemble(
         store=store,
         catalog=catalog,
         vendor_poll_seconds=settings.vendor_poll_seconds,
+        batch_limits=(settings.batch_max_qubits, settings.batch_max_shots),
         training=TrainingStage(
             lifecycle, store, artifacts, driver, patience, settings.execute_timeout
         ),

@@ -20,6 +20,7 @@ from eigen_common.context import outgoing_metadata
 from eigen_common.device_proto import device_from_proto, device_to_proto
 from eigen_common.devices import Device
 from eigen_common.status import from_rpc_error
+from eigen_kernel.batching import ExecutionBatcher
 from eigen_kernel.domain import (
     CompiledProgram,
     EstimateOutcome,
@@ -91,10 +92,30 @@ class GrpcDriverManager:
     def __init__(self, address: str, max_message_bytes: int):
         self._channel = create_channel(address, max_message_bytes)
         self._stub = driver_pb2_grpc.DriverManagerServiceStub(self._channel)
+        self.batcher = ExecutionBatcher(self._execute_one, self._execute_batch)
 
     async def close(self) -> None:
         """Close the channel."""
         await self._channel.close(None)
+
+    async def _execute_one(
+        self, req: driver_pb2.ExecuteCircuitRequest, timeout: float
+    ) -> driver_pb2.ExecuteCircuitResponse:
+        resp: driver_pb2.ExecuteCircuitResponse = await self._stub.ExecuteCircuit(
+            req, timeout=timeout, metadata=outgoing_metadata(req.job_id)
+        )
+        return resp
+
+    async def _execute_batch(
+        self,
+        req: driver_pb2.ExecuteCircuitBatchRequest,
+        timeout: float,
+        metadata: list[tuple[str, str]],
+    ) -> driver_pb2.ExecuteCircuitBatchResponse:
+        resp: driver_pb2.ExecuteCircuitBatchResponse = await self._stub.ExecuteCircuitBatch(
+            req, timeout=timeout, metadata=metadata
+        )
+        return resp
 
     async def list_devices(self, timeout: float) -> list[Device]:
         """All devices (see the port)."""
@@ -120,15 +141,20 @@ class GrpcDriverManager:
         bindings: Sequence[Mapping[str, float]] = (),
         save_state: str = "",
     ) -> ExecutionOutcome:
-        """Run a circuit, once or once per binding (see the port)."""
+        """Run a circuit, once or once per binding (see the port).
+
+        A plain run (no sweep, no saved state) goes through :attr:`batcher`: runs of the same
+        device made in the same loop turn travel as one ExecuteCircuitBatch.
+        """
         req = self._request(
             job_id, device_id, aqo_json, shots, seed, options, parameter_values, bindings,
             save_state,
         )  # fmt: skip
         try:
-            resp = await self._stub.ExecuteCircuit(
-                req, timeout=timeout, metadata=outgoing_metadata(job_id)
-            )
+            if bindings or save_state:
+                resp = await self._execute_one(req, timeout)
+            else:
+                resp = await self.batcher.execute(req, timeout)
         except grpc.RpcError as exc:
             raise from_rpc_error(exc) from None
         return ExecutionOutcome(

@@ -113,6 +113,7 @@ class Execution:
         catalog: DeviceCatalog,
         vendor_poll_seconds: float = 10.0,
         training: TrainingStage | None = None,
+        batch_limits: tuple[int, int] = (0, 0),
     ):
         self._lifecycle = lifecycle
         self._artifacts = artifacts
@@ -126,6 +127,7 @@ class Execution:
         self._catalog = catalog
         self._poll = vendor_poll_seconds
         self._training = training
+        self._batch_qubits, self._batch_shots = batch_limits
 
     async def run(self, job: Job, reservation_id: str = "", resume: bool = False) -> None:
         """Run a dispatched job to its end (its execution time feeds the queue's estimates).
@@ -173,6 +175,27 @@ class Execution:
             outcome, message = await self._sample(job, compiled)
         self._measured(job.device_id, time.perf_counter() - t0)
         self._lifecycle.complete(job, outcome, message)
+
+    def batchable(self, job: Job) -> bool:
+        """True when the job may share a device slot with others (one ExecuteCircuitBatch).
+
+        A plain sampling run (no sweep, estimation, hybrid plan or saved state, no reservation)
+        of at most ``batch_limits`` (qubits, shots) on a synchronous device: small runs whose
+        results the driver computes together in one call, each with its own seed and counts.
+        """
+        sub = job.submission
+        if sub.sweep is not None or sub.is_estimation or sub.save_state.value or sub.reservation_id:
+            return False
+        device = self._catalog.find(job.device_id)
+        cref = self._store.compiled(job.job_id)
+        if device is None or device.asynchronous or cref is None or cref.plan_sha256:
+            return False
+        try:
+            qubits = int(cref.metrics.get("logical_qubits", "") or -1)
+            shots = run_options(sub, dict(cref.metrics)).shots
+        except (ValueError, errors.EigenError):
+            return False
+        return 0 <= qubits <= self._batch_qubits and shots <= self._batch_shots
 
     def _waiting(self, job_id: str) -> Callable[[bool], None]:
         return lambda waiting: self._backend_wait(job_id, waiting)

@@ -45,3 +45,8 @@ BACKEND_WAITS = Counter(
 )
 GC_REMOVED = Counter("eigen_kernel_gc_jobs_removed_total", "Terminal jobs removed by retention")
 GC_BYTES = Counter("eigen_kernel_gc_bytes_freed_total", "Artifact bytes freed by retention")
+EXECUTION_BATCH = Histogram(
+    "eigen_kernel_execution_batch_size",
+    "Plain runs per driver-manager call (1 = ExecuteCircuit; more = one ExecuteCircuitBatch)",
+    buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256),
+)

@@ -62,16 +62,21 @@ class QueuedJob:
     priority: int
     queued_at: float
     reservation_id: str = ""
+    batchable: bool = False  # a small plain run that may share a slot (see SchedulingPolicy)
 
 
 @dataclass(frozen=True)
 class Dispatch:
-    """A decision: start ``job_id`` on ``device_id`` now (in ``reservation_id``'s slot, if set)."""
+    """A decision: start ``job_id`` on ``device_id`` now (in ``reservation_id``'s slot, if set).
+
+    ``group``: the job whose slot this one shares (a batch; empty when it has a slot of its own).
+    """
 
     job_id: str
     device_id: str
     tenant: str
     reservation_id: str = ""
+    group: str = ""
 
 
 @dataclass(frozen=True)
@@ -88,6 +93,7 @@ class _Running:
     tenant: str
     reservation_id: str
     started_at: float
+    group: str  # the job whose slot it holds (itself when it took the slot)
 
 
 @dataclass
@@ -101,7 +107,9 @@ class _Reserved:
 class _Device:
     slots: int
     online: bool = True
+    batch: int = 1  # jobs one slot may run together
     running: dict[str, _Running] = field(default_factory=dict)
+    groups: dict[str, int] = field(default_factory=dict)  # slot holder → jobs running in it
     queues: dict[str, list[tuple[float, int, str]]] = field(default_factory=dict)
     tenant_running: dict[str, int] = field(default_factory=dict)
     served: dict[str, int] = field(default_factory=dict)
@@ -109,7 +117,8 @@ class _Device:
     version: int = 0
 
     def general_running(self) -> int:
-        return sum(1 for r in self.running.values() if not r.reservation_id)
+        """Slots in use outside reservations (a reserved job never shares its slot)."""
+        return len(self.groups) - sum(1 for r in self.running.values() if r.reservation_id)
 
 
 class SchedulingPolicy:
@@ -117,6 +126,12 @@ class SchedulingPolicy:
 
     Jobs are identified by id; every method is O(log n) in the device's queue length except
     :meth:`order` (a snapshot, O(n log n)) and where stated.
+
+    Batches (issue 9): a device declared with ``batch`` > 1 lets a slot run up to ``batch``
+    jobs together when they are ``batchable`` (small plain runs the driver executes in one
+    call). When a batchable job takes a slot, the jobs the rules would start next join it while
+    they are batchable too — the same jobs in the same order as one by one, only sooner; the
+    slot is free again when the last of them ends. Reserved jobs never share a slot.
     """
 
     def __init__(self, config: PolicyConfig | None = None):
@@ -131,13 +146,13 @@ class SchedulingPolicy:
 
     # --- devices and reservations -----------------------------------------------------------
 
-    def set_device(self, device_id: str, slots: int, online: bool = True) -> None:
-        """Declare a device (or update its slots/availability); ``slots`` ≥ 1."""
+    def set_device(self, device_id: str, slots: int, online: bool = True, batch: int = 1) -> None:
+        """Declare a device (or update its slots/availability/batch); ``slots``, ``batch`` ≥ 1."""
         d = self._devices.get(device_id)
         if d is None:
-            self._devices[device_id] = _Device(max(1, slots), online)
+            self._devices[device_id] = _Device(max(1, slots), online, max(1, batch))
         else:
-            d.slots, d.online = max(1, slots), online
+            d.slots, d.online, d.batch = max(1, slots), online, max(1, batch)
             d.version += 1
 
     def slots(self, device_id: str) -> int:
@@ -269,6 +284,9 @@ class SchedulingPolicy:
             return None
         d = self._devices[device_id]
         r = d.running.pop(job_id)
+        d.groups[r.group] -= 1
+        if not d.groups[r.group]:
+            del d.groups[r.group]
         d.tenant_running[r.tenant] -= 1
         self._tenant_total[r.tenant] -= 1
         if r.reservation_id and r.reservation_id in d.reservations:
@@ -293,15 +311,19 @@ class SchedulingPolicy:
             heapq.heappop(heap)
         return heap[0][2] if heap else None
 
-    def _start(self, d: _Device, device_id: str, job_id: str, now: float) -> Dispatch:
+    def _start(
+        self, d: _Device, device_id: str, job_id: str, now: float, group: str = ""
+    ) -> Dispatch:
         q = self._queued.pop(job_id)
-        d.running[job_id] = _Running(q.tenant, q.reservation_id, now)
+        holder = group or job_id
+        d.running[job_id] = _Running(q.tenant, q.reservation_id, now, holder)
+        d.groups[holder] = d.groups.get(holder, 0) + 1
         d.tenant_running[q.tenant] = d.tenant_running.get(q.tenant, 0) + 1
         self._tenant_total[q.tenant] = self._tenant_total.get(q.tenant, 0) + 1
         self._running_device[job_id] = device_id
         d.served[q.tenant] = next(self._tick)
         d.version += 1
-        return Dispatch(job_id, device_id, q.tenant, q.reservation_id)
+        return Dispatch(job_id, device_id, q.tenant, q.reservation_id, group)
 
     def dispatch(self, device_id: str, now: float) -> list[Dispatch]:
         """Start every job the rules allow on ``device_id`` now, in decision order."""
@@ -310,7 +332,7 @@ class SchedulingPolicy:
             return []
         out: list[Dispatch] = []
         for res in d.reservations.values():
-            if len(d.running) >= d.slots:
+            if len(d.groups) >= d.slots:
                 break
             if res.running or self._capped(res.tenant):
                 continue
@@ -320,12 +342,29 @@ class SchedulingPolicy:
                 res.running = head
                 out.append(self._start(d, device_id, head, now))
         shared = d.slots - len(d.reservations)
-        while len(d.running) < d.slots and d.general_running() < shared:
+        while len(d.groups) < d.slots and d.general_running() < shared:
             tenant = self._pick_tenant(d)
             if tenant is None:
                 break
             _, _, job_id = heapq.heappop(d.queues[tenant])
+            batchable = self._queued[job_id].batchable
             out.append(self._start(d, device_id, job_id, now))
+            if batchable:
+                out.extend(self._riders(d, device_id, job_id, now))
+        return out
+
+    def _riders(self, d: _Device, device_id: str, holder: str, now: float) -> list[Dispatch]:
+        """The next jobs by the rules, while batchable, into ``holder``'s slot."""
+        out: list[Dispatch] = []
+        while len(out) < d.batch - 1:
+            tenant = self._pick_tenant(d)
+            if tenant is None:
+                break
+            heap = d.queues[tenant]
+            if not self._queued[heap[0][2]].batchable:
+                break
+            _, _, job_id = heapq.heappop(heap)
+            out.append(self._start(d, device_id, job_id, now, group=holder))
         return out
 
     def _pick_tenant(self, d: _Device) -> str | None:

@@ -268,6 +268,7 @@ class Runtime:
                     job.submission.priority,
                     queued_at,
                     job.submission.reservation_id,
+                    self.execution.batchable(job),
                 )
             )
         except ValueError as exc:  # its reservation ended while it was compiling

@@ -73,10 +73,12 @@ class Scheduler:
         stats: DeviceStats,
         default_slots: int,
         clock: Callable[[], float] = time.time,
+        batch: int = 1,
     ):
         self.policy = policy
         self.stats = stats
         self.default_slots = default_slots
+        self.batch = batch
         self.clock = clock
         self.start: Callable[[Dispatch], None] = lambda d: None
         self._orders: dict[str, _Order] = {}
@@ -89,7 +91,9 @@ class Scheduler:
         for d in devices:
             online = d.status == DeviceStatus.ONLINE
             was = self.policy.slots(d.device_id)
-            self.policy.set_device(d.device_id, d.slots or self.default_slots, online)
+            # a vendor device runs one job per call; a simulator a batch of small ones per slot
+            batch = 1 if d.asynchronous else self.batch
+            self.policy.set_device(d.device_id, d.slots or self.default_slots, online, batch)
             if online and (was == 0 or self.policy.queue_length(d.device_id)):
                 self._run(self.policy.dispatch(d.device_id, self.clock()))
 

@@ -19,6 +19,10 @@ class KernelSettings(ServiceSettings):
 
     Attributes:
         device_slots: concurrent executions per device when its driver declares none.
+        batch_size: small plain jobs one slot of a (synchronous) device runs together in one
+            driver call (ExecuteCircuitBatch; 1 = no batches). Issue 9.
+        batch_max_qubits / batch_max_shots: what counts as small: a job joins a batch only
+            within both.
         aging_seconds: waiting this long raises a job's effective priority by 1 (SPEC §12).
         tenant_running_cap: most jobs one tenant runs at once across devices (0 = no cap).
         backend_patience_seconds: how long a job waits out an unavailable compiler or
@@ -59,6 +63,9 @@ class KernelSettings(ServiceSettings):
     compile_timeout: float = Field(default=60.0, gt=0)
     execute_timeout: float = Field(default=600.0, gt=0)
     device_slots: int = Field(default=2, ge=1, le=1024)
+    batch_size: int = Field(default=16, ge=1, le=256)
+    batch_max_qubits: int = Field(default=12, ge=0, le=64)
+    batch_max_shots: int = Field(default=100_000, ge=0)
     heartbeat_seconds: float = Field(default=10.0, gt=0)
     aging_seconds: float = Field(default=10.0, gt=0)
     tenant_running_cap: int = Field(default=0, ge=0)
