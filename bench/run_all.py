@@ -21,7 +21,9 @@ import shutil
 import statistics
 import sys
 import time
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import grpc
 import psutil
@@ -103,7 +105,7 @@ class Client:
         self.stub = job_pb2_grpc.JobServiceStub(self.ch)
         self.md = [("authorization", f"Bearer {token}")]
 
-    def run(self, source: str, shots: int) -> job_pb2.GetJobResultsResponse:
+    def run(self, source: str, shots: int) -> Any:
         req = job_pb2.SubmitJobRequest(
             name="bench",
             target="sim:local",
@@ -112,15 +114,24 @@ class Client:
             seed=1,
         )
         jid = self.stub.SubmitJob(req, metadata=self.md, timeout=60).job_id
-        for _ in self.stub.StreamJobUpdates(
-            job_pb2.StreamJobUpdatesRequest(job_id=jid), metadata=self.md, timeout=600
-        ):
-            pass
-        res = self.stub.GetJobResults(
-            job_pb2.GetJobResultsRequest(job_id=jid), metadata=self.md, timeout=60
+        return terminal_results(
+            self.stub.StreamJobUpdates(
+                job_pb2.StreamJobUpdatesRequest(job_id=jid, include_results=True),
+                metadata=self.md,
+                timeout=600,
+            )
         )
-        assert res.state == job_pb2.JOB_STATUS_DONE, res.error_summary
-        return res
+
+
+def terminal_results(updates: Iterable[job_pb2.StreamJobUpdatesResponse]) -> Any:
+    """The results the terminal event carries (``include_results``: what the SDK's wait does)."""
+    last = None
+    for update in updates:
+        last = update
+    assert last is not None and last.update.terminal, "stream ended without a terminal event"
+    res = last.results
+    assert res.state == job_pb2.JOB_STATUS_DONE, res.error_summary
+    return res
 
 
 async def throughput(endpoint: str, token: str, jobs: int, clients: int) -> tuple[float, int]:
@@ -140,14 +151,14 @@ async def throughput(endpoint: str, token: str, jobs: int, clients: int) -> tupl
                 name="tp", target="sim:local", qasm=common_pb2.QasmSource(source=BELL_QASM), seed=1
             )
             jid = (await stub.SubmitJob(req, metadata=md, timeout=120)).job_id
-            async for _ in stub.StreamJobUpdates(
-                job_pb2.StreamJobUpdatesRequest(job_id=jid), metadata=md, timeout=600
+            last = None
+            async for update in stub.StreamJobUpdates(
+                job_pb2.StreamJobUpdatesRequest(job_id=jid, include_results=True),
+                metadata=md,
+                timeout=600,
             ):
-                pass
-            res = await stub.GetJobResults(
-                job_pb2.GetJobResultsRequest(job_id=jid), metadata=md, timeout=60
-            )
-            done += res.state == job_pb2.JOB_STATUS_DONE
+                last = update
+            done += last is not None and last.results.state == job_pb2.JOB_STATUS_DONE
 
     t0 = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(clients)))
