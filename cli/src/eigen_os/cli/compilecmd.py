@@ -91,8 +91,10 @@ def mapped_circuit_text(circuit: aqo.Circuit, width: int) -> str:
     for o in circuit.operations[:LIST_MAX_OPERATIONS]:
         params = f"({', '.join(_param_text(p) for p in o.params)})" if o.params else ""
         meas = f" -> {', '.join(f'c[{c}]' for c in o.c)}" if o.c else ""
-        cond = f" if c{list(o.cond[0])}=={o.cond[1]}" if o.cond else ""
-        lines.append(f"  {o.op.lower()}{params} {', '.join(f'q[{q}]' for q in o.q)}{meas}{cond}")
+        lines.append(
+            f"  {o.op.lower()}{params} {', '.join(f'q[{q}]' for q in o.q)}{meas}"
+            + render.cond_text(o.cond)
+        )
     if len(circuit.operations) > LIST_MAX_OPERATIONS:
         lines.append(f"  ... {len(circuit.operations) - LIST_MAX_OPERATIONS} more")
     return "\n".join(lines)

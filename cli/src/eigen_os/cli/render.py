@@ -515,13 +515,25 @@ def progress_description(u: job_pb2.JobUpdate) -> str:
     return f"{state_name(u.state)}{stage}{' ' + label if label else ''}"
 
 
+def cond_text(cond: aqo.Cond | None) -> str:
+    """`` if c[0, 1]==2`` or `` if c[0]!=1`` for an operation's condition; ``""`` for none.
+
+    The clbits are listed least-significant first (as AQO writes them); the comparison is the
+    condition's own (``==`` when it names none, see :data:`eigen_ir.aqo.Cond`).
+    """
+    if cond is None:
+        return ""
+    cmp = cond[2] if len(cond) == 3 else "=="
+    return f" if c{list(cond[0])}{cmp}{cond[1]}"
+
+
 def _ops_listing(circuit: aqo.Circuit) -> str:
     lines = [f"{circuit.qubits} qubit(s), {circuit.clbits} clbit(s)"]
     for o in circuit.operations:
         args = ", ".join(f"q[{q}]" for q in o.q)
         params = f"({', '.join(str(p) for p in o.params)})" if o.params else ""
         meas = f" -> {', '.join(f'c[{c}]' for c in o.c)}" if o.c else ""
-        cond = f" if c{list(o.cond[0])}=={o.cond[1]}" if o.cond else ""
+        cond = cond_text(o.cond)
         lines.append(f"  {o.op.lower()}{params} {args}{meas}{cond}")
     return "\n".join(lines)
 
