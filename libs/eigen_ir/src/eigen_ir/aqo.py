@@ -8,6 +8,8 @@ An AQO document is a JSON object::
                     {"op": "MEASURE", "q": [0, 1], "c": [0, 1]}],
      "metadata": {...}}
 
+- ``ECR`` (extension, docs/aqo.md) is Qiskit's ``ECRGate``: ``q[0]`` the control, ``q[1]`` the
+  target; it appears in ISA circuits of ECR devices, never in compiler output.
 - ``params`` is an ordered list; each entry is a number (radians) or the name of a symbolic
   parameter listed in ``parameters`` (sorted). ``U`` takes ``[theta, phi, lambda]``.
 - ``cond`` (extension recorded in docs/aqo.md) makes an operation classically conditioned, as in
@@ -41,7 +43,7 @@ class GateSpec:
     num_params: int
 
 
-#: Every operation AQO v0.1 speaks, with its arity (SPEC §5).
+#: Every operation AQO v0.1 speaks, with its arity (SPEC §5; ``ECR``: docs/aqo.md).
 GATES: dict[str, GateSpec] = {
     "H": GateSpec(1, 0),
     "X": GateSpec(1, 0),
@@ -69,12 +71,19 @@ GATES: dict[str, GateSpec] = {
     "RXX": GateSpec(2, 1),
     "RYY": GateSpec(2, 1),
     "RZZ": GateSpec(2, 1),
+    "ECR": GateSpec(2, 0),
     "CCX": GateSpec(3, 0),
     "CSWAP": GateSpec(3, 0),
     "MEASURE": GateSpec(0, 0),
     "RESET": GateSpec(0, 0),
     "BARRIER": GateSpec(0, 0),
 }
+
+#: Gates AQO writes only for a device's ISA view (``ECR``, the two-qubit gate of IBM Eagle
+#: devices), or that a document written by hand may use: no compiler output has them, since
+#: Eigen-Lang has no such gate function and the compiler's basis
+#: (:data:`eigen_ir.aqo_qiskit.BASIS_GATES`) leaves them out. Every driver still runs them.
+ISA_ONLY_GATES: frozenset[str] = frozenset({"ECR"})
 
 #: Default limits a parsed document must respect (callers may pass stricter ones).
 MAX_QUBITS = 4096

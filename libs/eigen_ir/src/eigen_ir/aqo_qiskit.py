@@ -1,7 +1,8 @@
 """Conversion between AQO v0.1 and Qiskit ``QuantumCircuit`` (both directions).
 
-Used by the compiler (Qiskit → AQO after transpiling to :data:`BASIS_GATES`) and by the Aer
-driver (AQO → Qiskit). Bit order is Qiskit's: clbit 0 is the rightmost bit of a counts key.
+Used by the compiler (Qiskit → AQO after transpiling to :data:`BASIS_GATES`), by the
+driver-manager (a device's ISA circuit → AQO, whose gates are among :data:`GATE_NAMES`) and by
+the Aer driver (AQO → Qiskit). Bit order is Qiskit's: clbit 0 is the rightmost bit of a counts key.
 Imports Qiskit, so only services that need it import this module.
 """
 
@@ -22,7 +23,17 @@ from qiskit.circuit import (
 )
 from qiskit.circuit import library as lib
 
-from eigen_ir.aqo import GATES, AqoError, Circuit, Cond, Operation, Param, ParamExpr, affine
+from eigen_ir.aqo import (
+    GATES,
+    ISA_ONLY_GATES,
+    AqoError,
+    Circuit,
+    Cond,
+    Operation,
+    Param,
+    ParamExpr,
+    affine,
+)
 from eigen_ir.aqo_conditions import cond_expr
 from eigen_ir.aqo_qiskit_flow import flatten, qiskit_condition
 
@@ -54,6 +65,7 @@ _TO_AQO: dict[str, str] = {
     "rxx": "RXX",
     "ryy": "RYY",
     "rzz": "RZZ",
+    "ecr": "ECR",
     "ccx": "CCX",
     "cswap": "CSWAP",
     "measure": "MEASURE",
@@ -89,13 +101,18 @@ _FROM_AQO: dict[str, Any] = {
     "RXX": lib.RXXGate,
     "RYY": lib.RYYGate,
     "RZZ": lib.RZZGate,
+    "ECR": lib.ECRGate,
     "CCX": lib.CCXGate,
     "CSWAP": lib.CSwapGate,
 }
 
-#: Gate names a Qiskit pass manager must target so that its output converts to AQO
-#: (``if_else`` stays as control flow and becomes ``cond``).
-BASIS_GATES: list[str] = sorted(set(_TO_AQO) - {"measure", "reset", "barrier"})
+#: Qiskit names of every gate :func:`from_qiskit` converts (a device's ISA circuit converts when
+#: its gates are among these; ``if_else`` stays as control flow and becomes ``cond``).
+GATE_NAMES: frozenset[str] = frozenset(_TO_AQO) - {"measure", "reset", "barrier"}
+#: Gate names the compiler's pass managers target: :data:`GATE_NAMES` without
+#: :data:`~eigen_ir.aqo.ISA_ONLY_GATES` (``ecr``), so that programs are lowered to the usual
+#: gates and ECR appears only in ISA views of ECR devices.
+BASIS_GATES: list[str] = sorted(n for n in GATE_NAMES if _TO_AQO[n] not in ISA_ONLY_GATES)
 assert set(_TO_AQO.values()) == set(GATES), "AQO gate table and Qiskit mapping disagree"
 
 
@@ -131,7 +148,7 @@ def _real(value: Any, path: str) -> float:
 
 
 def from_qiskit(circuit: QuantumCircuit, metadata: dict[str, Any] | None = None) -> Circuit:
-    """Convert a Qiskit circuit already in :data:`BASIS_GATES` to AQO.
+    """Convert a Qiskit circuit whose gates are among :data:`GATE_NAMES` to AQO.
 
     Qubits and clbits are numbered by their flat index in ``circuit``; multiple classical
     registers are concatenated in declaration order (the first register holds clbit 0).

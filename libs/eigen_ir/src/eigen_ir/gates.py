@@ -17,7 +17,8 @@ class GateSpec(NamedTuple):
     num_params: int
 
 
-#: Every gate function of Eigen-Lang v0.1 (lower-case name → shape); mirrors the AQO gate set.
+#: Every gate function of Eigen-Lang v0.1 (lower-case name → shape); mirrors the AQO gate set
+#: except :data:`eigen_ir.aqo.ISA_ONLY_GATES` (``ECR``: a device's gate, not a program's).
 GATE_ARITY: dict[str, GateSpec] = {
     "h": GateSpec(1, 0),
     "x": GateSpec(1, 0),

@@ -30,12 +30,13 @@ from eigen_driver_manager.aer_engine import AerDevice
 from eigen_driver_manager.base import BaseDriver, DeviceInfo, TranspiledCircuit
 from eigen_driver_manager.lowering import lower
 from eigen_ir.aqo import AqoError, Circuit
-from eigen_ir.aqo_qiskit import BASIS_GATES, from_qiskit, to_qiskit
+from eigen_ir.aqo_qiskit import GATE_NAMES, from_qiskit, to_qiskit
 
 #: ErrorInfo reason of an ISA circuit that uses instructions AQO cannot write (UNIMPLEMENTED).
 ISA_NOT_EXPRESSIBLE = "ISA_NOT_EXPRESSIBLE"
-#: Qiskit instruction names an ISA circuit may use and still convert to AQO.
-_EXPRESSIBLE = frozenset(BASIS_GATES) | {"measure", "reset", "barrier", "if_else"}
+#: Qiskit instruction names an ISA circuit may use and still convert to AQO (``ecr`` included:
+#: the ISA of IBM Eagle devices is ecr, rz, sx, x).
+_EXPRESSIBLE = GATE_NAMES | {"measure", "reset", "barrier", "if_else"}
 #: AQO operations counted once per qubit they act on.
 _PER_QUBIT = frozenset({"MEASURE", "RESET"})
 
@@ -129,7 +130,7 @@ def isa_from_qiskit(
 
     Raises:
         UnimplementedError: reason :data:`ISA_NOT_EXPRESSIBLE`, naming the instructions AQO
-            v0.1 cannot write (e.g. ``ecr``).
+            v0.1 cannot write (e.g. ``u2`` of the older IBM devices whose ISA is u1, u2, u3, cx).
     """
     unknown = sorted(n for n in isa.count_ops() if n not in _EXPRESSIBLE)
     detail = ", ".join(unknown)
