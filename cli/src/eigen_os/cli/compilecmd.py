@@ -9,6 +9,7 @@ physical qubits it uses (listed, not drawn, when it is wide or long).
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,8 +23,8 @@ from rich.text import Text
 from eigen.api.v1 import compilation_pb2
 from eigen_ir import aqo
 from eigen_ir.aqo import AqoError
-from eigen_ir.hybrid import HybridPlan, PlanError, parse_plan
-from eigen_os.cli import render
+from eigen_ir.hybrid import HybridPlan, PlanError
+from eigen_os.cli import plans, render
 from eigen_os.cli.context import AppContext, pass_app
 from eigen_os.cli.errors import EXIT_USER
 from eigen_os.cli.output import emit_json, json_option, message_to_dict, stdout_console
@@ -40,9 +41,17 @@ LIST_MAX_OPERATIONS = 300
 
 
 def _decoded(data: dict[str, Any], resp: compilation_pb2.CompileCircuitResponse) -> dict[str, Any]:
-    """Replace the base64 AQO / plan documents with the decoded JSON; ``isa`` null when absent."""
+    """Replace the base64 AQO / plan documents with the decoded JSON; ``isa`` null when absent.
+
+    ``plan_summary`` (:func:`eigen_os.cli.plans.plan_summary`) is added: null without a plan,
+    or when the plan cannot be read (a server bug; the document is still there as sent).
+    """
     data["aqo_json"] = json.loads(resp.aqo_json) if resp.aqo_json else None
     data["hybrid_plan_json"] = json.loads(resp.hybrid_plan_json) if resp.hybrid_plan_json else None
+    data["plan_summary"] = None
+    if resp.hybrid_plan_json:
+        with contextlib.suppress(PlanError):
+            data["plan_summary"] = plans.plan_summary(plans.read_plan(resp.hybrid_plan_json))
     if resp.HasField("isa"):
         data["isa"]["aqo_json"] = json.loads(resp.isa.aqo_json)
     else:
@@ -226,11 +235,11 @@ def compile_cmd(
     plan: HybridPlan | None = None
     if resp.hybrid_plan_json:
         try:
-            plan = parse_plan(resp.hybrid_plan_json)
+            plan = plans.read_plan(resp.hybrid_plan_json)
         except PlanError as exc:  # a server bug; the metrics and circuit are still useful
-            console.print(Text(f"cannot read the hybrid plan: {exc}", style="yellow"))
+            console.print(Text(f"cannot read the plan: {exc}", style="yellow"))
         else:
-            render.render_hybrid_plan(console, plan)
+            plans.render_plan(console, plan)
     circuit = resp.aqo_json or (plan.circuit.canonical_bytes() if plan is not None else b"")
     if draw and circuit:
         if plan is not None:
