@@ -184,3 +184,21 @@ def test_a_database_of_the_first_kernel_is_upgraded_in_place(tmp_path):
     job = s.get_job("j1")
     assert job.state == TaskState.QUEUED and job.queued_at is None
     assert job.submission.sweep is None and job.submission.observables == ()
+
+
+def test_outcome_json_round_trips_every_field():
+    from eigen_kernel.domain import JobOutcome, SweepPoint
+    from eigen_kernel.store import outcome_from_json, outcome_to_json
+
+    outcome = JobOutcome(
+        counts={"00": 510, "11": 514},
+        metadata={"device": "aer.automatic"},
+        optimization={"energy": -1.137, "history": [[0.1, -1.0]]},
+        outputs={"accuracy": 1.0},
+        sweep=(
+            SweepPoint({"theta": 0.5}, {"0": 3, "1": 1}),
+            SweepPoint({"theta": 1.5}, {}, (0.25, -0.5), (0.01, 0.02)),
+        ),
+        artifacts=("history.json",),
+    )
+    assert outcome_from_json(outcome_to_json(outcome)) == outcome

@@ -9,11 +9,14 @@ unreachable, every ``refresh_seconds`` otherwise) and tells the scheduler about 
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import contextlib
 import json
 from collections.abc import Callable, Mapping
 
 from google.protobuf import json_format
+from google.protobuf.message import DecodeError
 
 from eigen.common.v1 import device_pb2
 from eigen_common import errors
@@ -27,12 +30,25 @@ _KEY = "devices"
 
 
 def _dump(devices: list[Device]) -> str:
-    return json.dumps([json_format.MessageToDict(device_to_proto(d)) for d in devices])
+    """The list as JSON: ``{"devices_pb": [base64 of each eigen.common.v1.Device]}``.
+
+    Protobuf bytes rather than proto-JSON: MessageToDict of calibrated devices cost ~90 ms.
+    """
+    wire = [device_to_proto(d).SerializeToString() for d in devices]
+    return json.dumps({"devices_pb": [base64.b64encode(w).decode() for w in wire]})
 
 
 def _load(text: str) -> list[Device]:
+    """Inverse of :func:`_dump`; also reads the proto-JSON list older kernels wrote."""
+    data = json.loads(text)
     out = []
-    for d in json.loads(text):
+    if isinstance(data, dict):
+        for b64 in data["devices_pb"]:
+            msg = device_pb2.Device()
+            msg.ParseFromString(base64.b64decode(b64, validate=True))
+            out.append(device_from_proto(msg))
+        return out
+    for d in data:
         msg = device_pb2.Device()
         json_format.ParseDict(d, msg)
         out.append(device_from_proto(msg))
@@ -67,7 +83,7 @@ class DeviceCatalog:
         if saved:
             try:
                 self._devices = _load(saved)
-            except (ValueError, KeyError) as exc:
+            except (ValueError, KeyError, TypeError, binascii.Error, DecodeError) as exc:
                 log.warning("ignoring an unreadable saved device list", error=str(exc))
 
     @property

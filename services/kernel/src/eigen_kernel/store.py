@@ -22,7 +22,7 @@ import re
 import sqlite3
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, replace
+from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -111,8 +111,23 @@ def _reservation(r: tuple[object, ...]) -> Reservation:
 
 def outcome_to_json(o: JobOutcome) -> str:
     """Serialise an outcome for the ``outcomes`` table."""
-    d = asdict(o)
-    d["sweep"] = [asdict(p) for p in o.sweep]
+    # by hand, not dataclasses.asdict: that deep-copies every counts map (0.5 ms a job)
+    d = {
+        "counts": o.counts,
+        "metadata": o.metadata,
+        "optimization": o.optimization,
+        "outputs": o.outputs,
+        "sweep": [
+            {
+                "parameter_values": p.parameter_values,
+                "counts": p.counts,
+                "expectation_values": p.expectation_values,
+                "std_errors": p.std_errors,
+            }
+            for p in o.sweep
+        ],
+        "artifacts": o.artifacts,
+    }
     return json.dumps(d, sort_keys=True, allow_nan=False)
 
 
