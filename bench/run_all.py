@@ -4,8 +4,16 @@
    (a) Qiskit Runtime's local ``SamplerV2`` on ``AerSimulator`` in-process and
    (b) the best in-process path: cached pass manager + ``AerSimulator.run``.
 2. QFT-20 job end to end vs a direct Aer run of the same circuit.
-3. Throughput: 16 concurrent clients, N Bell jobs (default 2000), all DONE → jobs/s.
-4. Idle RSS of each service.
+3. Throughput: 16 concurrent clients, N Bell jobs (default 2000), all DONE → jobs/s, vs the
+   in-process rate of the best Aer path (1 / its median time per Bell run); CPU ms per job of
+   every process (psutil user+system) and how many ExecuteCircuitBatch calls carried them.
+4. Compile of a 1000-qubit, 5000-gate Eigen-Lang program at level 1 through the public
+   CompileCircuit (system-api → kernel → compiler sandbox), a unique program text per call (no
+   cache hit), median, vs the goal of 100 ms.
+5. A 200-job burst from one client (submit all, then wait all) vs the same 200 jobs one by one
+   (submit, wait for the terminal event, next), both through the SDK's blocking client.
+6. Idle RSS of each service, and what importing its code alone costs (a fresh interpreter that
+   imports the service's ``app`` module), so the gap to the goal is visible.
 
 Usage: ``uv run --group bench python bench/run_all.py [--jobs 2000] [--reps 50]``.
 Writes ``bench/results/latest.json``.
@@ -18,9 +26,12 @@ import asyncio
 import json
 import secrets
 import shutil
+import socket
 import statistics
+import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -35,7 +46,16 @@ from qiskit_aer import AerSimulator
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from eigen.api.v1 import common_pb2, job_pb2, job_pb2_grpc  # noqa: E402
+from compile_bench import LARGE_PROGRAM  # noqa: E402
+
+from eigen.api.v1 import (  # noqa: E402
+    common_pb2,
+    compilation_pb2,
+    compilation_pb2_grpc,
+    job_pb2,
+    job_pb2_grpc,
+)
+from eigen_os import EigenClient  # noqa: E402
 from tests.conftest import ProcessStack  # noqa: E402
 
 BELL_QASM = (
@@ -167,17 +187,97 @@ async def throughput(endpoint: str, token: str, jobs: int, clients: int) -> tupl
     return jobs / elapsed, done
 
 
+def compile_service_ms(endpoint: str, token: str, reps: int) -> float:
+    """Median ms of the public CompileCircuit on the 1000-qubit program, each text unique."""
+    stub = compilation_pb2_grpc.CompilationServiceStub(grpc.insecure_channel(endpoint))
+    md = [("authorization", f"Bearer {token}")]
+    counter = iter(range(10**9))
+
+    def once() -> None:
+        source = LARGE_PROGRAM.replace("theta: float = 0.1", f"theta: float = 0.1{next(counter)}")
+        req = compilation_pb2.CompileCircuitRequest(
+            eigen_lang=common_pb2.EigenLangSource(source=source),
+            options={"optimization_level": "1"},
+        )
+        stub.CompileCircuit(req, metadata=md, timeout=120)
+
+    return median_ms(once, reps)
+
+
+def burst_seconds(endpoint: str, token: str, jobs: int) -> tuple[float, float]:
+    """(one by one, burst) wall seconds for ``jobs`` unique Bell jobs from one SDK client."""
+    with EigenClient(endpoint, token) as client:
+        counter = iter(range(10**9))
+
+        def job() -> str:
+            return f"{BELL_QASM}// burst {next(counter)}\n"
+
+        t = time.perf_counter()
+        for _ in range(jobs):
+            client.wait(client.submit(job(), target="sim:local", shots=1024, seed=1))
+        one_by_one = time.perf_counter() - t
+        t = time.perf_counter()
+        ids = [client.submit(job(), target="sim:local", shots=1024, seed=1) for _ in range(jobs)]
+        for jid in ids:
+            client.wait(jid)
+        burst = time.perf_counter() - t
+    return one_by_one, burst
+
+
+def batch_calls(port: int) -> tuple[float, float]:
+    """(driver calls, runs) so far from the kernel's ``eigen_kernel_execution_batch_size``."""
+    text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10).read().decode()
+    values = {}
+    for line in text.splitlines():
+        if line.startswith("eigen_kernel_execution_batch_size_"):
+            name, value = line.rsplit(" ", 1)
+            values[name.split("{")[0]] = float(value)
+    return (
+        values.get("eigen_kernel_execution_batch_size_count", 0.0),
+        values.get("eigen_kernel_execution_batch_size_sum", 0.0),
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+IMPORT_RSS = (
+    "import sys, importlib; importlib.import_module(sys.argv[1]); "
+    "print(next(l.split()[1] for l in open('/proc/self/status') if l.startswith('VmRSS:')))"
+)
+
+
+def import_rss_mib(module: str) -> float:
+    """RSS (MiB) of a fresh interpreter once it has imported ``module`` (and nothing else).
+
+    VmRSS, not ``ru_maxrss``: Linux keeps the peak of the forking parent across exec.
+    """
+    out = subprocess.run(
+        [sys.executable, "-c", IMPORT_RSS, module], capture_output=True, text=True, check=True
+    )
+    return round(int(out.stdout.strip()) / 1024, 1)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--jobs", type=int, default=2000)
     ap.add_argument("--clients", type=int, default=16)
     ap.add_argument("--reps", type=int, default=50)
+    ap.add_argument("--burst", type=int, default=200)
     ap.add_argument("--keep-state", action="store_true", help="keep the stack's logs and job store")
     args = ap.parse_args()
     out: dict[str, object] = {}
     home = Path(ROOT / "bench" / "results" / f"home-{secrets.token_hex(4)}")
     home.mkdir(parents=True)
-    stack = ProcessStack(home, secrets.token_urlsafe(16))
+    metrics_port = free_port()  # the kernel's /metrics: how jobs travelled to the driver
+    stack = ProcessStack(
+        home,
+        secrets.token_urlsafe(16),
+        env={"kernel": {"EIGEN_KERNEL_METRICS_PORT": str(metrics_port)}},
+    )
     stack.start()
     try:
         # compiler and driver-manager warm pass managers in background threads for a few
@@ -188,6 +288,10 @@ def main() -> None:
             for n, s in stack.services.items()
         }
         print("idle RSS (MiB):", out["idle_rss_mib"])
+        out["import_rss_mib"] = {
+            n: import_rss_mib(f"eigen_{n.replace('-', '_')}.app") for n in stack.services
+        }
+        print("  import alone (MiB):", out["import_rss_mib"], "(goal ≤ 150 MiB per service)")
 
         print("1. Bell 1024 shots, warm median")
         c = Client(stack.endpoint, stack.token)
@@ -235,18 +339,46 @@ def main() -> None:
         procs = {n: psutil.Process(sv.proc.pid) for n, sv in stack.services.items()}
         cpu0 = {n: sum(p.cpu_times()[:2]) for n, p in procs.items()}
         me0 = sum(psutil.Process().cpu_times()[:2])
+        calls0, runs0 = batch_calls(metrics_port)
         rate, done = asyncio.run(throughput(stack.endpoint, stack.token, args.jobs, args.clients))
+        calls1, runs1 = batch_calls(metrics_port)
+        calls, runs = calls1 - calls0, runs1 - runs0
         cpu_ms = {n: (sum(p.cpu_times()[:2]) - cpu0[n]) * 1e3 / args.jobs for n, p in procs.items()}
         cpu_ms["bench-client"] = (sum(psutil.Process().cpu_times()[:2]) - me0) * 1e3 / args.jobs
         out["throughput_cpu_ms_per_job"] = {k: round(v, 2) for k, v in cpu_ms.items()}
         print("  CPU ms per job:", out["throughput_cpu_ms_per_job"])
+        in_process_rate = 1e3 / best
         out["throughput"] = {
             "jobs": args.jobs,
             "clients": args.clients,
             "done": done,
             "jobs_per_s": rate,
+            "cpu_ms_per_job_all": round(sum(cpu_ms.values()), 2),
+            "in_process_best_jobs_per_s": in_process_rate,
+            "ratio_vs_in_process": rate / in_process_rate,
+            "driver_calls": calls,
+            "mean_runs_per_driver_call": runs / calls if calls else 0.0,
         }
         print(f"  {rate:.1f} jobs/s, {done}/{args.jobs} DONE (goal ≥ 250 jobs/s)")
+        print(
+            f"  CPU per job, all processes: {sum(cpu_ms.values()):.2f} ms (goal ≤ 8); "
+            f"vs in-process best path {in_process_rate:.0f} jobs/s: ratio "
+            f"{rate / in_process_rate:.2f} (goal ≥ 0.4); {calls:.0f} driver calls, "
+            f"{runs / calls if calls else 0:.2f} runs per call"
+        )
+
+        print("4. Compile 1000 qubits / 5000 gates, level 1, public CompileCircuit")
+        comp = compile_service_ms(stack.endpoint, stack.token, max(9, args.reps // 5))
+        out["compile_1000q_service_ms"] = comp
+        print(f"  median {comp:.1f} ms (goal ≤ 100 ms): ratio {comp / 100:.2f}")
+
+        print(f"5. Burst of {args.burst} jobs from one client")
+        one, burst = burst_seconds(stack.endpoint, stack.token, args.burst)
+        out["burst"] = {"jobs": args.burst, "one_by_one_s": one, "burst_s": burst}
+        print(
+            f"  one by one {one:.2f} s | submit all, then wait all {burst:.2f} s | "
+            f"speed-up {one / burst:.2f} (goal ≥ 3)"
+        )
     finally:
         stack.stop()
     res = ROOT / "bench" / "results" / "latest.json"
