@@ -154,6 +154,13 @@ DETERMINISTIC_GATE_CASES: list[tuple[str, list[dict[str, Any]], str]] = [
         "11",
     ),
     ("CRX-off", [{"op": "CRX", "q": [0, 1], "params": [math.pi]}], "00"),
+    # ECR|00⟩ = |1⟩ on the control ⊗ (|0⟩ - i|1⟩)/√2 on the target, which RX(-π/2) maps to |0⟩
+    ("ECR", [{"op": "ECR", "q": [0, 1]}, {"op": "RX", "q": [1], "params": [-math.pi / 2]}], "01"),
+    (
+        "ECR-reversed",
+        [{"op": "ECR", "q": [1, 0]}, {"op": "RX", "q": [0], "params": [-math.pi / 2]}],
+        "10",
+    ),
 ]
 
 

@@ -12,6 +12,7 @@ from qiskit_aer import AerSimulator
 from qiskit_aer.noise import NoiseModel
 
 from eigen_driver_manager.ibm_fake import (
+    class_name,
     facts_from_backend,
     facts_from_snapshot,
     fake_facts,
@@ -97,11 +98,21 @@ def test_a_compact_run_gives_the_same_counts_as_the_whole_device() -> None:
     assert small.result().get_counts() == whole.result().get_counts()
 
 
-@pytest.mark.parametrize("name", ["fake_brisbane", "fake_sherbrooke", "fake_kyiv", "fake_torino"])
+@pytest.mark.parametrize(
+    "name", ["fake_brisbane", "fake_sherbrooke", "fake_kyiv", "fake_torino", "fake_london"]
+)
 def test_snapshot_facts_equal_the_sdks(name: str) -> None:
     files = snapshot_files(name)
     assert files is not None, f"{name}: the SDK's snapshot files moved"
     assert facts_from_snapshot(*files) == facts_from_backend(load_backend(name))
+
+
+def test_older_devices_are_the_sdks_v2_classes() -> None:
+    """The SDK keeps only ``FakeLondonV2`` of London (u1, u2, u3, cx): found without importing."""
+    assert class_name("fake_brisbane") == "FakeBrisbane"
+    assert class_name("fake_london") == "FakeLondonV2"
+    assert class_name("fake_nowhere") == "FakeNowhere"
+    assert type(load_backend("fake_london")).__name__ == "FakeLondonV2"
 
 
 def test_unknown_fake_backend_is_a_config_error() -> None:

@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 import grpc
 import pytest
+from qiskit.circuit import Gate, QuantumCircuit
 from qiskit_aer import AerSimulator
 
 from eigen.common.v1 import circuit_pb2
@@ -29,14 +30,14 @@ from eigen_common.errors import (
 from eigen_common.status import from_rpc_error
 from eigen_driver_manager.base import DeviceInfo, TranspiledCircuit
 from eigen_driver_manager.ibm_fake import load_backend
-from eigen_driver_manager.isa import ISA_NOT_EXPRESSIBLE, figures
+from eigen_driver_manager.isa import ISA_NOT_EXPRESSIBLE, figures, isa_from_qiskit
 from eigen_driver_manager.manager import DriverManager
 from eigen_driver_manager.noisy_backend import noise_model_for, remove_idle_qubits
 from eigen_driver_manager.plugins.ibm_driver import IbmDriver
 from eigen_driver_manager.registry import DriverRegistry
 from eigen_driver_manager.requests import PayloadFormat, TranspileRequest
 from eigen_driver_manager.testing import BELL_OPERATIONS, FakeDriver, aqo_circuit, aqo_document
-from eigen_ir.aqo import GATES, Circuit, parse
+from eigen_ir.aqo import Circuit, parse
 from eigen_ir.aqo_qiskit import to_qiskit
 
 AQO = circuit_pb2.CircuitPayload.FORMAT_AQO_JSON
@@ -55,7 +56,7 @@ GHZ4 = aqo_circuit(
 )
 #: Heron: CZ-based, so its ISA (cz, rz, sx, x) is written in AQO v0.1.
 TORINO = "ibm.fake_torino"
-#: Eagle: ECR-based (the default fake devices).
+#: Eagle: ECR-based (the default fake devices); its ISA (ecr, rz, sx, x) is AQO too.
 BRISBANE = "ibm.fake_brisbane"
 _NOT_GATES = {"MEASURE", "RESET", "BARRIER"}
 
@@ -105,32 +106,65 @@ def test_a_fake_device_isa_uses_its_basis_gates_on_coupled_qubits(
     assert again.circuit == out.circuit and again.initial_layout == out.initial_layout
 
 
-def test_the_isa_circuit_is_what_runs(ibm: IbmDriver) -> None:
+@pytest.mark.parametrize("device_id", [TORINO, BRISBANE], ids=["cz", "ecr"])
+def test_the_isa_circuit_is_what_runs(ibm: IbmDriver, device_id: str) -> None:
     """Simulating the shown ISA circuit as the driver does gives the execution's very counts."""
-    shown = ibm.transpile_circuit(TORINO, GHZ4)
-    ran = ibm.execute_circuit(TORINO, GHZ4, 3000, {}, seed=17)
+    shown = ibm.transpile_circuit(device_id, GHZ4)
+    ran = ibm.execute_circuit(device_id, GHZ4, 3000, {}, seed=17)
     used = figures(shown.circuit).active_qubits
     assert ran.metadata["physical_qubits"] == ",".join(map(str, used))
     compact, physical = remove_idle_qubits(to_qiskit(shown.circuit), shown.final_layout)
     assert physical == used
-    noise = noise_model_for(load_backend("fake_torino").target, physical)
+    noise = noise_model_for(load_backend(device_id.removeprefix("ibm.")).target, physical)
     exp = AerSimulator().run(compact, shots=3000, seed_simulator=17, noise_model=noise).result()
     assert exp.get_counts() == ran.counts
     assert 0.7 < (ran.counts.get("0000", 0) + ran.counts.get("1111", 0)) / 3000 < 0.999
 
 
-@pytest.mark.skipif("ECR" in GATES, reason="AQO writes ECR now: see the test below")
-def test_an_ecr_device_says_its_isa_cannot_be_written_in_aqo(ibm: IbmDriver) -> None:
-    with pytest.raises(UnimplementedError) as exc:
-        ibm.transpile_circuit(BRISBANE, BELL)
-    assert exc.value.reason == ISA_NOT_EXPRESSIBLE
-    assert "ecr" in exc.value.message and exc.value.metadata["instructions"] == "ecr"
-
-
-@pytest.mark.skipif("ECR" not in GATES, reason="AQO v0.1 has no ECR gate yet")
-def test_an_ecr_device_isa(ibm: IbmDriver) -> None:  # pragma: no cover - once AQO has ECR
+def test_an_ecr_device_isa(ibm: IbmDriver) -> None:
+    """Eagle's ISA (ecr, rz, sx, x) is written in AQO: ECR on coupled qubits, nothing else."""
     out = ibm.transpile_circuit(BRISBANE, GHZ4)
     assert_runs_on(_info(ibm, BRISBANE), GHZ4, out)
+    f = figures(out.circuit)
+    assert set(f.gate_counts) - {"measure"} <= {"ecr", "rz", "sx", "x"}
+    assert f.gate_counts["ecr"] == f.two_qubit_gates >= 3
+    bell = ibm.transpile_circuit(BRISBANE, BELL)
+    assert figures(bell.circuit).two_qubit_gates == figures(bell.circuit).gate_counts["ecr"] == 1
+
+
+def test_an_isa_aqo_cannot_write_is_refused_by_name() -> None:
+    """An older device's ISA (u1, u2, u3, cx) still cannot be shown: UNIMPLEMENTED, named."""
+    drv = IbmDriver()
+    drv.initialize({"fake_backends": "fake_london", "credentials": "none"})
+    try:
+        with pytest.raises(UnimplementedError) as exc:
+            drv.transpile_circuit("ibm.fake_london", BELL)
+        assert exc.value.reason == ISA_NOT_EXPRESSIBLE
+        assert exc.value.metadata == {"subject": "ibm.fake_london", "instructions": "u2"}
+        assert "(u2)" in exc.value.message and "it runs on the device" in exc.value.message
+        # ... and it does run
+        ran = drv.execute_circuit("ibm.fake_london", BELL, 1000, {}, seed=5)
+        assert ran.counts.get("00", 0) + ran.counts.get("11", 0) > 800
+    finally:
+        drv.close()
+
+
+def test_isa_from_qiskit_refuses_what_aqo_cannot_write() -> None:
+    """Instructions outside AQO are named; an ECR ISA converts."""
+    qc = QuantumCircuit(3)
+    qc.ecr(0, 1)
+    qc.append(Gate("mystery", 2, []), [1, 2])
+    qc.rzx(0.3, 0, 2)
+    with pytest.raises(UnimplementedError) as exc:
+        isa_from_qiskit(qc, 3, "x.dev", {})
+    assert exc.value.reason == ISA_NOT_EXPRESSIBLE
+    assert exc.value.metadata["instructions"] == "mystery,rzx"
+    assert "(mystery, rzx)" in exc.value.message
+    ok = QuantumCircuit(2)
+    ok.ecr(1, 0)
+    out = isa_from_qiskit(ok, 2, "x.dev", {"transpiler": "t"})
+    assert [(o.op, o.q) for o in out.circuit.operations] == [("ECR", (1, 0))]
+    assert out.initial_layout == out.final_layout == (0, 1)
 
 
 def test_fake_device_errors(ibm: IbmDriver) -> None:
@@ -256,8 +290,6 @@ def test_a_cloud_backend_is_transpiled_as_its_jobs_are_submitted() -> None:
     from qiskit.transpiler import generate_preset_pass_manager
     from qiskit_ibm_runtime.fake_provider import FakeManilaV2
     from qiskit_ibm_runtime.fake_provider.local_service import QiskitRuntimeLocalService
-
-    from eigen_driver_manager.isa import isa_from_qiskit
 
     drv = IbmDriver()
     drv.initialize({"fake_backends": "", "credentials": "none", "seed_transpiler": "77"})

@@ -67,8 +67,23 @@ class FakeFacts:
 
 
 def class_name(name: str) -> str:
-    """``fake_brisbane`` → ``FakeBrisbane`` (the SDK's class of that fake backend)."""
-    return "Fake" + "".join(p.capitalize() for p in name.removeprefix("fake_").split("_"))
+    """``fake_brisbane`` → ``FakeBrisbane`` (the SDK's class of that fake backend).
+
+    The SDK names the class of some older devices with a ``V2`` suffix only (``fake_london``
+    → ``FakeLondonV2``): that is the class when its snapshot module declares it so (read
+    without importing the SDK).
+    """
+    plain = "Fake" + "".join(p.capitalize() for p in name.removeprefix("fake_").split("_"))
+    files = snapshot_files(name)
+    if files is not None:
+        module = files[0].with_name(f"{name}.py")
+        try:
+            text = module.read_text(encoding="utf-8")
+        except OSError:
+            return plain
+        if f"class {plain}(" not in text and f"class {plain}V2(" in text:
+            return f"{plain}V2"
+    return plain
 
 
 def load_backend(name: str) -> BackendV2:
