@@ -12,10 +12,12 @@ import math
 import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from qiskit.circuit import ParameterVector, QuantumCircuit
+
+if TYPE_CHECKING:  # Qiskit is imported where a circuit is built: the kernel never builds one
+    from qiskit.circuit import QuantumCircuit
 
 #: Single-qubit rotations a HEA layer may use.
 ROTATION_GATES: tuple[str, ...] = ("rx", "ry", "rz")
@@ -138,6 +140,8 @@ class Ansatz:
 
     def circuit(self) -> QuantumCircuit:
         """The parametrised Qiskit circuit (a ``ParameterVector`` named ``theta``)."""
+        from qiskit.circuit import ParameterVector, QuantumCircuit
+
         theta = ParameterVector("theta", self.num_params)
         qc = QuantumCircuit(self.n_qubits, name=self.name)
         for gate, qubits, k in self.ops:
@@ -154,6 +158,8 @@ class Ansatz:
             ValueError: ``values`` has the wrong shape/length or non-finite entries.
             TypeError: non-real entries.
         """
+        from qiskit.circuit import QuantumCircuit
+
         arr = parameter_values(values, self.num_params)
         qc = QuantumCircuit(self.n_qubits, name=self.name)
         for gate, qubits, k in self.ops:
