@@ -25,12 +25,21 @@ _SERVICE_CONFIG = json.dumps(
 
 
 def channel_options(max_message_bytes: int = 16 * 1024 * 1024) -> list[tuple[str, Any]]:
-    """Options for internal channels: message limits, keepalive, no retry policy."""
+    """Options for internal channels: message limits, keepalive, no retry policy, and a
+    reconnect backoff capped at 1 s.
+
+    gRPC's default reconnect backoff (1 s, × 1.6 per attempt, up to 120 s) left the system-api
+    ~10 s behind a kernel that restarted in 2 s (issue 11's restart goal is ≤ 5 s); internal
+    peers are few and near, so a retry a second is cheap.
+    """
     return [
         ("grpc.max_receive_message_length", max_message_bytes),
         ("grpc.max_send_message_length", max_message_bytes),
         ("grpc.service_config", _SERVICE_CONFIG),
         ("grpc.keepalive_time_ms", 30_000),
+        ("grpc.initial_reconnect_backoff_ms", 100),
+        ("grpc.min_reconnect_backoff_ms", 100),
+        ("grpc.max_reconnect_backoff_ms", 1_000),
     ]
 
 
