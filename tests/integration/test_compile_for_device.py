@@ -36,7 +36,7 @@ from eigen_common.errors import (
 from eigen_common.logs import configure_logging
 from eigen_driver_manager.ibm_fake import load_backend
 from eigen_driver_manager.noisy_backend import noise_model_for, remove_idle_qubits
-from eigen_ir.aqo import GATES, parse
+from eigen_ir.aqo import parse
 from eigen_ir.aqo_qiskit import to_qiskit
 from eigen_os.cli.main import cli
 from eigen_os.client import AsyncEigenClient, compile_request
@@ -46,6 +46,8 @@ from tests.inprocess import ADMIN_TOKEN, InProcessStack, start_stack
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(600)]
 
 TORINO = "ibm:fake_torino"
+#: An Eagle device: ECR-based (ecr, rz, sx, x), the default fake devices.
+BRISBANE = "ibm:fake_brisbane"
 BELL = (
     'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\ncreg c[2];\n'
     "h q[0];\ncx q[0],q[1];\nmeasure q -> c;\n"
@@ -76,7 +78,10 @@ async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack
         home,
         driver_manager={
             "driver_config": {
-                "ibm": {"fake_backends": "fake_torino,fake_brisbane", "credentials": "none"},
+                "ibm": {
+                    "fake_backends": "fake_torino,fake_brisbane,fake_london",
+                    "credentials": "none",
+                },
                 "braket": {"devices": "braket.nowhere"},
             },
             "drivers_file": str(home / "drivers.toml"),
@@ -126,16 +131,17 @@ async def test_the_mapped_circuit_has_only_the_devices_gates_on_coupled_qubits(
     assert isa.metadata["seed_transpiler"] == "1234"
 
 
-async def test_a_job_on_the_device_runs_the_circuit_it_was_shown(stack: Stack) -> None:
-    shown = (await compile_for(stack, GHZ, TORINO)).isa
-    job_id = await stack.client.submit(GHZ, target=TORINO, shots=4000, seed=11, name="ghz")
+@pytest.mark.parametrize("target", [TORINO, BRISBANE], ids=["cz", "ecr"])
+async def test_a_job_on_the_device_runs_the_circuit_it_was_shown(stack: Stack, target: str) -> None:
+    shown = (await compile_for(stack, GHZ, target)).isa
+    job_id = await stack.client.submit(GHZ, target=target, shots=4000, seed=11, name="ghz")
     await stack.client.wait(job_id, timeout=120)
     result = await stack.client.results(job_id)
     assert result.metadata["physical_qubits"] == ",".join(map(str, shown.active_qubits))
     compact, physical = remove_idle_qubits(
         to_qiskit(parse(shown.aqo_json)), list(shown.final_layout)
     )
-    noise = noise_model_for(load_backend("fake_torino").target, physical)
+    noise = noise_model_for(load_backend(target.removeprefix("ibm:")).target, physical)
     sim = AerSimulator().run(compact, shots=4000, seed_simulator=11, noise_model=noise)
     assert sim.result().get_counts() == dict(result.counts)
     ghz = (result.counts.get("0000", 0) + result.counts.get("1111", 0)) / 4000
@@ -183,18 +189,27 @@ async def test_errors(stack: Stack) -> None:
     assert "134 qubits" in wide.value.message and "at most 133" in wide.value.message
 
 
-@pytest.mark.skipif("ECR" in GATES, reason="AQO writes ECR now: see the next test")
-async def test_an_ecr_device_says_aqo_cannot_write_its_isa(stack: Stack) -> None:
+async def test_a_device_whose_isa_aqo_cannot_write_is_refused_by_name(stack: Stack) -> None:
+    """London's ISA (u1, u2, u3, cx) has gates AQO lacks: UNIMPLEMENTED, naming them."""
     with pytest.raises(UnimplementedError) as exc:
-        await compile_for(stack, BELL, "ibm:fake_brisbane")
-    assert exc.value.reason == "ISA_NOT_EXPRESSIBLE" and "(ecr)" in exc.value.message
+        await compile_for(stack, BELL, "ibm:fake_london")
+    assert exc.value.reason == "ISA_NOT_EXPRESSIBLE" and "(u2)" in exc.value.message
 
 
-@pytest.mark.skipif("ECR" not in GATES, reason="AQO v0.1 has no ECR gate yet")
-async def test_an_ecr_device_isa(stack: Stack) -> None:  # pragma: no cover - once AQO has ECR
-    resp = await compile_for(stack, GHZ, "ibm:fake_brisbane")
-    ops = {o.op.lower() for o in parse(resp.isa.aqo_json).operations} - {"measure"}
+async def test_an_ecr_device_isa(stack: Stack) -> None:
+    """Eagle (brisbane): the mapped circuit is written with ECR, on coupled qubits."""
+    device: device_pb2.Device = await stack.client.device(BRISBANE)
+    assert {"ecr", "rz", "sx", "x"} <= set(device.basis_gates)
+    isa = (await compile_for(stack, GHZ, BRISBANE)).isa
+    circuit = parse(isa.aqo_json)
+    ops = {o.op.lower() for o in circuit.operations} - {"measure"}
     assert "ecr" in ops and ops <= {"ecr", "rz", "sx", "x"}
+    edges = {(e.control, e.target) for e in device.coupling_map}
+    ecrs = [o for o in circuit.operations if o.op == "ECR"]
+    assert all(tuple(o.q) in edges for o in ecrs)
+    assert isa.two_qubit_gates == isa.gate_counts["ecr"] == len(ecrs) >= 3
+    bell = (await compile_for(stack, BELL, BRISBANE)).isa
+    assert bell.two_qubit_gates == bell.gate_counts["ecr"] == 1
 
 
 async def test_eigen_compile_target_shows_the_mapped_circuit(stack: Stack, tmp_path: Path) -> None:
@@ -225,3 +240,17 @@ async def test_eigen_compile_target_shows_the_mapped_circuit(stack: Stack, tmp_p
     assert data["isa"]["aqo_json"]["qubits"] == 133 and data["isa"]["depth"] == isa.depth
     code, out, err = await asyncio.to_thread(run, "--target", "ibm:fake_nowhere")
     assert code == 2 and "available targets" in err
+
+
+async def test_eigen_compile_target_on_an_ecr_device(stack: Stack, tmp_path: Path) -> None:
+    prog = tmp_path / "bell.qasm"
+    prog.write_text(BELL)
+    args = ["--endpoint", stack.stack.api_address, "--token", ADMIN_TOKEN, "compile", str(prog)]
+    r = await asyncio.to_thread(
+        CliRunner().invoke, cli, [*args, "--target", BRISBANE], env={"COLUMNS": "200"}
+    )
+    assert r.exit_code == 0, r.stderr
+    mapped = r.stdout.split("on ibm.fake_brisbane\n")[1]
+    assert re.search(r"^two_qubit_gates +1 *$", mapped, re.MULTILINE), mapped
+    assert re.search(r"^gates +ecr 1, measure 2, rz \d+, sx \d+(, x \d+)? *$", mapped, re.M)
+    assert "Ecr" in mapped  # Qiskit's drawing of the ECR box
