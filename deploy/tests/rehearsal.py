@@ -279,7 +279,7 @@ def cli(stack: Stack, token: str, *args: str) -> subprocess.CompletedProcess[str
     env.update(
         EIGEN_ENDPOINT=f"grpcs://localhost:{stack.ports['system-api']}",
         EIGEN_TOKEN=token,
-        GRPC_DEFAULT_SSL_ROOTS_FILE_PATH=str(stack.secret("tls/ca.pem")),
+        EIGEN_CA_FILE=str(stack.secret("tls/ca.pem")),
     )
     eigen = shutil.which("eigen") or "eigen"
     return subprocess.run(
