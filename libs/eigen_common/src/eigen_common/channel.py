@@ -25,12 +25,11 @@ _SERVICE_CONFIG = json.dumps(
 
 
 def channel_options(max_message_bytes: int = 16 * 1024 * 1024) -> list[tuple[str, Any]]:
-    """Options for internal channels: message limits, keepalive, no retry policy, and a
-    reconnect backoff capped at 1 s.
+    """Options for internal channels: message limits, keepalive, reconnects within 1 s.
 
-    gRPC's default reconnect backoff (1 s, × 1.6 per attempt, up to 120 s) left the system-api
-    ~10 s behind a kernel that restarted in 2 s (issue 11's restart goal is ≤ 5 s); internal
-    peers are few and near, so a retry a second is cheap.
+    No retry policy (see above). gRPC's default reconnect backoff (1 s, × 1.6 per attempt, up
+    to 120 s) left the system-api ~10 s behind a kernel that restarted in 2 s (issue 11's
+    restart goal is ≤ 5 s); internal peers are few and near, so a retry a second is cheap.
     """
     return [
         ("grpc.max_receive_message_length", max_message_bytes),
