@@ -70,7 +70,10 @@ def starts(dump: Path, name: str) -> list[int]:
 
 def wait_exit(pid: int, timeout: float = 30) -> None:
     """Block until ``pid`` (not necessarily our child) has exited."""
-    fd = os.pidfd_open(pid)
+    try:
+        fd = os.pidfd_open(pid)
+    except ProcessLookupError:  # already exited and reaped (by the supervisor, its parent)
+        return
     try:
         assert select.select([fd], [], [], timeout)[0], f"pid {pid} still running"
     finally:

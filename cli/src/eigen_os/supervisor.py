@@ -203,6 +203,10 @@ class Supervisor:
         self._write()
         try:
             await self._wait_serving(spec, proc, log_path, offset)
+        except asyncio.CancelledError:
+            # the supervisor is stopping (a stop during a restart): the process stays in
+            # _procs and is stopped with the others, gracefully, its outcome recorded
+            raise
         except BaseException:
             await _terminate(proc, 0.0)
             raise
