@@ -57,11 +57,12 @@ def check_expanded_size(circuit: QuantumCircuit, limit: int) -> int:
     def op_size(op: Instruction) -> int:
         if isinstance(op, ControlFlowOp):
             return 1 + sum(block_size(b) for b in op.blocks)
-        if op.name in _DIRECT or op.definition is None:
+        if op.name in _DIRECT:
             return 1
         key = (op.name, op.num_qubits, op.num_clbits)
-        if key not in memo:
-            memo[key] = block_size(op.definition)
+        if key not in memo:  # before ``definition``: loaders build it lazily, per application
+            definition = op.definition
+            memo[key] = 1 if definition is None else block_size(definition)
         return memo[key]
 
     def block_size(qc: QuantumCircuit) -> int:
