@@ -2,18 +2,20 @@
 
 The version comes from the request or, when empty, from the ``OPENQASM x[.y];`` header
 (:mod:`.version`). :mod:`.prescan` bounds every size the parsers would allocate before they
-run; parsing and its diagnostics are in :mod:`.parse`; :mod:`.size` checks the parsed circuit
+run; parsing and its diagnostics are in :mod:`.parse`; :mod:`.owngates` makes a program's own
+gates with standard names compile by their bodies; :mod:`.size` checks the parsed circuit
 (qubits, clbits, expanded operations, finite angles, operands) before it is transpiled.
 Diagnostic lines and columns are 1-based.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from qiskit.circuit import QuantumCircuit
 
-from eigen_common.errors import Diagnostic
+from eigen_common.errors import CompilationFailedError, Diagnostic
+from eigen_compiler.frontends.qasm.owngates import PREFIX, honour_definitions, unmangle
 from eigen_compiler.frontends.qasm.parse import parse2, parse3
 from eigen_compiler.frontends.qasm.prescan import check_sizes
 from eigen_compiler.frontends.qasm.size import check_circuit, check_expanded_size
@@ -101,16 +103,28 @@ def load_qasm(source: str, version: str = "", limits: Limits | None = None) -> L
         raise fail([_too_large(size, lim.max_qasm3_bytes, qasm3_parser=True)])
     check_sizes(source, major, lim)
     notes: list[Diagnostic] = []
-    if major == "2":
-        circuit = parse2(source)
-    else:
-        circuit, notes = parse3(source, lim)
-    check_circuit(circuit, lim)
-    loaded = LoadedQasm(circuit, major, notes)
+    try:
+        if major == "2":
+            circuit = parse2(source)
+        else:
+            circuit, notes = parse3(source, lim)
+        circuit = honour_definitions(circuit, source)
+        check_circuit(circuit, lim)
+    except CompilationFailedError as exc:
+        if not any(PREFIX in d.message for d in exc.diagnostics):
+            raise
+        raise fail([_unmangled(d) for d in exc.diagnostics]) from None
+    loaded = LoadedQasm(circuit, major, [_unmangled(d) for d in notes])
     if not circuit.data:
         message = "the program has no operations"
         loaded.warnings.append(Diagnostic("empty-program", message, severity="warning"))
     return loaded
+
+
+def _unmangled(diagnostic: Diagnostic) -> Diagnostic:
+    """``diagnostic`` naming a program's gate as the program does (see :mod:`.owngates`)."""
+    message, hint = unmangle(diagnostic.message), unmangle(diagnostic.hint)
+    return replace(diagnostic, message=message, hint=hint)
 
 
 def _too_large(size: int, limit: int, *, qasm3_parser: bool = False) -> Diagnostic:

@@ -1,11 +1,13 @@
 """OpenQASM text → Qiskit ``QuantumCircuit``, with parser errors turned into diagnostics.
 
 - OpenQASM 2: ``qiskit.qasm2.loads`` with ``LEGACY_CUSTOM_INSTRUCTIONS`` (QASMBench files use
-  ``sx``/``swap``/``cswap`` without defining them) and an empty include path, so only the built-in
-  ``qelib1.inc`` can be included — a program can never read files of the server.
+  ``sx``/``swap``/``cswap`` without defining them) less the names the program defines itself
+  (:mod:`.owngates`) and an empty include path, so only the built-in ``qelib1.inc`` can be
+  included — a program can never read files of the server.
 - OpenQASM 3: parsed by ``openqasm3`` (the reference parser), converted by qiskit-qasm3-import
   where it can, else lowered by :mod:`eigen_compiler.frontends.qasm.oq3` (``const``, ``uint``,
-  casts, subroutines, loops, run-time conditions); only ``stdgates.inc`` is includable. What
+  casts, subroutines, loops, run-time conditions); only ``stdgates.inc`` is includable. A
+  program's gates with standard names are checked and renamed first (:mod:`.owngates`). What
   neither can run is rejected with rule ``qasm3-unsupported`` and the construct's line.
 
 Diagnostic lines and columns are 1-based.
@@ -26,6 +28,7 @@ from qiskit.circuit import ControlFlowOp, IfElseOp, QuantumCircuit
 
 from eigen_common.errors import Diagnostic
 from eigen_compiler.frontends.qasm.oq3 import lower
+from eigen_compiler.frontends.qasm.owngates import qasm2_instructions, rename_oq3
 from eigen_compiler.model import Limits, fail
 
 _QASM2_POS = re.compile(r"\A<input>:(\d+),(\d+):\s*(.*)\Z", re.DOTALL)
@@ -43,7 +46,7 @@ def parse2(source: str) -> QuantumCircuit:
         return qasm2.loads(
             source,
             include_path=(),
-            custom_instructions=qasm2.LEGACY_CUSTOM_INSTRUCTIONS,
+            custom_instructions=qasm2_instructions(source),
         )
     except qasm2.QASM2ParseError as exc:
         line, col, text = _position(_QASM2_POS, _message(exc))
@@ -98,6 +101,7 @@ def parse3(source: str, limits: Limits | None = None) -> tuple[QuantumCircuit, l
         if not is_panic(exc):
             raise
         raise fail([_panicked("3")]) from None
+    rename_oq3(program, source)
     try:
         circuit = qiskit_qasm3_import.convert(program)
     except (RecursionError, MemoryError) as exc:
