@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Callable
 import grpc
 import pytest
 from qiskit import QuantumCircuit, qasm2, qasm3
+from qiskit.circuit import Parameter
 from qiskit.quantum_info import Operator
 
 from eigen.api.v1 import common_pb2
@@ -196,6 +197,40 @@ def test_qiskits_exported_standard_gates_stay_standard(
     circuit = _compile(compiler, source, 0)
     assert {"RZZ", "RYY", "RXX"} <= {o.op for o in circuit.operations}
     assert _unitary(circuit).equiv(Operator(qc))
+
+
+@pytest.mark.parametrize("inputs", [{"theta": 0.3}, {}], ids=["bound", "symbolic"])
+def test_qiskits_exported_gates_of_inputs_stay_standard(
+    compiler: Compiler, inputs: dict[str, float]
+) -> None:
+    """``gate ryy(p) ...`` applied to ``input float theta``: its body is Qiskit's RYY's, op for
+    op (with its own ``gate sxdg``), so it stays RYY whether theta is bound now or at run time."""
+    theta = Parameter("theta")
+    qc = QuantumCircuit(2)
+    qc.h(0)
+    qc.rzz(theta, 0, 1)
+    qc.ryy(2 * theta, 1, 0)
+    source = qasm3.dumps(qc)
+    assert "gate ryy" in source and "gate sxdg" in source
+    request = CompileRequest(QasmSource(source), options={"optimization_level": "0"}, inputs=inputs)
+    circuit = aqo.parse(compiler.compile(request).aqo_json)
+    assert [o.op for o in circuit.operations] == ["H", "RZZ", "RYY"]
+    bound = to_qiskit(circuit, {"theta": 0.3})
+    assert Operator(bound).equiv(Operator(qc.assign_parameters({theta: 0.3})))
+
+
+def test_an_own_gate_of_an_input_named_rzz_is_its_body(compiler: Compiler) -> None:
+    source = (
+        OQ3 + 'include "stdgates.inc";\ninput float theta;\nqubit[2] q;\n'
+        "gate rzz(t) a, b { rx(t) a; }\nrzz(theta) q[0], q[1];\n"
+    )
+    for inputs in ({"theta": 0.3}, {}):
+        request = CompileRequest(QasmSource(source), inputs=inputs)
+        circuit = aqo.parse(compiler.compile(request).aqo_json)
+        assert "RZZ" not in {o.op for o in circuit.operations}
+        want = QuantumCircuit(2)
+        want.rx(0.3, 0)
+        assert Operator(to_qiskit(circuit, {"theta": 0.3})).equiv(Operator(want))
 
 
 def test_a_body_equal_to_the_standard_gate_but_for_phase_is_that_gate(compiler: Compiler) -> None:

@@ -20,7 +20,9 @@ controlled *standard* gate, and Qiskit's OpenQASM 2 loader replaces a program's 
   still bounds the expansion), under ``program.<name>`` when its name is :data:`RESERVED`. A
   top-level application whose body equals the standard gate of that name for its parameters, up
   to a global phase (unobservable outside a definition), is written as that standard gate, so
-  Qiskit's exported ``gate rzz(...)`` still compiles to ``RZZ``.
+  Qiskit's exported ``gate ryy(...)`` still compiles to ``RYY``: compared as unitaries for
+  numeric parameters, operation for operation for ``input`` ones (bounded: at most
+  ``_COMPARE_APPLICATIONS`` comparisons of gates of ``_COMPARE_OPERATIONS`` operations).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from qiskit.circuit import (
     ControlFlowOp,
     ControlledGate,
     Gate,
+    ParameterExpression,
     QuantumCircuit,
 )
 from qiskit.circuit.library import get_standard_gate_name_mapping
@@ -161,7 +164,12 @@ def honour_definitions(circuit: QuantumCircuit, source: str) -> QuantumCircuit:
 
 
 class _OwnGate(Gate):
-    """A program's gate whose definition is built, on first use, with its calls honoured."""
+    """A program's gate whose definition is built, on first use, with its calls honoured.
+
+    Only for numeric parameters: binding an input later would not reach a definition not yet
+    built. A gate with input parameters is an OpenQASM 3 one (OpenQASM 2 has no inputs), whose
+    names :func:`rename_oq3` already made safe, so it stays as the importer built it.
+    """
 
     def __init__(self, original: Gate, name: str) -> None:
         super().__init__(name, original.num_qubits, list(original.params), label=original.label)
@@ -189,12 +197,18 @@ def _honour(circuit: QuantumCircuit, standard: Callable[[Gate], Gate | None]) ->
         elif _program_defined(op):
             name = op.name.removeprefix(PREFIX)
             new = standard(op) if name in RESERVED else None
-            if new is None:
+            if new is None and _numeric(op.params):
                 new = _OwnGate(op, PREFIX + name if name in RESERVED else op.name)
+            new = op if new is None else new
         if new is not op:
             data[index] = inst.replace(operation=new)
             changed = True
     return changed
+
+
+def _numeric(params: Any) -> bool:
+    """Whether gate ``params`` are all numbers (no input parameter to be bound later)."""
+    return all(isinstance(p, Real) for p in params)
 
 
 def _defined(source: str) -> set[str]:
@@ -216,29 +230,75 @@ def _program_defined(op: Any) -> bool:
 def _standard_equivalent(
     op: Gate, memo: dict[tuple[str, tuple[Any, ...]], Gate | None], budget: list[int]
 ) -> Gate | None:
-    """The standard gate of ``op``'s name when ``op``'s body is it up to a global phase."""
+    """The standard gate of ``op``'s name when ``op``'s body is it up to a global phase.
+
+    Numeric parameters: the two unitaries are compared. Input parameters (not known yet): the
+    body must be the standard gate's own definition, operation for operation (what Qiskit's
+    exporters write), else it is compiled as it is.
+    """
     name = op.name.removeprefix(PREFIX)
     known = _KNOWN.get(name)
     params = tuple(op.params)
     if known is None or op.num_qubits > _COMPARE_QUBITS:
         return None
     build, num_params, num_qubits = known
-    if (num_params, num_qubits) != (len(params), op.num_qubits):
+    if (num_params, num_qubits) != (len(params), op.num_qubits) or budget[0] <= 0:
         return None
-    if not all(isinstance(p, Real) and math.isfinite(p) for p in params):
+    if not _numeric(params):
+        budget[0] -= 1
+        standard = build(*params)
+        return standard if isinstance(standard, Gate) and _same_body(op, standard) else None
+    if not all(math.isfinite(p) for p in params):
         return None
     key = (name, tuple(float(p) for p in params))
     if key in memo:
         return memo[key]
-    if budget[0] <= 0 or not _small(op, _COMPARE_OPERATIONS):
+    if not _small(op, _COMPARE_OPERATIONS):
         return None
     budget[0] -= 1
-    standard: Gate | None = build(*params)
+    found: Gate | None = build(*params)
     own = _OwnGate(op, PREFIX + name)
-    if not isinstance(standard, Gate) or not Operator(own).equiv(Operator(standard)):
-        standard = None
-    memo[key] = standard
-    return standard
+    if not isinstance(found, Gate) or not Operator(own).equiv(Operator(found)):
+        found = None
+    memo[key] = found
+    return found
+
+
+def _same_body(op: Gate, standard: Gate, left: list[int] | None = None) -> bool:
+    """Whether ``op``'s definition is ``standard``'s, operation for operation (phases aside).
+
+    A program's gate in the body matches the library gate of its name when its own body does
+    (Qiskit's exporters write ``ryy`` with a ``gate sxdg`` of their own). At most
+    ``_COMPARE_OPERATIONS`` operations are compared in all.
+    """
+    left = [_COMPARE_OPERATIONS] if left is None else left
+    mine, theirs = op.definition, standard.definition
+    if mine is None or theirs is None or len(mine.data) != len(theirs.data):
+        return False
+    left[0] -= len(mine.data)
+    if left[0] < 0:
+        return False
+    for a, b in zip(mine.data, theirs.data, strict=True):
+        inner, library = a.operation, b.operation
+        if inner.name.removeprefix(PREFIX) != library.name:
+            return False
+        if a.clbits or b.clbits or len(inner.params) != len(library.params):
+            return False
+        where_a = [mine.find_bit(q).index for q in a.qubits]
+        if where_a != [theirs.find_bit(q).index for q in b.qubits]:
+            return False
+        if not all(map(_same_value, inner.params, library.params)):
+            return False
+        if _program_defined(inner) and not _same_body(inner, library, left):
+            return False
+    return True
+
+
+def _same_value(a: Any, b: Any) -> bool:
+    """Two gate parameters (numbers, or expressions of inputs compared symbolically) are equal."""
+    if isinstance(a, ParameterExpression) or isinstance(b, ParameterExpression):
+        return bool(a == b)
+    return isinstance(a, Real) and isinstance(b, Real) and abs(float(a) - float(b)) < 1e-12
 
 
 def _small(op: Gate, limit: int) -> bool:
