@@ -111,7 +111,7 @@ def load_qasm(source: str, version: str = "", limits: Limits | None = None) -> L
         circuit = honour_definitions(circuit, source)
         check_circuit(circuit, lim)
     except CompilationFailedError as exc:
-        if not any(PREFIX in d.message for d in exc.diagnostics):
+        if not any(PREFIX in d.message + d.hint for d in exc.diagnostics):
             raise
         raise fail([_unmangled(d) for d in exc.diagnostics]) from None
     loaded = LoadedQasm(circuit, major, [_unmangled(d) for d in notes])
