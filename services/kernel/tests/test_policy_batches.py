@@ -7,6 +7,7 @@ until the last job of a batch ends, reserved and non-batchable jobs never share.
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -136,3 +137,28 @@ def test_batches_start_jobs_in_the_one_by_one_order(raw, slots, batch) -> None:
     assert sorted(actual) == sorted(predicted)
     if slots == 1:
         assert actual == predicted
+
+
+def test_a_batched_job_counts_its_share_of_the_slot_in_the_queue_estimates() -> None:
+    from eigen_kernel.scheduler import DeviceStats, Scheduler
+
+    p = SchedulingPolicy(PolicyConfig(10.0, 0))
+    p.set_device(DEV, 1, online=False, batch=4)
+    sched = Scheduler(p, DeviceStats({}), 1, clock=lambda: 0.0, batch=4)
+    started: list[str] = []
+    sched.start = lambda d: started.append(d.job_id)
+    for i in range(3):
+        sched.enqueue(job(f"j{i}", at=float(i)))
+    assert started == []  # offline: they wait together
+    p.set_device(DEV, 1, online=True, batch=4)
+    sched.kick(DEV)
+    assert started == ["j0", "j1", "j2"]  # one slot, one batch of three
+    for jid in started:
+        sched.measured(jid, DEV, 0.3)  # each saw the whole batch's 0.3 s
+    assert sched.stats.mean(DEV) == pytest.approx(0.1)  # the slot time per job
+    for jid in started:
+        sched.finish(jid)
+    sched.enqueue(job("alone", small=False, at=9.0))
+    assert started[-1] == "alone"
+    sched.measured("alone", DEV, 0.1)
+    assert sched.stats.mean(DEV) == pytest.approx(0.1)  # a lone job counts whole

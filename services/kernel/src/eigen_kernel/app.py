@@ -122,7 +122,7 @@ def assemble(
         patience,
         settings.execute_timeout,
         scheduler.set_backend_wait,
-        stats.record,
+        scheduler.measured,
         store=store,
         catalog=catalog,
         vendor_poll_seconds=settings.vendor_poll_seconds,

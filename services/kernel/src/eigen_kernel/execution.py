@@ -107,7 +107,7 @@ class Execution:
         patience: Patience,
         execute_timeout: float,
         backend_wait: Callable[[str, bool], None] = lambda job_id, waiting: None,
-        measured: Callable[[str, float], None] = lambda device_id, seconds: None,
+        measured: Callable[[str, str, float], None] = lambda job_id, device_id, seconds: None,
         *,
         store: JobStore,
         catalog: DeviceCatalog,
@@ -173,7 +173,7 @@ class Execution:
             outcome, message = await self._estimate(job, compiled)
         else:
             outcome, message = await self._sample(job, compiled)
-        self._measured(job.device_id, time.perf_counter() - t0)
+        self._measured(job.job_id, job.device_id, time.perf_counter() - t0)
         self._lifecycle.complete(job, outcome, message)
 
     def batchable(self, job: Job) -> bool:
