@@ -254,7 +254,10 @@ async def test_timeout_ends_job_in_timeout(stack: Stack) -> None:
 async def heartbeat_then_cancel(stack: Stack, seed: int) -> list[job_pb2.JobUpdate] | None:
     """Run a long job, cancel it at its first RUNNING heartbeat; its updates, or None when the
     job was over before the cancel arrived (a client lagging far behind its stream)."""
-    job_id = await submit(stack, req(HEAVY, shots=2_000_000, seed=seed))
+    # 200,000 shots: ~1 s of sampling, during which Aer releases the GIL; at 2,000,000 it holds
+    # the GIL for the whole run (7 s measured) and the in-process stack's one event loop — so
+    # every heartbeat — stalls until the job is over
+    job_id = await submit(stack, req(HEAVY, shots=200_000, seed=seed))
     call = stack.jobs.StreamJobUpdates(
         job_pb2.StreamJobUpdatesRequest(job_id=job_id), metadata=stack.md, timeout=120
     )
