@@ -107,7 +107,8 @@ def test_module_starts_serves_health_and_drains_on_sigterm() -> None:
                     port = int(event["port"])
                     break
         assert port > 0
-        drain = threading.Thread(target=proc.stderr.read, daemon=True)  # workers log too
+        tail: list[str] = []  # workers log too; kept to explain an unclean exit
+        drain = threading.Thread(target=lambda: tail.extend(proc.stderr or ()), daemon=True)
         drain.start()
         with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
             watch = health_pb2_grpc.HealthStub(channel).Watch(
@@ -137,7 +138,9 @@ def test_module_starts_serves_health_and_drains_on_sigterm() -> None:
         helpers = _descendants(proc.pid)  # the forkserver and its workers, the resource tracker
         assert len(helpers) >= 3
         proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=60) == 0
+        code = proc.wait(timeout=60)
+        drain.join(timeout=5)
+        assert code == 0, "".join(tail[-40:])
         assert all(_wait_exit(pid, 30) for pid in helpers), _descendants(1) & helpers
     finally:
         if proc.poll() is None:

@@ -146,12 +146,18 @@ class Worker:
         return "compiler-crashed", f"exited with status {code}"
 
     def stop(self) -> None:
-        """End the process (closing the pipe first lets an idle worker exit by itself)."""
+        """End the process (closing the pipe first lets an idle worker exit by itself).
+
+        Safe to call twice and from two threads (the pool's close and a start-up thread).
+        """
         self.conn.close()
-        self.process.join(timeout=0.5)
-        if self.process.is_alive():
-            self.process.kill()
-            self.process.join(timeout=5)
+        try:
+            self.process.join(timeout=0.5)
+            if self.process.is_alive():
+                self.process.kill()
+                self.process.join(timeout=5)
+        except (OSError, ValueError, AssertionError) as exc:  # already reaped or closed
+            log.debug("compiler worker already gone", error=repr(exc))
 
 
 class Sandbox:
@@ -224,7 +230,12 @@ class Sandbox:
         self._closed = True
         with self._lock:
             workers = list(self._all)
-        await asyncio.gather(*(asyncio.to_thread(w.stop) for w in workers))
+        outcomes = await asyncio.gather(
+            *(asyncio.to_thread(w.stop) for w in workers), return_exceptions=True
+        )
+        for outcome in outcomes:  # shutting down: a worker that will not stop is logged, not fatal
+            if isinstance(outcome, Exception):
+                log.warning("compiler worker did not stop cleanly", error=repr(outcome))
         self._threads.shutdown(wait=False, cancel_futures=True)
 
     def worker_pids(self) -> list[int]:
@@ -247,6 +258,10 @@ class Sandbox:
                 self._all.add(worker)
             try:
                 worker.wait_ready(START_SECONDS)
+            except (OSError, EOFError, ValueError):
+                if not self._closed:
+                    raise
+                return  # the pool closed this worker's pipe while it was starting
             except WorkerLost as lost:
                 self._forget(worker)
                 if self._closed:
