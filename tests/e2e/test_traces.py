@@ -196,13 +196,22 @@ def _finish(run: Run, api: Api, kind: str) -> None:
 
 
 def _probe(stack: ProcessStack) -> None:
-    """A health check of every service (what orchestrators do every few seconds)."""
+    """A health check of every service (what orchestrators do every few seconds).
+
+    Watched until SERVING: the compiler answers NOT_SERVING until its first sandbox worker is
+    warm, which on a loaded machine can be after "server started".
+    """
     for svc in stack.services.values():
         with grpc.insecure_channel(f"127.0.0.1:{svc.port}") as ch:
-            reply = health_pb2_grpc.HealthStub(ch).Check(
-                health_pb2.HealthCheckRequest(), timeout=10
+            watch = health_pb2_grpc.HealthStub(ch).Watch(
+                health_pb2.HealthCheckRequest(), timeout=120
             )
-            assert reply.status == health_pb2.HealthCheckResponse.SERVING, svc.name
+            for reply in watch:
+                if reply.status == health_pb2.HealthCheckResponse.SERVING:
+                    watch.cancel()
+                    break
+            else:
+                raise AssertionError(f"{svc.name} never reported SERVING")
 
 
 def _jobs(run: Run, stack: ProcessStack, api: Api) -> None:
