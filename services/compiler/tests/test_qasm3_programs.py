@@ -13,7 +13,6 @@ are compared by Hellinger fidelity at a number of shots where sampling alone cos
 from __future__ import annotations
 
 import math
-import struct
 import subprocess
 import sys
 from collections.abc import Callable
@@ -21,7 +20,6 @@ from pathlib import Path
 
 import pytest
 from qiskit import ClassicalRegister, QuantumCircuit, QuantumRegister, qasm3, transpile
-from qiskit.circuit.classical import expr
 from qiskit.quantum_info import hellinger_fidelity
 from qiskit_aer import AerSimulator
 
@@ -30,6 +28,7 @@ from eigen_compiler.model import CompileRequest, QasmSource
 from eigen_compiler.pipeline import Compiler
 from eigen_ir import aqo
 from eigen_ir.aqo_qiskit import to_qiskit
+from tests.qasm3_references import ipe_by_hand, rus_by_hand
 
 CORPUS = Path(__file__).resolve().parents[3] / "tests" / "corpus" / "openqasm3"
 SIM = AerSimulator()
@@ -222,69 +221,17 @@ def test_inverseqft1_matches_a_hand_written_dynamic_circuit(compiler: Compiler) 
     assert hellinger_fidelity(aer(_inverseqft1_reference()), ours(compiler, text)) > 0.99
 
 
-def _ipe_reference() -> QuantumCircuit:
-    """ipe.qasm by hand: ``inv @ phase(c)`` as one conditioned phase per bit of ``c``,
-    ``c <<= 1`` as classical stores, ``theta`` rounded to ``float[32]``."""
-    theta = struct.unpack("f", struct.pack("f", 3 * math.pi / 8))[0]
-    q, c = QuantumRegister(2, "q"), ClassicalRegister(10, "c")
-    qc = QuantumCircuit(q, c)
-    qc.reset(q)
-    qc.h(q[1])
-    power = 1
-    for _ in range(10):
-        qc.reset(q[0])
-        qc.h(q[0])
-        qc.cp(power * theta, q[0], q[1])
-        for k in range(10):
-            with qc.if_test((c[k], True)):
-                qc.p(-2 * math.pi * (1 << k) / 1024, q[0])
-        qc.h(q[0])
-        qc.measure(q[0], c[0])
-        for k in range(9, 0, -1):
-            qc.store(c[k], expr.lift(c[k - 1]))
-        qc.store(c[0], expr.lift(False))
-        power = (power << 1) % 1024
-    return qc
-
-
 def test_ipe_matches_a_hand_written_dynamic_circuit(compiler: Compiler) -> None:
-    reference, counts = aer(_ipe_reference()), ours(compiler, source("ipe.qasm"))
+    reference, counts = aer(ipe_by_hand()), ours(compiler, source("ipe.qasm"))
     assert len(reference) > 20  # a spread distribution, not a trivial one
     assert hellinger_fidelity(reference, counts) > 0.99
     assert all(k.endswith("0") for k in counts)  # c[0] is shifted in as 0 by the last `c <<= 1`
 
 
-def _rus_reference(ratio: float) -> QuantumCircuit:
-    """rus.qasm by hand with Qiskit's (unbounded) ``while_loop``; clbits: flags, then output."""
-    inp, anc = QuantumRegister(1, "input"), QuantumRegister(2, "ancilla")
-    flags, out = ClassicalRegister(2, "flags"), ClassicalRegister(1, "output")
-    qc = QuantumCircuit(inp, anc, flags, out)
-
-    def segment() -> None:
-        qc.reset(anc)
-        qc.h(anc)
-        qc.ccx(anc[0], anc[1], inp[0])
-        qc.s(inp[0])
-        qc.ccx(anc[0], anc[1], inp[0])
-        qc.z(inp[0])
-        qc.h(anc)
-        qc.measure(anc, flags)
-
-    qc.reset(inp)
-    qc.h(inp)
-    segment()  # flags starts as "11": the first iteration always runs
-    with qc.while_loop(expr.not_equal(flags, 0)):
-        segment()
-    qc.rz(math.pi - math.acos(ratio), inp[0])
-    qc.h(inp)
-    qc.measure(inp, out)
-    return qc
-
-
 @pytest.mark.parametrize(("ratio", "literal"), [(0.0, "3 / 5"), (0.6, "3.0 / 5")])
 def test_rus_matches_qiskits_while_loop(compiler: Compiler, ratio: float, literal: str) -> None:
     text = source("rus.qasm").replace("3 / 5", literal)
-    reference, counts = aer(_rus_reference(ratio)), ours(compiler, text)
+    reference, counts = aer(rus_by_hand(ratio)), ours(compiler, text)
     assert hellinger_fidelity(reference, counts) > 0.99
     assert all(k[1:] == "00" for k in counts)  # the loop ended every time (64 iterations at most)
 
